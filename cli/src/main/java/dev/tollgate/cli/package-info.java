@@ -1,0 +1,4 @@
+/**
+ * tollctl, the systemctl-like client.
+ */
+package dev.tollgate.cli;

@@ -1,0 +1,98 @@
+package dev.tollgate.testkit;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.platform.commons.support.AnnotationSupport;
+
+/** Enables {@link Privileged} tests only where they can really run. */
+public final class PrivilegedCondition implements ExecutionCondition {
+    public static final String SKIP_PREFIX = "privileged test skipped: ";
+
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        List<String> missing = new ArrayList<>();
+        if (!Host.isRoot()) {
+            missing.add("not running as root (uid " + Host.euid() + ")");
+        }
+        if (Host.cgroup2Mount().isEmpty()) {
+            missing.add("no cgroup2 mount in /proc/self/mountinfo");
+        }
+        for (String command : commands(context)) {
+            if (Host.findCommand(command).isEmpty()) {
+                missing.add("command '" + command + "' not on PATH (apt-get install " + command + ")");
+            }
+        }
+        return missing.isEmpty()
+                ? ConditionEvaluationResult.enabled("root with cgroup2")
+                : ConditionEvaluationResult.disabled(SKIP_PREFIX + String.join("; ", missing));
+    }
+
+    private static List<String> commands(ExtensionContext context) {
+        List<String> all = new ArrayList<>();
+        context.getTestClass()
+                .flatMap(c -> AnnotationSupport.findAnnotation(c, Privileged.class))
+                .ifPresent(p -> all.addAll(List.of(p.commands())));
+        context.getTestMethod()
+                .flatMap(m -> AnnotationSupport.findAnnotation(m, Privileged.class))
+                .ifPresent(p -> all.addAll(List.of(p.commands())));
+        return all;
+    }
+
+    /** Facts about the host, read from /proc without native calls. */
+    public static final class Host {
+        private Host() {}
+
+        public static int euid() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith("Uid:")) {
+                        return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+            return -1;
+        }
+
+        public static boolean isRoot() {
+            return euid() == 0;
+        }
+
+        public static Optional<Path> cgroup2Mount() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                    String[] f = line.split(" ");
+                    for (int i = 6; i < f.length - 1; i++) {
+                        if (f[i].equals("-")) {
+                            if (f[i + 1].equals("cgroup2")) {
+                                return Optional.of(Path.of(f[4]));
+                            }
+                            break;
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+            return Optional.empty();
+        }
+
+        public static Optional<Path> findCommand(String name) {
+            String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+            for (String dir : (path + ":/usr/sbin:/sbin").split(":")) {
+                if (dir.isEmpty()) continue;
+                Path p = Path.of(dir, name);
+                if (Files.isExecutable(p)) return Optional.of(p);
+            }
+            return Optional.empty();
+        }
+    }
+}

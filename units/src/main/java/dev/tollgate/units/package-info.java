@@ -1,0 +1,4 @@
+/**
+ * systemd unit file syntax and the typed configuration of slices and services.
+ */
+package dev.tollgate.units;
