@@ -1,0 +1,156 @@
+package dev.tollgate.bpf;
+
+import dev.tollgate.bpf.sys.BpfAttr;
+import dev.tollgate.bpf.sys.BpfCommand;
+import dev.tollgate.bpf.sys.BpfException;
+import dev.tollgate.bpf.sys.Errno;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** One loaded program, owned through its file descriptor. */
+public final class BpfProgram implements AutoCloseable {
+    private static final int FIRST_LOG_SIZE = 1 << 20;
+    private static final int MAX_LOG_SIZE = 1 << 26;
+
+    private final Fd fd;
+    private final ProgramInfo info;
+    private final String verifierLog;
+
+    private BpfProgram(Fd fd, String verifierLog) {
+        this.fd = fd;
+        this.verifierLog = verifierLog;
+        try {
+            this.info = ProgramInfo.ofFd(fd.value());
+        } catch (RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Loads a program. When the verifier refuses it, the exception carries the verifier's
+     * log: fetched by loading again with log level 1 if the spec asked for none.
+     */
+    public static BpfProgram load(ProgramSpec spec) {
+        if (spec.logLevel() > 0) return loadWithLog(spec, spec.logLevel(), FIRST_LOG_SIZE);
+        long r;
+        try (BpfAttr a = loadAttr(spec)) {
+            r = a.callRaw(BpfCommand.BPF_PROG_LOAD);
+        }
+        if (r >= 0) return new BpfProgram(new Fd((int) r), null);
+        Errno errno = new Errno((int) -r);
+        if (errno.value() == Errno.EPERM || errno.value() == Errno.E2BIG)
+            throw new BpfException(BpfCommand.BPF_PROG_LOAD, errno, describe(spec));
+        // Load again with a log, only to explain the refusal.
+        try {
+            BpfProgram p = loadWithLog(spec, 1, FIRST_LOG_SIZE);
+            p.close();
+            throw new BpfException(BpfCommand.BPF_PROG_LOAD, errno, describe(spec) + ", but it loaded with a log");
+        } catch (BpfException withLog) {
+            if (withLog.verifierLog().isPresent()) throw withLog;
+            throw new BpfException(BpfCommand.BPF_PROG_LOAD, errno, describe(spec));
+        }
+    }
+
+    private static BpfProgram loadWithLog(ProgramSpec spec, int level, int logSize) {
+        try (BpfAttr a = loadAttr(spec)) {
+            MemorySegment log = a.buffer(logSize);
+            a.u32(24, level).u32(28, logSize).pointer(32, log);
+            long r = a.callRaw(BpfCommand.BPF_PROG_LOAD);
+            String text = log.getString(0, StandardCharsets.UTF_8);
+            if (r == -Errno.ENOSPC && logSize < MAX_LOG_SIZE) return loadWithLog(spec, level, logSize * 4);
+            if (r < 0) throw new BpfException(BpfCommand.BPF_PROG_LOAD, new Errno((int) -r), describe(spec), text);
+            return new BpfProgram(new Fd((int) r), text);
+        }
+    }
+
+    private static BpfAttr loadAttr(ProgramSpec spec) {
+        BpfAttr a = new BpfAttr();
+        a.u32(0, spec.type().value).u32(4, spec.instructionCount())
+                .pointer(8, a.buffer(spec.bytecode()))
+                .pointer(16, a.string(spec.license()))
+                .name(48, 16, spec.name());
+        if (spec.expectedAttachType() != null) a.u32(68, spec.expectedAttachType().value);
+        return a;
+    }
+
+    private static String describe(ProgramSpec spec) {
+        return spec.type() + " '" + spec.name() + "', " + spec.instructionCount() + " instructions";
+    }
+
+    public static BpfProgram fromPin(Path path) {
+        return new BpfProgram(Pins.open(path), null);
+    }
+
+    public static BpfProgram fromId(int id) {
+        try (BpfAttr a = new BpfAttr()) {
+            a.u32(0, id);
+            return new BpfProgram(new Fd((int) a.call(BpfCommand.BPF_PROG_GET_FD_BY_ID, "program id " + id)), null);
+        }
+    }
+
+    public int fd() {
+        return fd.value();
+    }
+
+    /** Info as it was at load (ids, names, tag). {@link #freshInfo()} re-reads run statistics. */
+    public ProgramInfo info() {
+        return info;
+    }
+
+    public ProgramInfo freshInfo() {
+        return ProgramInfo.ofFd(fd());
+    }
+
+    public int id() {
+        return info.id();
+    }
+
+    public String name() {
+        return info.name();
+    }
+
+    public Optional<ProgramType> type() {
+        return ProgramType.of(info.type());
+    }
+
+    /** The verifier's log, when the program was loaded with a log level. */
+    public Optional<String> verifierLog() {
+        return Optional.ofNullable(verifierLog);
+    }
+
+    public void pin(Path path) {
+        Pins.pin(fd(), path);
+    }
+
+    /**
+     * BPF_PROG_TEST_RUN. For cgroup_skb the packet must start with a 14-byte Ethernet header;
+     * the program sees it from the IP header on. Map updates made during the run are real.
+     */
+    public TestRun.Result testRun(TestRun run) {
+        try (BpfAttr a = new BpfAttr()) {
+            MemorySegment out = a.buffer(run.data().length + 256);
+            a.u32(0, fd()).u32(8, run.data().length).u32(12, (int) out.byteSize())
+                    .pointer(16, a.buffer(run.data())).pointer(24, out).u32(32, run.repeat());
+            if (run.context() != null) {
+                a.u32(40, run.context().length).pointer(48, a.buffer(run.context()));
+            }
+            a.call(BpfCommand.BPF_PROG_TEST_RUN, "program '" + name() + "' id " + id());
+            int outLen = Math.min(a.u32(12), (int) out.byteSize());
+            return new TestRun.Result(a.u32(4), out.asSlice(0, outLen).toArray(ValueLayout.JAVA_BYTE), a.u32(36));
+        }
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    @Override
+    public String toString() {
+        return "program '" + info.name() + "' id " + info.id() + " " + fd;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.tollgate.bpf;
+
+import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.bpf.sys.Libc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** An open cgroup v2 directory: the target of attach, detach, query and link create. */
+public final class CgroupHandle implements AutoCloseable {
+    private final Path path;
+    private final Fd fd;
+
+    private CgroupHandle(Path path, Fd fd) {
+        this.path = path;
+        this.fd = fd;
+    }
+
+    public static CgroupHandle open(Path cgroupDirectory) {
+        int r = Libc.open(cgroupDirectory.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
+        if (r < 0) throw new UncheckedIOException(new IOException("open " + cgroupDirectory + ": " + new Errno(-r)));
+        return new CgroupHandle(cgroupDirectory, new Fd(r));
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public int fd() {
+        return fd.value();
+    }
+
+    /** The kernel's cgroup id: the inode number of the cgroup directory (as in bpf_link_info). */
+    public long id() {
+        return idOf(path);
+    }
+
+    public static long idOf(Path cgroupDirectory) {
+        try {
+            return ((Number) Files.getAttribute(cgroupDirectory, "unix:ino")).longValue();
+        } catch (IOException e) {
+            throw new UncheckedIOException("stat " + cgroupDirectory, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    @Override
+    public String toString() {
+        return "cgroup " + path;
+    }
+}

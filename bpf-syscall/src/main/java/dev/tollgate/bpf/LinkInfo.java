@@ -1,0 +1,31 @@
+package dev.tollgate.bpf;
+
+import dev.tollgate.bpf.sys.BpfAttr;
+import java.lang.foreign.MemorySegment;
+
+/** struct bpf_link_info for cgroup links (other link types report only type, id and program). */
+public record LinkInfo(int type, int id, int programId, long cgroupId, int attachType) {
+    public static final int BPF_LINK_TYPE_CGROUP = 3;
+    private static final int SIZE = 64;
+
+    public static LinkInfo ofFd(int fd) {
+        try (BpfAttr a = new BpfAttr()) {
+            MemorySegment i = a.buffer(SIZE);
+            ObjectInfo.fill(a, fd, i, "link");
+            int type = ObjectInfo.u32(i, 0);
+            boolean cgroup = type == BPF_LINK_TYPE_CGROUP;
+            return new LinkInfo(type, ObjectInfo.u32(i, 4), ObjectInfo.u32(i, 8),
+                    cgroup ? ObjectInfo.u64(i, 16) : 0, cgroup ? ObjectInfo.u32(i, 24) : -1);
+        }
+    }
+
+    public static LinkInfo ofId(int id) {
+        try (BpfLink l = BpfLink.fromId(id)) {
+            return l.info();
+        }
+    }
+
+    public boolean isCgroup() {
+        return type == BPF_LINK_TYPE_CGROUP;
+    }
+}

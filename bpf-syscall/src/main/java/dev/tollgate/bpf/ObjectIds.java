@@ -1,0 +1,40 @@
+package dev.tollgate.bpf;
+
+import dev.tollgate.bpf.sys.BpfAttr;
+import dev.tollgate.bpf.sys.BpfCommand;
+import dev.tollgate.bpf.sys.BpfException;
+import dev.tollgate.bpf.sys.Errno;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The ids of every program, map and link in the kernel (BPF_*_GET_NEXT_ID). */
+public final class ObjectIds {
+    private ObjectIds() {}
+
+    public static List<Integer> programs() {
+        return walk(BpfCommand.BPF_PROG_GET_NEXT_ID);
+    }
+
+    public static List<Integer> maps() {
+        return walk(BpfCommand.BPF_MAP_GET_NEXT_ID);
+    }
+
+    public static List<Integer> links() {
+        return walk(BpfCommand.BPF_LINK_GET_NEXT_ID);
+    }
+
+    private static List<Integer> walk(BpfCommand command) {
+        List<Integer> ids = new ArrayList<>();
+        int id = 0;
+        try (BpfAttr a = new BpfAttr()) {
+            while (true) {
+                a.u32(0, id).u32(4, 0);
+                long r = a.callRaw(command);
+                if (r == -Errno.ENOENT) return ids;
+                if (r < 0) throw new BpfException(command, new Errno((int) -r), "after id " + id);
+                id = a.u32(4);
+                ids.add(id);
+            }
+        }
+    }
+}

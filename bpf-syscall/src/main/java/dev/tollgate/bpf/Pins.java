@@ -1,0 +1,87 @@
+package dev.tollgate.bpf;
+
+import dev.tollgate.bpf.sys.BpfAttr;
+import dev.tollgate.bpf.sys.BpfCommand;
+import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.bpf.sys.Libc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** Pinning kernel objects on bpffs, and making sure bpffs is there. */
+public final class Pins {
+    public static final Path DEFAULT_BPFFS = Path.of("/sys/fs/bpf");
+
+    private Pins() {}
+
+    /** Pins the object behind {@code fd} at {@code path}, which must be on bpffs. */
+    public static void pin(int fd, Path path) {
+        checkName(path);
+        try (BpfAttr a = new BpfAttr()) {
+            a.pointer(0, a.string(path.toString())).u32(8, fd);
+            a.call(BpfCommand.BPF_OBJ_PIN, path.toString());
+        }
+    }
+
+    /** Opens a new fd on the object pinned at {@code path}. */
+    public static Fd open(Path path) {
+        try (BpfAttr a = new BpfAttr()) {
+            a.pointer(0, a.string(path.toString()));
+            return new Fd((int) a.call(BpfCommand.BPF_OBJ_GET, path.toString()));
+        }
+    }
+
+    /** Removes a pin; false if there was none. */
+    public static boolean unpin(Path path) {
+        try {
+            return Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove pin " + path, e);
+        }
+    }
+
+    /** Removes a directory of pins and everything in it. */
+    public static void removeTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir, e);
+        }
+    }
+
+    /**
+     * Makes sure {@code dir} exists on a bpffs mount: mounts bpffs at /sys/fs/bpf when nothing
+     * is mounted there, then creates the directory.
+     */
+    public static Path ensureDirectory(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (bpffsMountOf(abs).isEmpty()) {
+            if (!abs.startsWith(DEFAULT_BPFFS))
+                throw new IllegalStateException(abs + " is not on a bpffs mount (mount -t bpf bpf DIR)");
+            int r = Libc.mount("bpf", DEFAULT_BPFFS.toString(), "bpf", 0);
+            if (r < 0) throw new IllegalStateException("mount -t bpf bpf " + DEFAULT_BPFFS + " failed: " + new Errno(-r));
+        }
+        try {
+            Files.createDirectories(abs);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + abs, e);
+        }
+        return abs;
+    }
+
+    /** The bpffs mount point that holds {@code path}, if the filesystem there is bpffs. */
+    public static Optional<Path> bpffsMountOf(Path path) {
+        return Mounts.holding(path).filter(m -> m.fsType().equals("bpf")).map(Mounts.Mount::mountPoint);
+    }
+
+    private static void checkName(Path path) {
+        Path name = path.getFileName();
+        if (name == null || name.toString().contains("."))
+            throw new IllegalArgumentException("pin name '" + name + "' may not contain '.' (bpffs refuses it)");
+    }
+}

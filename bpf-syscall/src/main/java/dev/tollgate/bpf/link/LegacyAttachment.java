@@ -1,0 +1,144 @@
+package dev.tollgate.bpf.link;
+
+import dev.tollgate.bpf.AttachFlags;
+import dev.tollgate.bpf.AttachType;
+import dev.tollgate.bpf.BpfProgram;
+import dev.tollgate.bpf.CgroupHandle;
+import dev.tollgate.bpf.CgroupPrograms;
+import dev.tollgate.bpf.Pins;
+import dev.tollgate.bpf.sys.BpfException;
+import dev.tollgate.bpf.sys.Errno;
+import java.nio.file.Path;
+
+/**
+ * A BPF_PROG_ATTACH attachment, multi or single. It outlives every fd and the process, so a
+ * later process finds it again through the pinned program and BPF_PROG_QUERY.
+ */
+public final class LegacyAttachment implements Attachment {
+    private final AttachMode mode;
+    private final Path cgroup;
+    private final AttachType type;
+    private BpfProgram program;
+    private Path pinnedAt;
+
+    private LegacyAttachment(AttachMode mode, Path cgroup, AttachType type, BpfProgram program, Path pinnedAt) {
+        if (mode == AttachMode.LINK) throw new IllegalArgumentException("a legacy attachment is multi or single");
+        this.mode = mode;
+        this.cgroup = cgroup;
+        this.type = type;
+        this.program = program;
+        this.pinnedAt = pinnedAt;
+    }
+
+    static LegacyAttachment create(AttachMode mode, CgroupHandle cgroup, AttachType type, BpfProgram program) {
+        BpfProgram own = BpfProgram.fromId(program.id());
+        try {
+            CgroupPrograms.attach(cgroup, own, type, mode.legacyFlags());
+            return new LegacyAttachment(mode, cgroup.path(), type, own, null);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    static LegacyAttachment open(AttachMode mode, CgroupHandle cgroup, AttachType type, Path pin) {
+        BpfProgram program = BpfProgram.fromPin(pin);
+        try {
+            CgroupPrograms.Query q = CgroupPrograms.query(cgroup, type, false);
+            if (!q.programIds().contains(program.id()))
+                throw new IllegalStateException(program + " pinned at " + pin + " is not attached to "
+                        + cgroup.path() + " as " + type.systemdName);
+            boolean multi = (q.attachFlags() & AttachFlags.ALLOW_MULTI) != 0;
+            if (multi != (mode == AttachMode.MULTI))
+                throw new IllegalStateException(cgroup.path() + " holds " + type.systemdName + " programs in mode "
+                        + (multi ? "multi" : "single/override") + ", expected " + mode.configName());
+            return new LegacyAttachment(mode, cgroup.path(), type, program, pin);
+        } catch (RuntimeException e) {
+            program.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public AttachMode mode() {
+        return mode;
+    }
+
+    @Override
+    public AttachType type() {
+        return type;
+    }
+
+    @Override
+    public Path cgroup() {
+        return cgroup;
+    }
+
+    @Override
+    public synchronized BpfProgram program() {
+        return program;
+    }
+
+    @Override
+    public synchronized void replace(BpfProgram next) {
+        BpfProgram own = BpfProgram.fromId(next.id());
+        try (CgroupHandle cg = CgroupHandle.open(cgroup)) {
+            if (mode == AttachMode.SINGLE) {
+                // Flags 0: re-attaching replaces the one program atomically.
+                CgroupPrograms.attach(cg, own, type, AttachFlags.NONE);
+            } else {
+                CgroupPrograms.attach(cg, own, type, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, program);
+            }
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+        swapPin(own);
+        program.close();
+        program = own;
+    }
+
+    /** Keeps the pin pointing at the attached program, so re-adoption finds the current one. */
+    private void swapPin(BpfProgram next) {
+        if (pinnedAt == null) return;
+        Path tmp = pinnedAt.resolveSibling(pinnedAt.getFileName() + "_new");
+        Pins.unpin(tmp);
+        next.pin(tmp);
+        try {
+            java.nio.file.Files.move(tmp, pinnedAt, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot move pin " + tmp + " to " + pinnedAt, e);
+        }
+    }
+
+    @Override
+    public synchronized void detach() {
+        try (CgroupHandle cg = CgroupHandle.open(cgroup)) {
+            CgroupPrograms.detach(cg, program, type);
+        } catch (BpfException e) {
+            if (e.errno().value() != Errno.ENOENT) throw e;
+        } catch (java.io.UncheckedIOException gone) {
+            // The cgroup was removed: the kernel dropped its attachments with it.
+        }
+        if (pinnedAt != null) Pins.unpin(pinnedAt);
+        pinnedAt = null;
+        close();
+    }
+
+    @Override
+    public synchronized void pin(Path path) {
+        program.pin(path);
+        pinnedAt = path;
+    }
+
+    @Override
+    public synchronized void close() {
+        program.close();
+    }
+
+    @Override
+    public String toString() {
+        return mode.configName() + " attachment of " + program + " on " + cgroup + " (" + type.systemdName + ")";
+    }
+}
