@@ -47,33 +47,38 @@ public final class CgroupPrograms {
         }
     }
 
+    /** BPF_PROG_QUERY, growing the id buffer as needed. */
     public static Query query(CgroupHandle cgroup, AttachType type, boolean effective) {
-        int capacity = 64;
-        while (true) {
-            try (BpfAttr a = new BpfAttr()) {
-                MemorySegment ids = a.buffer(4L * capacity);
-                MemorySegment flags = a.buffer(4L * capacity);
-                a.u32(0, cgroup.fd()).u32(4, type.value).u32(8, effective ? QUERY_EFFECTIVE : 0)
-                        .pointer(16, ids).u32(24, capacity).pointer(32, flags);
-                long r = a.callRaw(BpfCommand.BPF_PROG_QUERY);
-                if (r == -Errno.ENOSPC && capacity < 1 << 16) {
-                    capacity *= 4;
-                    continue;
-                }
-                if (r < 0) {
-                    throw new BpfException(BpfCommand.BPF_PROG_QUERY, new Errno((int) -r), cgroup + " " + type);
-                }
-                int count = a.u32(24);
-                List<Integer> idList = new ArrayList<>(count);
-                List<Integer> flagList = new ArrayList<>(count);
-                for (int i = 0; i < count; i++) {
-                    idList.add(ids.get(ValueLayout.JAVA_INT_UNALIGNED, 4L * i));
-                    flagList.add(flags.get(ValueLayout.JAVA_INT_UNALIGNED, 4L * i));
-                }
-                long revision = a.u64(56);
-                return new Query(a.u32(12), idList, flagList,
-                        revision == 0 ? OptionalLong.empty() : OptionalLong.of(revision));
+        for (int capacity = 64; ; capacity *= 4) {
+            try {
+                return query(cgroup, type, effective, capacity);
+            } catch (BpfException e) {
+                if (e.errno().value() != Errno.ENOSPC || capacity >= 1 << 16) throw e;
             }
+        }
+    }
+
+    /** BPF_PROG_QUERY with room for {@code capacity} ids; ENOSPC if more are attached. */
+    public static Query query(CgroupHandle cgroup, AttachType type, boolean effective, int capacity) {
+        try (BpfAttr a = new BpfAttr()) {
+            MemorySegment ids = a.buffer(4L * capacity);
+            MemorySegment flags = a.buffer(4L * capacity);
+            a.u32(0, cgroup.fd()).u32(4, type.value).u32(8, effective ? QUERY_EFFECTIVE : 0)
+                    .pointer(16, ids).u32(24, capacity);
+            // The kernel refuses per-program flags for the effective query (EINVAL).
+            if (!effective) a.pointer(32, flags);
+            a.call(BpfCommand.BPF_PROG_QUERY, cgroup + " " + type.systemdName + " with room for " + capacity);
+            int count = a.u32(24);
+            List<Integer> idList = new ArrayList<>(count);
+            List<Integer> flagList = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                idList.add(ids.get(ValueLayout.JAVA_INT_UNALIGNED, 4L * i));
+                // Per-program flags exist since 6.0 and not for the effective query.
+                flagList.add(flags.get(ValueLayout.JAVA_INT_UNALIGNED, 4L * i));
+            }
+            long revision = a.u64(56);
+            return new Query(a.u32(12), idList, flagList,
+                    revision == 0 ? OptionalLong.empty() : OptionalLong.of(revision));
         }
     }
 

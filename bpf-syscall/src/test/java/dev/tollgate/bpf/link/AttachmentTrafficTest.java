@@ -1,0 +1,243 @@
+package dev.tollgate.bpf.link;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.bpf.AttachType;
+import dev.tollgate.bpf.BpfMap;
+import dev.tollgate.bpf.BpfProgram;
+import dev.tollgate.bpf.Bytes;
+import dev.tollgate.bpf.CgroupHandle;
+import dev.tollgate.bpf.CgroupPrograms;
+import dev.tollgate.bpf.MapSpec;
+import dev.tollgate.bpf.MapType;
+import dev.tollgate.bpf.ObjectIds;
+import dev.tollgate.bpf.Pins;
+import dev.tollgate.bpf.ProgramSpec;
+import dev.tollgate.bpf.ProgramType;
+import dev.tollgate.bpf.asm.Assembler;
+import dev.tollgate.bpf.asm.Helper;
+import dev.tollgate.testkit.Privileged;
+import dev.tollgate.testkit.ScratchCgroup;
+import dev.tollgate.testkit.UdpFlow;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static dev.tollgate.bpf.asm.Register.R0;
+import static dev.tollgate.bpf.asm.Register.R1;
+import static dev.tollgate.bpf.asm.Register.R10;
+import static dev.tollgate.bpf.asm.Register.R2;
+import static dev.tollgate.bpf.asm.Register.R6;
+
+/**
+ * Real loopback traffic through real attachments, in each mode: exact counts, an atomic
+ * replace under traffic, re-adoption from a pin, and a detach that leaves nothing behind.
+ */
+@Privileged(commands = "bpftool")
+class AttachmentTrafficTest {
+    private static final int INGRESS_SLOT = 0, EGRESS_SLOT = 1;
+    private ScratchCgroup scratch;
+    private Path unit;
+    private Path pins;
+    private BpfMap counters;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        scratch = ScratchCgroup.create("traffic");
+        unit = scratch.child("unit");
+        pins = Pins.ensureDirectory(Pins.DEFAULT_BPFFS.resolve("tollgate-test-" + UUID.randomUUID().toString().substring(0, 8)));
+        counters = keep(BpfMap.create(MapSpec.of(MapType.PERCPU_ARRAY, "tg_t_counters", 4, 16, 2)));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : open.reversed()) c.close();
+        scratch.close();
+        Pins.removeTree(pins);
+    }
+
+    private <T extends AutoCloseable> T keep(T c) {
+        open.add(c);
+        return c;
+    }
+
+    /** Counts one packet and skb->len bytes into {@code slot}; the name tells programs apart. */
+    private BpfProgram counting(String name, int slot) {
+        return keep(BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, name, null, new Assembler()
+                .mov(R6, R1)
+                .stw(R10, -4, slot)
+                .mov(R2, R10).add(R2, -4)
+                .ldMapFd(R1, "counters")
+                .call(Helper.MAP_LOOKUP_ELEM)
+                .jeq(R0, 0, "out")
+                .ldxdw(R1, R0, 0).add(R1, 1).stxdw(R0, 0, R1)
+                .ldxw(R2, R6, 0)
+                .ldxdw(R1, R0, 8).add(R1, R2).stxdw(R0, 8, R1)
+                .label("out")
+                .mov(R0, 1)
+                .exit()
+                .assemble(), Map.of("counters", counters))));
+    }
+
+    private long[] read(int slot) {
+        return counters.lookupSummedU64(Bytes.u32(slot)).orElseThrow();
+    }
+
+    private UdpFlow flowInsideUnit(String loopback) throws Exception {
+        return keep(ScratchCgroup.inside(unit, () -> UdpFlow.open(loopback)));
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void countsExactlyOverIpv4AndIpv6(AttachMode mode) throws Exception {
+        try (CgroupHandle cg = CgroupHandle.open(unit)) {
+            keep(Attachment.attach(mode, cg, AttachType.CGROUP_INET_INGRESS, counting("tg_t_in", INGRESS_SLOT)));
+            keep(Attachment.attach(mode, cg, AttachType.CGROUP_INET_EGRESS, counting("tg_t_out", EGRESS_SLOT)));
+        }
+        int n = 100, size = 200;
+        UdpFlow v4 = flowInsideUnit("127.0.0.1");
+        for (int i = 0; i < n; i++) assertThat(v4.send(size)).isTrue();
+        assertThat(v4.receive(n, 5000)).isEqualTo(n);
+        // Sender and receiver are both in the unit: each datagram counts once each way.
+        assertThat(read(EGRESS_SLOT)).containsExactly(n, (long) n * (size + 28));
+        assertThat(read(INGRESS_SLOT)).containsExactly(n, (long) n * (size + 28));
+
+        UdpFlow v6 = flowInsideUnit("::1");
+        for (int i = 0; i < n; i++) assertThat(v6.send(size)).isTrue();
+        assertThat(v6.receive(n, 5000)).isEqualTo(n);
+        long bytes = (long) n * (size + 28) + (long) n * (size + 48);
+        assertThat(read(EGRESS_SLOT)).containsExactly(2L * n, bytes);
+        assertThat(read(INGRESS_SLOT)).containsExactly(2L * n, bytes);
+
+        // Two 65000-byte datagrams: counted before fragmentation on egress, after reassembly on ingress.
+        for (int i = 0; i < 2; i++) assertThat(v4.send(65000)).isTrue();
+        assertThat(v4.receive(2, 5000)).isEqualTo(2);
+        assertThat(read(EGRESS_SLOT)).containsExactly(2L * n + 2, bytes + 2 * 65028);
+        assertThat(read(INGRESS_SLOT)).containsExactly(2L * n + 2, bytes + 2 * 65028);
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void atomicReplaceUnderTrafficCountsEveryPacketOnce(AttachMode mode) throws Exception {
+        BpfProgram inA = counting("tg_t_in_a", INGRESS_SLOT);
+        BpfProgram inB = counting("tg_t_in_b", INGRESS_SLOT);
+        BpfProgram outA = counting("tg_t_out_a", EGRESS_SLOT);
+        BpfProgram outB = counting("tg_t_out_b", EGRESS_SLOT);
+        Attachment in;
+        Attachment out;
+        try (CgroupHandle cg = CgroupHandle.open(unit)) {
+            in = keep(Attachment.attach(mode, cg, AttachType.CGROUP_INET_INGRESS, inA));
+            out = keep(Attachment.attach(mode, cg, AttachType.CGROUP_INET_EGRESS, outA));
+        }
+        UdpFlow flow = flowInsideUnit("127.0.0.1");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong sent = new AtomicLong();
+        AtomicLong received = new AtomicLong();
+        Thread traffic = Thread.ofPlatform().start(() -> {
+            try {
+                while (!stop.get()) {
+                    if (flow.send(64)) sent.incrementAndGet();
+                    received.addAndGet(flow.receive(1, 1000));
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        int swaps = 0;
+        long deadline = System.nanoTime() + 1_500_000_000L;
+        while (System.nanoTime() < deadline) {
+            boolean toB = swaps % 2 == 0;
+            in.replace(toB ? inB : inA);
+            out.replace(toB ? outB : outA);
+            swaps++;
+        }
+        stop.set(true);
+        traffic.join();
+        assertThat(swaps).isGreaterThan(100);
+        assertThat(sent.get()).isGreaterThan(1000);
+        assertThat(received.get()).isEqualTo(sent.get());
+        assertThat(read(EGRESS_SLOT)[0]).isEqualTo(sent.get());
+        assertThat(read(INGRESS_SLOT)[0]).isEqualTo(received.get());
+        assertThat(read(EGRESS_SLOT)[1]).isEqualTo(sent.get() * (64 + 28));
+        try (CgroupHandle cg = CgroupHandle.open(unit)) {
+            BpfProgram current = in.program();
+            assertThat(CgroupPrograms.query(cg, AttachType.CGROUP_INET_INGRESS, true).programIds())
+                    .containsExactly(current.id());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void reopensFromPinAndDetachesCleanly(AttachMode mode) throws Exception {
+        BpfProgram p = counting("tg_t_pinned", EGRESS_SLOT);
+        BpfProgram next = counting("tg_t_next", EGRESS_SLOT);
+        int progId = p.id();
+        int nextId = next.id();
+        Path pin = pins.resolve("egress");
+        try (CgroupHandle cg = CgroupHandle.open(unit)) {
+            Attachment a = Attachment.attach(mode, cg, AttachType.CGROUP_INET_EGRESS, p);
+            a.pin(pin);
+            a.close();
+        }
+        // Our fds are closed now; the attachment lives on in the kernel (pinned or legacy).
+        UdpFlow flow = flowInsideUnit("127.0.0.1");
+        flow.send(10);
+        assertThat(flow.receive(1, 2000)).isEqualTo(1);
+        assertThat(read(EGRESS_SLOT)).containsExactly(1, 38);
+
+        try (CgroupHandle cg = CgroupHandle.open(unit);
+             Attachment again = Attachment.open(mode, cg, AttachType.CGROUP_INET_EGRESS, pin)) {
+            assertThat(again.program().id()).isEqualTo(progId);
+            again.replace(next);
+            // The pin follows the replacement, so a later process finds the current program.
+            try (Attachment third = Attachment.open(mode, cg, AttachType.CGROUP_INET_EGRESS, pin)) {
+                assertThat(third.program().id()).isEqualTo(nextId);
+                third.detach();
+            }
+            assertThat(CgroupPrograms.query(cg, AttachType.CGROUP_INET_EGRESS, false).programIds()).isEmpty();
+        }
+        assertThat(pin).doesNotExist();
+        for (AutoCloseable c : open.reversed()) c.close();
+        open.clear();
+
+        // Nothing of ours is left: no program in bpftool prog, nothing under our cgroup in bpftool cgroup tree.
+        for (int i = 0; i < 200 && (ObjectIds.programs().contains(progId) || ObjectIds.programs().contains(nextId)); i++) {
+            Thread.sleep(10);
+        }
+        String progs = bpftool("-j", "prog", "show");
+        assertThat(ids(progs)).doesNotContain(progId, nextId);
+        assertThat(progs).doesNotContain("tg_t_pinned", "tg_t_next");
+        assertThat(bpftool("cgroup", "tree", scratch.path().toString())).doesNotContain("tg_t_");
+        assertThat(ObjectIds.links().stream().map(dev.tollgate.bpf.LinkInfo::ofId)
+                .filter(l -> l.programId() == progId || l.programId() == nextId)).isEmpty();
+    }
+
+    private static List<Integer> ids(String json) {
+        List<Integer> ids = new ArrayList<>();
+        Matcher m = Pattern.compile("\"id\":(\\d+)").matcher(json);
+        while (m.find()) ids.add(Integer.parseInt(m.group(1)));
+        return ids;
+    }
+
+    static String bpftool(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("bpftool"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("bpftool %s: %s", String.join(" ", args), out).isZero();
+        return out;
+    }
+}
