@@ -94,6 +94,22 @@ public final class Features {
         };
     }
 
+    /**
+     * The mode to use: the forced one if this kernel supports it, else the best one probed.
+     * Throws {@link IllegalStateException} saying why a forced mode cannot work, or that cgroup
+     * BPF is unavailable.
+     */
+    public AttachMode chooseMode(Optional<AttachMode> forced) {
+        if (forced.isPresent()) {
+            whyNot(forced.get()).ifPresent(why -> {
+                throw new IllegalStateException("attach mode " + forced.get().configName() + " was asked for, but " + why);
+            });
+            return forced.get();
+        }
+        return bestMode().orElseThrow(() -> new IllegalStateException(
+                "cgroup BPF is unavailable: " + features.get(ATTACH).evidence()));
+    }
+
     /** Probes with scratch cgroups created under {@code scratchParent} (a cgroup v2 directory). */
     public static Features probe(Optional<Path> cgroup2, Path scratchParent) {
         Map<String, Feature> f = new LinkedHashMap<>();
