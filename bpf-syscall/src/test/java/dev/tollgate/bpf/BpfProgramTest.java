@@ -10,6 +10,7 @@ import dev.tollgate.bpf.asm.Disassembler;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
 import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.testkit.Packets;
 import dev.tollgate.testkit.Privileged;
 import java.nio.file.Path;
 import java.util.Map;

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.bpf.asm.Assembler;
 import dev.tollgate.bpf.asm.Helper;
+import dev.tollgate.testkit.Packets;
 import dev.tollgate.testkit.Privileged;
 import java.nio.ByteOrder;
 import java.util.Map;

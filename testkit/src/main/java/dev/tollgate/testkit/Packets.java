@@ -1,12 +1,12 @@
-package dev.tollgate.bpf;
+package dev.tollgate.testkit;
 
 import java.nio.ByteBuffer;
 
 /** Crafted frames for BPF_PROG_TEST_RUN: a 14-byte Ethernet header, then the IP packet. */
-final class Packets {
+public final class Packets {
     private Packets() {}
 
-    static byte[] ipv4Udp(byte[] src, byte[] dst, int payload) {
+    public static byte[] ipv4Udp(byte[] src, byte[] dst, int payload) {
         int ipLen = 20 + 8 + payload;
         ByteBuffer b = ByteBuffer.allocate(14 + ipLen);
         b.put(new byte[12]).putShort((short) 0x0800);
@@ -16,7 +16,7 @@ final class Packets {
         return b.array();
     }
 
-    static byte[] ipv6Udp(byte[] src, byte[] dst, int payload) {
+    public static byte[] ipv6Udp(byte[] src, byte[] dst, int payload) {
         ByteBuffer b = ByteBuffer.allocate(14 + 40 + 8 + payload);
         b.put(new byte[12]).putShort((short) 0x86DD);
         b.putInt(0x60000000).putShort((short) (8 + payload)).put((byte) 17).put((byte) 64);
@@ -26,7 +26,7 @@ final class Packets {
     }
 
     /** An ARP frame: neither IPv4 nor IPv6. */
-    static byte[] arp() {
+    public static byte[] arp() {
         ByteBuffer b = ByteBuffer.allocate(14 + 28);
         b.put(new byte[12]).putShort((short) 0x0806);
         return b.array();
