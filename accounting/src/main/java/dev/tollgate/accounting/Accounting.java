@@ -1,0 +1,176 @@
+package dev.tollgate.accounting;
+
+import dev.tollgate.bpf.BpfMap;
+import dev.tollgate.bpf.Pins;
+import dev.tollgate.bpf.link.AttachMode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Every unit's and slice's datapath under one bpffs directory, in one attach mode: what the
+ * daemon calls to start, update, adopt and stop a unit's accounting and firewall, and to read
+ * counters. Thread-safe.
+ */
+public final class Accounting implements AutoCloseable {
+    private final PinLayout pins;
+    private final AttachMode mode;
+    private final Map<String, UnitDatapath> units = new HashMap<>();
+    private final Map<String, SliceCounters> slices = new HashMap<>();
+
+    public Accounting(Path bpffsDirectory, AttachMode mode) {
+        this.pins = new PinLayout(Pins.ensureDirectory(bpffsDirectory));
+        this.mode = mode;
+    }
+
+    public AttachMode mode() {
+        return mode;
+    }
+
+    public PinLayout pins() {
+        return pins;
+    }
+
+    /** Why this mode cannot carry the policy, if it cannot. */
+    public static Optional<String> refusal(UnitPolicy p, AttachMode mode) {
+        if (mode.allowsProgramsBeside()) return Optional.empty();
+        List<String> ours = new ArrayList<>();
+        if (p.needsSkbPrograms()) ours.add("IP accounting or an IP firewall");
+        if (!p.socketBind().isEmpty()) ours.add("SocketBindAllow=/SocketBindDeny=");
+        if (p.delegate() && !ours.isEmpty()) {
+            return Optional.of("Delegate=yes is unavailable in attach mode single: the unit has " + String.join(" and ", ours)
+                    + ", and a program attached without BPF_F_ALLOW_MULTI blocks every program below its cgroup, "
+                    + "so the delegated service could attach none of its own; delegation beside our programs needs "
+                    + "BPF_F_ALLOW_MULTI (Linux 4.15+) or cgroup bpf_link (Linux 5.7+)");
+        }
+        if (!p.foreignPrograms().isEmpty()) {
+            return Optional.of("IPIngressFilterPath=, IPEgressFilterPath= and BPFProgram= are unavailable in attach mode "
+                    + "single: only one program can be attached per cgroup without BPF_F_ALLOW_MULTI, and it is ours; "
+                    + "they need BPF_F_ALLOW_MULTI (Linux 4.15+) or cgroup bpf_link (Linux 5.7+)");
+        }
+        return Optional.empty();
+    }
+
+    /** Starts a unit's datapath with fresh counters (a unit start resets its counters, as systemd's). */
+    public synchronized UnitDatapath start(UnitPolicy p) {
+        refuseIfNeeded(p);
+        UnitDatapath old = units.remove(p.unit());
+        if (old != null) old.remove();
+        UnitDatapath d = UnitDatapath.create(p, mode, pins, sliceMaps(p));
+        units.put(p.unit(), d);
+        return d;
+    }
+
+    /** Applies a changed policy to a running unit; counters carry on. */
+    public synchronized void update(UnitPolicy p) {
+        refuseIfNeeded(p);
+        UnitDatapath d = units.get(p.unit());
+        if (d == null) throw new IllegalStateException(p.unit() + " has no datapath to update");
+        d.apply(p, sliceMaps(p));
+    }
+
+    /** Takes over a running unit's pinned datapath after a restart; empty if nothing is pinned for it. */
+    public synchronized Optional<UnitDatapath> adopt(UnitPolicy p) {
+        refuseIfNeeded(p);
+        Optional<UnitDatapath> d = UnitDatapath.adopt(p, mode, pins, sliceMaps(p));
+        d.ifPresent(x -> units.put(p.unit(), x));
+        return d;
+    }
+
+    /** Detaches and unpins everything of a unit. */
+    public synchronized void stop(String unit) {
+        UnitDatapath d = units.remove(unit);
+        if (d != null) {
+            d.remove();
+        } else {
+            Pins.removeTree(pins.unit(unit));
+        }
+    }
+
+    public synchronized Optional<UnitDatapath> unit(String unit) {
+        return Optional.ofNullable(units.get(unit));
+    }
+
+    public synchronized Optional<Counters> unitCounters(String unit) {
+        return Optional.ofNullable(units.get(unit)).map(UnitDatapath::counters);
+    }
+
+    public synchronized Optional<Counters> sliceCounters(String slice) {
+        return Optional.ofNullable(slices.get(slice)).map(SliceCounters::read);
+    }
+
+    /** Counters of every unit and accounted slice, by name. */
+    public synchronized Map<String, Counters> allCounters() {
+        Map<String, Counters> all = new LinkedHashMap<>();
+        units.forEach((n, d) -> all.put(n, d.counters()));
+        slices.forEach((n, s) -> all.put(n, s.read()));
+        return all;
+    }
+
+    /** Keeps the counters of these accounted slices (creating or re-opening them) and drops the others'. */
+    public synchronized void retainSlices(Set<String> accounted) {
+        for (String s : accounted) slice(s);
+        for (String s : new ArrayList<>(slices.keySet())) {
+            if (!accounted.contains(s)) slices.remove(s).remove();
+        }
+    }
+
+    /** Removes pins of units that are not running, e.g. left by a crash before their cgroup went away. */
+    public synchronized List<String> removeStale(Set<String> running) {
+        List<String> removed = new ArrayList<>();
+        if (!Files.isDirectory(pins.units())) return removed;
+        try (Stream<Path> s = Files.list(pins.units())) {
+            for (Path dir : s.toList()) {
+                String unit = PinLayout.unescape(dir.getFileName().toString());
+                if (!running.contains(unit) && !units.containsKey(unit)) {
+                    Pins.removeTree(dir);
+                    removed.add(unit);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + pins.units(), e);
+        }
+        return removed;
+    }
+
+    private SliceCounters slice(String name) {
+        return slices.computeIfAbsent(name, n -> SliceCounters.openOrCreate(n, pins));
+    }
+
+    private List<BpfMap> sliceMaps(UnitPolicy p) {
+        List<BpfMap> maps = new ArrayList<>();
+        for (String s : p.accountedSlices()) maps.add(slice(s).map());
+        return maps;
+    }
+
+    private void refuseIfNeeded(UnitPolicy p) {
+        Optional<String> why = refusal(p, mode);
+        if (why.isPresent()) throw new PolicyRefused(p.unit(), why.get());
+    }
+
+    /** Stops every unit's datapath and removes every pin of ours. */
+    public synchronized void removeAll() {
+        for (String u : new ArrayList<>(units.keySet())) stop(u);
+        for (SliceCounters s : slices.values()) s.remove();
+        slices.clear();
+        Pins.removeTree(pins.root());
+    }
+
+    /** Lets go of file descriptors only: attachments, pins and counters stay for the next daemon. */
+    @Override
+    public synchronized void close() {
+        units.values().forEach(UnitDatapath::close);
+        slices.values().forEach(SliceCounters::close);
+        units.clear();
+        slices.clear();
+    }
+}

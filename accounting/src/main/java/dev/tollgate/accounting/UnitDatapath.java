@@ -1,0 +1,319 @@
+package dev.tollgate.accounting;
+
+import dev.tollgate.bpf.AttachType;
+import dev.tollgate.bpf.BpfMap;
+import dev.tollgate.bpf.BpfProgram;
+import dev.tollgate.bpf.Bytes;
+import dev.tollgate.bpf.CgroupHandle;
+import dev.tollgate.bpf.MapSpec;
+import dev.tollgate.bpf.ObjectName;
+import dev.tollgate.bpf.Pins;
+import dev.tollgate.bpf.ProgramSpec;
+import dev.tollgate.bpf.ProgramType;
+import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.Attachment;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * One unit's kernel objects: its counters, its policy trie, its programs and their
+ * attachments on the unit's cgroup, all pinned under the unit's bpffs directory.
+ *
+ * <p>Changes are applied without a gap: a new address list is a new trie swapped into the
+ * policy map's one slot; a new program shape is a program swapped on the live attachment.
+ * The counters map is never replaced while the unit runs.
+ */
+public final class UnitDatapath implements AutoCloseable {
+    private static final String FOREIGN_PREFIX = "foreign_";
+
+    private final String unit;
+    private final Path cgroup;
+    private final AttachMode mode;
+    private final Path pinDir;
+    private final BpfMap counters;
+    private BpfMap policy;
+    private final EnumMap<Direction, Attachment> skb = new EnumMap<>(Direction.class);
+    private final Map<AttachType, Attachment> bind = new EnumMap<>(AttachType.class);
+    private final List<Attachment> foreign = new ArrayList<>();
+    private UnitPolicy applied;
+
+    private UnitDatapath(UnitPolicy p, AttachMode mode, Path pinDir, BpfMap counters) {
+        this.unit = p.unit();
+        this.cgroup = p.cgroup();
+        this.mode = mode;
+        this.pinDir = pinDir;
+        this.counters = counters;
+    }
+
+    /** Creates everything for a starting unit, with fresh counters. Nothing is left behind if it fails. */
+    static UnitDatapath create(UnitPolicy p, AttachMode mode, PinLayout pins, List<BpfMap> sliceMaps) {
+        Path dir = pins.unit(p.unit());
+        Pins.removeTree(dir);
+        Pins.ensureDirectory(dir);
+        BpfMap counters = SliceCounters.counterMap("tgc_" + p.unit());
+        UnitDatapath d = new UnitDatapath(p, mode, dir, counters);
+        try {
+            counters.pin(dir.resolve(PinLayout.COUNTERS));
+            d.reconcile(p, sliceMaps);
+            return d;
+        } catch (RuntimeException e) {
+            d.remove();
+            throw e;
+        }
+    }
+
+    /**
+     * Takes over a running unit's objects from its pins after a daemon restart: verifies each
+     * attachment (cgroup, attach type, mode), keeps the counters, and brings policy and
+     * programs up to date with atomic swaps. Empty if there is nothing pinned for it.
+     */
+    static java.util.Optional<UnitDatapath> adopt(UnitPolicy p, AttachMode mode, PinLayout pins, List<BpfMap> sliceMaps) {
+        Path dir = pins.unit(p.unit());
+        Path counterPin = dir.resolve(PinLayout.COUNTERS);
+        if (!Files.exists(counterPin)) return java.util.Optional.empty();
+        UnitDatapath d = new UnitDatapath(p, mode, dir, BpfMap.fromPin(counterPin));
+        try (CgroupHandle cg = CgroupHandle.open(p.cgroup())) {
+            Path policyPin = dir.resolve(PinLayout.POLICY);
+            if (Files.exists(policyPin)) d.policy = BpfMap.fromPin(policyPin);
+            for (Direction dir2 : Direction.values()) {
+                Path pin = dir.resolve(dir2.shortName());
+                if (Files.exists(pin)) d.skb.put(dir2, Attachment.open(mode, cg, dir2.attachType, pin));
+            }
+            for (AttachType t : List.of(AttachType.CGROUP_INET4_BIND, AttachType.CGROUP_INET6_BIND)) {
+                Path pin = dir.resolve(t.systemdName);
+                if (Files.exists(pin)) d.bind.put(t, Attachment.open(mode, cg, t, pin));
+            }
+            for (Path pin : foreignPins(dir)) {
+                AttachType t = AttachType.bySystemdName(pin.getFileName().toString().substring(FOREIGN_PREFIX.length())
+                        .replaceFirst("_[0-9]+$", "")).orElseThrow(() -> new IllegalStateException("unknown pin " + pin));
+                d.foreign.add(Attachment.open(mode, cg, t, pin));
+            }
+            d.applied = null;
+            d.reconcile(p, sliceMaps);
+            return java.util.Optional.of(d);
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    private static List<Path> foreignPins(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(x -> x.getFileName().toString().startsWith(FOREIGN_PREFIX)).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
+    public String unit() {
+        return unit;
+    }
+
+    public Path cgroup() {
+        return cgroup;
+    }
+
+    public AttachMode mode() {
+        return mode;
+    }
+
+    public UnitPolicy applied() {
+        return applied;
+    }
+
+    /** The unit's own counters (also counted when its accounting is off, for the drops). */
+    public Counters counters() {
+        return SliceCounters.read(counters);
+    }
+
+    /** Ids of the programs attached for this unit, for bpftool cross-checks. */
+    public Map<String, Integer> programIds() {
+        Map<String, Integer> ids = new HashMap<>();
+        skb.forEach((d, a) -> ids.put(d.shortName(), a.program().id()));
+        bind.forEach((t, a) -> ids.put(t.systemdName, a.program().id()));
+        return ids;
+    }
+
+    /** Applies a changed policy: only what differs, each change atomic. */
+    synchronized void apply(UnitPolicy next, List<BpfMap> sliceMaps) {
+        if (!next.unit().equals(unit) || !next.cgroup().equals(cgroup))
+            throw new IllegalArgumentException("policy for " + next.unit() + " at " + next.cgroup()
+                    + " applied to " + unit + " at " + cgroup);
+        reconcile(next, sliceMaps);
+    }
+
+    private void reconcile(UnitPolicy next, List<BpfMap> sliceMaps) {
+        if (sliceMaps.size() != next.accountedSlices().size())
+            throw new IllegalArgumentException("one counters map per accounted slice is needed");
+        UnitPolicy before = applied;
+        try (CgroupHandle cg = CgroupHandle.open(cgroup)) {
+            boolean listsChanged = before == null || !before.addressRules().equals(next.addressRules());
+            if (next.firewall() && (listsChanged || policy == null)) swapPolicy(next);
+            boolean mapsChanged = before == null || !before.accountedSlices().equals(next.accountedSlices());
+            for (Direction d : Direction.values()) reconcileSkb(cg, d, before, next, sliceMaps, mapsChanged);
+            if (!next.firewall() && policy != null) {
+                policy.close();
+                policy = null;
+                Pins.unpin(pinDir.resolve(PinLayout.POLICY));
+            }
+            reconcileBind(cg, before, next);
+            reconcileForeign(cg, next);
+        }
+        applied = next;
+    }
+
+    private void swapPolicy(UnitPolicy next) {
+        try (BpfMap trie = PolicyTrie.create(ObjectName.sanitize("tgt_" + unit), next.addressRules())) {
+            if (policy == null) {
+                policy = BpfMap.create(MapSpec.arrayOfMaps(ObjectName.sanitize("tgp_" + unit), 1, trie));
+                policy.pin(pinDir.resolve(PinLayout.POLICY));
+            }
+            // The one atomic step: every packet sees the whole old trie or the whole new one.
+            policy.updateInner(0, trie);
+        }
+    }
+
+    private void reconcileSkb(CgroupHandle cg, Direction d, UnitPolicy before, UnitPolicy next,
+                              List<BpfMap> sliceMaps, boolean mapsChanged) {
+        Attachment current = skb.get(d);
+        if (!next.needsSkbPrograms()) {
+            if (current != null) {
+                current.detach();
+                skb.remove(d);
+            }
+            return;
+        }
+        boolean shapeChanged = before == null || !before.shape(d).equals(next.shape(d));
+        if (current != null && !shapeChanged && !mapsChanged) return;
+        try (BpfProgram program = loadSkb(next.shape(d), sliceMaps)) {
+            if (current == null) {
+                Attachment a = Attachment.attach(mode, cg, d.attachType, program);
+                skb.put(d, a);
+                a.pin(pinDir.resolve(d.shortName()));
+            } else {
+                current.replace(program);
+            }
+        }
+    }
+
+    private BpfProgram loadSkb(SkbProgram.Shape shape, List<BpfMap> sliceMaps) {
+        Map<String, BpfMap> maps = new HashMap<>();
+        maps.put(SkbProgram.UNIT_MAP, counters);
+        if (shape.firewall()) maps.put(SkbProgram.POLICY_MAP, Objects.requireNonNull(policy, "policy map"));
+        for (int i = 0; i < sliceMaps.size(); i++) maps.put(SkbProgram.sliceMap(i), sliceMaps.get(i));
+        String name = (shape.firewall() ? "tg_fw_" : "tg_acct_") + shape.direction().shortName();
+        return BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, name, null, SkbProgram.build(shape), maps));
+    }
+
+    private void reconcileBind(CgroupHandle cg, UnitPolicy before, UnitPolicy next) {
+        boolean changed = before == null || !before.socketBind().equals(next.socketBind());
+        for (AttachType t : List.of(AttachType.CGROUP_INET4_BIND, AttachType.CGROUP_INET6_BIND)) {
+            Attachment current = bind.get(t);
+            if (next.socketBind().isEmpty()) {
+                if (current != null) {
+                    current.detach();
+                    bind.remove(t);
+                }
+                continue;
+            }
+            if (current != null && !changed) continue;
+            try (BpfProgram program = BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SOCK_ADDR,
+                    "tg_" + t.systemdName, t, SocketBindProgram.build(next.socketBind()), Map.of()))) {
+                if (current == null) {
+                    Attachment a = Attachment.attach(mode, cg, t, program);
+                    bind.put(t, a);
+                    a.pin(pinDir.resolve(t.systemdName));
+                } else {
+                    current.replace(program);
+                }
+            }
+        }
+    }
+
+    /** Attaches the wanted programs of others before detaching unwanted ones, so no filter lapses. */
+    private void reconcileForeign(CgroupHandle cg, UnitPolicy next) {
+        List<Attachment> keep = new ArrayList<>();
+        List<Attachment> added = new ArrayList<>();
+        for (UnitPolicy.ForeignProgram f : next.foreignPrograms()) {
+            try (BpfProgram p = openForeign(f)) {
+                Attachment existing = foreign.stream()
+                        .filter(a -> a.type() == f.attachType() && a.program().id() == p.id() && !keep.contains(a))
+                        .findFirst().orElse(null);
+                if (existing != null) {
+                    keep.add(existing);
+                    continue;
+                }
+                Attachment a = Attachment.attach(mode, cg, f.attachType(), p);
+                added.add(a);
+            }
+        }
+        for (Attachment old : foreign) if (!keep.contains(old)) old.detach();
+        foreign.clear();
+        foreign.addAll(keep);
+        foreign.addAll(added);
+        // Re-pin under stable names: foreign_TYPE_N in the order of the unit's settings.
+        for (Path pin : foreignPins(pinDir)) Pins.unpin(pin);
+        Map<AttachType, Integer> seq = new EnumMap<>(AttachType.class);
+        for (Attachment a : foreign) {
+            int n = seq.merge(a.type(), 1, Integer::sum);
+            a.pin(pinDir.resolve(FOREIGN_PREFIX + a.type().systemdName + "_" + n));
+        }
+    }
+
+    private static BpfProgram openForeign(UnitPolicy.ForeignProgram f) {
+        if (!Files.exists(f.pinnedAt()))
+            throw new IllegalArgumentException("no BPF program is pinned at " + f.pinnedAt());
+        BpfProgram p = BpfProgram.fromPin(f.pinnedAt());
+        if (p.info().type() != f.attachType().programType.value) {
+            String type = p.info().typeName();
+            p.close();
+            throw new IllegalArgumentException(f.pinnedAt() + " holds a " + type + " program; attach type "
+                    + f.attachType().systemdName + " needs " + f.attachType().programType);
+        }
+        return p;
+    }
+
+    /** Detaches and unpins everything of this unit (the unit stopped). */
+    public synchronized void remove() {
+        RuntimeException first = null;
+        List<Attachment> all = new ArrayList<>(foreign);
+        all.addAll(bind.values());
+        all.addAll(skb.values());
+        for (Attachment a : all) {
+            try {
+                a.detach();
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
+            }
+        }
+        foreign.clear();
+        bind.clear();
+        skb.clear();
+        close();
+        Pins.removeTree(pinDir);
+        if (first != null) throw first;
+    }
+
+    /** Lets go of our file descriptors; pinned objects and attachments stay (daemon exit for upgrade). */
+    @Override
+    public synchronized void close() {
+        for (Attachment a : foreign) a.close();
+        for (Attachment a : bind.values()) a.close();
+        for (Attachment a : skb.values()) a.close();
+        if (policy != null) policy.close();
+        counters.close();
+    }
+
+    static byte[] zeroKey() {
+        return Bytes.u32(0);
+    }
+}
