@@ -54,7 +54,7 @@ public final class PolicyTrie {
 
     private PolicyTrie() {}
 
-    /** The template every unit's trie matches, for the ARRAY_OF_MAPS that holds it. */
+    /** The shape of every unit's trie. */
     public static MapSpec spec(String name) {
         return new MapSpec(MapType.LPM_TRIE, name, KEY_SIZE, VALUE_SIZE, CAPACITY, MapSpec.BPF_F_NO_PREALLOC, null);
     }

@@ -20,8 +20,8 @@ import java.nio.ByteOrder;
  * address lists), then accounting into its own counters and those of every accounted
  * ancestor slice, so a packet runs one program of ours whatever the depth.
  *
- * <p>Maps it references by name: {@code policy} (an ARRAY_OF_MAPS whose slot 0 holds the
- * unit's {@link PolicyTrie}), {@code unit} (the unit's counters), {@code slice0}…
+ * <p>Maps it references by name: {@code policy} (the unit's {@link PolicyTrie}), {@code unit}
+ * (the unit's counters), {@code slice0}…
  * (accounted slices' counters, nearest first). Counter slots are per-CPU; the adds are
  * atomic anyway, because two programs may interleave on one CPU when a preemptible kernel
  * runs them with only migration disabled.
@@ -77,10 +77,7 @@ public final class SkbProgram {
         a.ja("lookup");
         key(a, "ipv6", PolicyTrie.FAMILY_IPV6, 128, d.ipv6AddressOffset, 16);
         a.label("lookup")
-                .ldMapFd(R1, POLICY_MAP).mov(R2, R10).add(R2, ZERO_KEY)
-                .call(Helper.MAP_LOOKUP_ELEM)
-                .jeq(R0, 0, "pass")
-                .mov(R1, R0).mov(R2, R10).add(R2, LPM_KEY)
+                .ldMapFd(R1, POLICY_MAP).mov(R2, R10).add(R2, LPM_KEY)
                 .call(Helper.MAP_LOOKUP_ELEM)
                 .jeq(R0, 0, "pass")
                 .ldxw(R1, R0, 0)

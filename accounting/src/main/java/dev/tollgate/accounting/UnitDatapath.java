@@ -3,9 +3,7 @@ package dev.tollgate.accounting;
 import dev.tollgate.bpf.AttachType;
 import dev.tollgate.bpf.BpfMap;
 import dev.tollgate.bpf.BpfProgram;
-import dev.tollgate.bpf.Bytes;
 import dev.tollgate.bpf.CgroupHandle;
-import dev.tollgate.bpf.MapSpec;
 import dev.tollgate.bpf.ObjectName;
 import dev.tollgate.bpf.Pins;
 import dev.tollgate.bpf.ProgramSpec;
@@ -28,9 +26,13 @@ import java.util.stream.Stream;
  * One unit's kernel objects: its counters, its policy trie, its programs and their
  * attachments on the unit's cgroup, all pinned under the unit's bpffs directory.
  *
- * <p>Changes are applied without a gap: a new address list is a new trie swapped into the
- * policy map's one slot; a new program shape is a program swapped on the live attachment.
- * The counters map is never replaced while the unit runs.
+ * <p>Changes are applied without a gap: a new address list is a new trie, and a new program
+ * that references it swapped in on the live attachment (link update, BPF_F_REPLACE or a
+ * single-mode re-attach), so every packet sees the whole old policy or the whole new one.
+ * The trie is referenced by the program rather than swapped in a map-in-map slot: a
+ * map-in-map update from user space waits for an RCU grace period (synchronize_rcu), about
+ * 14 ms each here, which would make a reload of a thousand units take many seconds. The
+ * counters map is never replaced while the unit runs.
  */
 public final class UnitDatapath implements AutoCloseable {
     private static final String FOREIGN_PREFIX = "foreign_";
@@ -40,7 +42,7 @@ public final class UnitDatapath implements AutoCloseable {
     private final AttachMode mode;
     private final Path pinDir;
     private final BpfMap counters;
-    private BpfMap policy;
+    private BpfMap policy; // the current LPM trie, when the unit has address lists
     private final EnumMap<Direction, Attachment> skb = new EnumMap<>(Direction.class);
     private final Map<AttachType, Attachment> bind = new EnumMap<>(AttachType.class);
     private final List<Attachment> foreign = new ArrayList<>();
@@ -157,29 +159,31 @@ public final class UnitDatapath implements AutoCloseable {
         UnitPolicy before = applied;
         try (CgroupHandle cg = CgroupHandle.open(cgroup)) {
             boolean listsChanged = before == null || !before.addressRules().equals(next.addressRules());
-            if (next.firewall() && (listsChanged || policy == null)) swapPolicy(next);
-            boolean mapsChanged = before == null || !before.accountedSlices().equals(next.accountedSlices());
-            for (Direction d : Direction.values()) reconcileSkb(cg, d, before, next, sliceMaps, mapsChanged);
-            if (!next.firewall() && policy != null) {
-                policy.close();
+            BpfMap oldTrie = policy;
+            boolean newTrie = next.firewall() && (listsChanged || policy == null);
+            if (newTrie) {
+                policy = PolicyTrie.create(ObjectName.sanitize("tgp_" + unit), next.addressRules());
+            } else if (!next.firewall()) {
                 policy = null;
-                Pins.unpin(pinDir.resolve(PinLayout.POLICY));
+            }
+            boolean mapsChanged = newTrie || before == null || !before.accountedSlices().equals(next.accountedSlices());
+            try {
+                for (Direction d : Direction.values()) reconcileSkb(cg, d, before, next, sliceMaps, mapsChanged);
+            } catch (RuntimeException e) {
+                if (newTrie) policy.close();
+                policy = oldTrie;
+                throw e;
+            }
+            // The programs now reference the new trie (or none); the old one goes with the old programs.
+            if (policy != oldTrie) {
+                if (oldTrie != null) oldTrie.close();
+                if (policy != null) Pins.pinReplacing(policy.fd(), pinDir.resolve(PinLayout.POLICY));
+                else Pins.unpin(pinDir.resolve(PinLayout.POLICY));
             }
             reconcileBind(cg, before, next);
             reconcileForeign(cg, next);
         }
         applied = next;
-    }
-
-    private void swapPolicy(UnitPolicy next) {
-        try (BpfMap trie = PolicyTrie.create(ObjectName.sanitize("tgt_" + unit), next.addressRules())) {
-            if (policy == null) {
-                policy = BpfMap.create(MapSpec.arrayOfMaps(ObjectName.sanitize("tgp_" + unit), 1, trie));
-                policy.pin(pinDir.resolve(PinLayout.POLICY));
-            }
-            // The one atomic step: every packet sees the whole old trie or the whole new one.
-            policy.updateInner(0, trie);
-        }
     }
 
     private void reconcileSkb(CgroupHandle cg, Direction d, UnitPolicy before, UnitPolicy next,
@@ -311,9 +315,5 @@ public final class UnitDatapath implements AutoCloseable {
         for (Attachment a : skb.values()) a.close();
         if (policy != null) policy.close();
         counters.close();
-    }
-
-    static byte[] zeroKey() {
-        return Bytes.u32(0);
     }
 }

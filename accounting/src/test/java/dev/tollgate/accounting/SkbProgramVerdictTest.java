@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.bpf.BpfMap;
 import dev.tollgate.bpf.BpfProgram;
-import dev.tollgate.bpf.MapSpec;
 import dev.tollgate.bpf.ProgramSpec;
 import dev.tollgate.bpf.ProgramType;
 import dev.tollgate.bpf.TestRun;
@@ -41,10 +40,7 @@ class SkbProgramVerdictTest {
         maps.put(SkbProgram.UNIT_MAP, unit);
         boolean firewall = !allow.isEmpty() || !deny.isEmpty();
         if (firewall) {
-            BpfMap trie = keep(PolicyTrie.create("tgt_test", Prefixes.rules(allow, deny)));
-            BpfMap policy = keep(BpfMap.create(MapSpec.arrayOfMaps("tgp_test", 1, trie)));
-            policy.updateInner(0, trie);
-            maps.put(SkbProgram.POLICY_MAP, policy);
+            maps.put(SkbProgram.POLICY_MAP, keep(PolicyTrie.create("tgp_test", Prefixes.rules(allow, deny))));
         }
         for (int i = 0; i < accountedSlices; i++) {
             BpfMap s = keep(SliceCounters.counterMap("tgs_test" + i));

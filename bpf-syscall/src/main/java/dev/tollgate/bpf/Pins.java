@@ -27,6 +27,23 @@ public final class Pins {
         }
     }
 
+    /**
+     * Pins {@code fd} at {@code path}, replacing whatever is pinned there in one step (pin to
+     * a temporary name, then rename over), so a reader of the path never finds it missing.
+     */
+    public static void pinReplacing(int fd, Path path) {
+        Path tmp = path.resolveSibling(path.getFileName() + "_new");
+        unpin(tmp);
+        pin(fd, tmp);
+        try {
+            Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            unpin(tmp);
+            throw new UncheckedIOException("cannot move pin " + tmp + " to " + path, e);
+        }
+    }
+
     /** Opens a new fd on the object pinned at {@code path}. */
     public static Fd open(Path path) {
         try (BpfAttr a = new BpfAttr()) {

@@ -100,16 +100,7 @@ public final class LegacyAttachment implements Attachment {
 
     /** Keeps the pin pointing at the attached program, so re-adoption finds the current one. */
     private void swapPin(BpfProgram next) {
-        if (pinnedAt == null) return;
-        Path tmp = pinnedAt.resolveSibling(pinnedAt.getFileName() + "_new");
-        Pins.unpin(tmp);
-        next.pin(tmp);
-        try {
-            java.nio.file.Files.move(tmp, pinnedAt, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot move pin " + tmp + " to " + pinnedAt, e);
-        }
+        if (pinnedAt != null) Pins.pinReplacing(next.fd(), pinnedAt);
     }
 
     @Override

@@ -1,0 +1,363 @@
+package dev.tollgate.accounting;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.tollgate.bpf.AttachFlags;
+import dev.tollgate.bpf.AttachType;
+import dev.tollgate.bpf.BpfProgram;
+import dev.tollgate.bpf.CgroupHandle;
+import dev.tollgate.bpf.CgroupPrograms;
+import dev.tollgate.bpf.ObjectIds;
+import dev.tollgate.bpf.Pins;
+import dev.tollgate.bpf.ProgramSpec;
+import dev.tollgate.bpf.ProgramType;
+import dev.tollgate.bpf.asm.Assembler;
+import dev.tollgate.bpf.asm.Register;
+import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.testkit.Privileged;
+import dev.tollgate.testkit.ScratchCgroup;
+import dev.tollgate.testkit.UdpFlow;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The accounting module on real cgroups with real loopback traffic, in every attach mode. */
+@Privileged(commands = "bpftool")
+class AccountingTrafficTest {
+    private static final String SLICE = "web.slice";
+    private ScratchCgroup scratch;
+    private Path bpffs;
+    private Accounting acc;
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final Set<Integer> ourPrograms = new HashSet<>();
+
+    private void setUp(AttachMode mode) {
+        scratch = ScratchCgroup.create("acct");
+        bpffs = Pins.DEFAULT_BPFFS.resolve("tollgate-test-" + UUID.randomUUID().toString().substring(0, 8));
+        acc = new Accounting(bpffs, mode);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : open.reversed()) c.close();
+        if (acc != null) acc.removeAll();
+        if (scratch != null) scratch.close();
+        if (bpffs != null) Pins.removeTree(bpffs);
+    }
+
+    private <T extends AutoCloseable> T keep(T c) {
+        open.add(c);
+        return c;
+    }
+
+    private Path unitCgroup(String unit) {
+        return scratch.child(SLICE + "/" + unit);
+    }
+
+    private UnitPolicy policy(String unit, boolean accounting, List<String> allow, List<String> deny) {
+        return new UnitPolicy(unit, unitCgroup(unit), accounting, Prefixes.rules(allow, deny), List.of(SLICE),
+                null, List.of(), false);
+    }
+
+    private UnitDatapath start(UnitPolicy p) {
+        UnitDatapath d = acc.start(p);
+        ourPrograms.addAll(d.programIds().values());
+        return d;
+    }
+
+    private UdpFlow flowIn(String unit, String loopback) throws Exception {
+        return keep(ScratchCgroup.inside(unitCgroup(unit), () -> UdpFlow.open(loopback)));
+    }
+
+    private static void exchange(UdpFlow f, int n, int payload) throws IOException {
+        for (int i = 0; i < n; i++) assertThat(f.send(payload)).isTrue();
+        assertThat(f.receive(n, 5000)).isEqualTo(n);
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void exactCountsForUnitsAndTheirSlice(AttachMode mode) throws Exception {
+        setUp(mode);
+        UnitDatapath server = start(policy("web-server.service", true, List.of(), List.of()));
+        UnitDatapath client = start(policy("web-client.service", false, List.of(), List.of()));
+        exchange(flowIn("web-server.service", "127.0.0.1"), 10, 100);
+        exchange(flowIn("web-client.service", "127.0.0.1"), 5, 100);
+        assertThat(server.counters()).isEqualTo(new Counters(10, 1280, 10, 1280, 0, 0, 0, 0));
+        // The slice counts its members' traffic, including the member without accounting of its own.
+        assertThat(acc.sliceCounters(SLICE)).contains(new Counters(15, 1920, 15, 1920, 0, 0, 0, 0));
+
+        exchange(flowIn("web-server.service", "::1"), 10, 100);
+        assertThat(server.counters()).isEqualTo(new Counters(20, 1280 + 1480, 20, 1280 + 1480, 0, 0, 0, 0));
+
+        exchange(flowIn("web-server.service", "127.0.0.1"), 2, 65000);
+        assertThat(server.counters().egressPackets()).isEqualTo(22);
+        assertThat(server.counters().egressBytes()).isEqualTo(2760 + 130056);
+        assertThat(server.counters().ingressBytes()).isEqualTo(2760 + 130056);
+        assertThat(client.counters().egressPackets()).isEqualTo(5);
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void deniedTrafficFailsAndIsCountedAsDropped(AttachMode mode) throws Exception {
+        setUp(mode);
+        UnitDatapath d = start(policy("sandbox.service", true, List.of("127.0.0.1/32"), List.of("any", "::/0")
+                .stream().map(s -> s.equals("any") ? "0.0.0.0/0" : s).toList()));
+        UdpFlow v4 = flowIn("sandbox.service", "127.0.0.1");
+        exchange(v4, 3, 100);
+        // sendto a denied address: EPERM, nothing counted as traffic, counted as dropped.
+        assertThat(v4.sendTo(new InetSocketAddress("127.0.0.2", 9), 4, 100)).isZero();
+        Counters c = d.counters();
+        assertThat(c.egressPackets()).isEqualTo(3);
+        assertThat(c.egressDroppedPackets()).isEqualTo(4);
+        assertThat(c.egressDroppedBytes()).isEqualTo(4 * 128);
+        UdpFlow v6 = flowIn("sandbox.service", "::1");
+        assertThat(v6.send(10)).isFalse();
+        assertThat(d.counters().egressDroppedPackets()).isEqualTo(5);
+
+        // A TCP connect to a denied address does not connect: the SYN is dropped.
+        try (ServerSocketChannel listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.2", 0))) {
+            SocketChannel s = keep(ScratchCgroup.inside(unitCgroup("sandbox.service"), SocketChannel::open));
+            s.configureBlocking(false);
+            s.connect(listener.getLocalAddress());
+            Thread.sleep(1000);
+            assertThat(s.finishConnect()).isFalse();
+        }
+        assertThat(d.counters().egressPackets()).isEqualTo(3);
+        assertThat(d.counters().egressDroppedPackets()).isGreaterThanOrEqualTo(6);
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void delegationAddsProgramsBelowButCannotBypassOurs(AttachMode mode) throws Exception {
+        setUp(mode);
+        UnitPolicy p = new UnitPolicy("delegated.service", unitCgroup("delegated.service"), true,
+                Prefixes.rules(List.of(), List.of("127.0.0.2")), List.of(), null, List.of(), true);
+        if (mode == AttachMode.SINGLE) {
+            assertThatThrownBy(() -> acc.start(p)).isInstanceOf(PolicyRefused.class)
+                    .hasMessageContaining("Delegate=yes is unavailable in attach mode single")
+                    .hasMessageContaining("BPF_F_ALLOW_MULTI (Linux 4.15+) or cgroup bpf_link (Linux 5.7+)");
+            assertThat(Files.exists(acc.pins().unit("delegated.service"))).isFalse();
+            return;
+        }
+        UnitDatapath d = start(p);
+        // The delegatee attaches its own pass-everything program in its subtree.
+        Path sub = scratch.child(SLICE + "/delegated.service/payload");
+        BpfProgram theirs = keep(BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, "delegatee_pass", null,
+                new Assembler().mov(Register.R0, 1).exit().assemble(), Map.of())));
+        try (CgroupHandle cg = CgroupHandle.open(sub)) {
+            CgroupPrograms.attach(cg, theirs, AttachType.CGROUP_INET_EGRESS, AttachFlags.ALLOW_MULTI);
+            assertThat(CgroupPrograms.query(cg, AttachType.CGROUP_INET_EGRESS, true).programIds())
+                    .contains(theirs.id(), d.programIds().get("egress"));
+        }
+        UdpFlow f = keep(ScratchCgroup.inside(sub, () -> UdpFlow.open("127.0.0.1")));
+        assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 3, 10)).isZero();
+        exchange(f, 2, 10);
+        assertThat(d.counters().egressDroppedPackets()).isEqualTo(3);
+        assertThat(d.counters().egressPackets()).isEqualTo(2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void atomicPolicySwapsUnderAFloodNeverLetADeniedPacketThrough(AttachMode mode) throws Exception {
+        setUp(mode);
+        String unit = "flood.service";
+        UnitPolicy a = policy(unit, true, List.of(), List.of("127.0.0.2", "127.0.0.3"));
+        UnitPolicy b = policy(unit, true, List.of(), List.of("127.0.0.2", "127.0.0.4"));
+        UnitDatapath d = start(a);
+        // The receiver on the denied side lives outside the unit: it counts what gets through.
+        DatagramChannel denied = keep(DatagramChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress("127.0.0.2", 0)));
+        denied.configureBlocking(false);
+        UdpFlow flow = flowIn(unit, "127.0.0.1");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong allowed = new AtomicLong();
+        AtomicLong refused = new AtomicLong();
+        Thread traffic = Thread.ofPlatform().start(() -> {
+            try {
+                while (!stop.get()) {
+                    if (flow.sendTo((InetSocketAddress) denied.getLocalAddress(), 1, 32) == 0) refused.incrementAndGet();
+                    if (flow.send(32)) allowed.addAndGet(flow.receive(1, 1000));
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        int swaps = 0;
+        try {
+            for (; swaps < 2000; swaps++) acc.update(swaps % 2 == 0 ? b : a);
+        } finally {
+            stop.set(true);
+            traffic.join();
+        }
+        ByteBuffer buf = ByteBuffer.allocate(64);
+        int leaked = 0;
+        while (denied.receive(buf) != null) {
+            leaked++;
+            buf.clear();
+        }
+        assertThat(leaked).as("datagrams that reached the denied address").isZero();
+        assertThat(refused.get()).isGreaterThan(100);
+        Counters c = d.counters();
+        assertThat(c.egressDroppedPackets()).isEqualTo(refused.get());
+        assertThat(c.egressPackets()).isEqualTo(allowed.get());
+        assertThat(c.ingressPackets()).isEqualTo(allowed.get());
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void structureChangesSwapProgramsAndKeepCounters(AttachMode mode) throws Exception {
+        setUp(mode);
+        String unit = "grow.service";
+        UnitDatapath d = start(policy(unit, true, List.of(), List.of()));
+        UdpFlow f = flowIn(unit, "127.0.0.1");
+        exchange(f, 4, 10);
+        int before = d.programIds().get("egress");
+        acc.update(policy(unit, true, List.of(), List.of("127.0.0.2")));
+        ourPrograms.addAll(d.programIds().values());
+        assertThat(d.programIds().get("egress")).isNotEqualTo(before);
+        assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 1, 10)).isZero();
+        exchange(f, 1, 10);
+        assertThat(d.counters().egressPackets()).isEqualTo(5);
+        assertThat(d.counters().egressDroppedPackets()).isEqualTo(1);
+        try (CgroupHandle cg = CgroupHandle.open(unitCgroup(unit))) {
+            assertThat(CgroupPrograms.query(cg, AttachType.CGROUP_INET_EGRESS, true).programIds())
+                    .containsExactly(d.programIds().get("egress"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void readoptsInAFreshJvmWithCountersIntactThenLeavesNothing(AttachMode mode) throws Exception {
+        setUp(mode);
+        String unit = "adopted.service";
+        UnitPolicy p = policy(unit, true, List.of(), List.of("127.0.0.2"));
+        start(p);
+        UdpFlow f = flowIn(unit, "127.0.0.1");
+        exchange(f, 7, 10);
+        assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 2, 10)).isZero();
+        acc.close();
+
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                AdoptMain.class.getName(), bpffs.toString(), mode.configName(), unit, unitCgroup(unit).toString(),
+                "127.0.0.2", SLICE).redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(child.exitValue()).as(out).isZero();
+        assertThat(out).contains("counters 7 7 2 slice 7");
+
+        // And once more in this JVM: the firewall held throughout, counting goes on.
+        acc = new Accounting(bpffs, mode);
+        UnitDatapath again = acc.adopt(p).orElseThrow();
+        ourPrograms.addAll(again.programIds().values());
+        assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 1, 10)).isZero();
+        exchange(f, 1, 10);
+        assertThat(again.counters()).isEqualTo(new Counters(8, 8 * 38, 8, 8 * 38, 0, 0, 3, 3 * 38));
+
+        acc.removeAll();
+        assertThat(bpffs).doesNotExist();
+        for (int i = 0; i < 300 && ourPrograms.stream().anyMatch(ObjectIds.programs()::contains); i++) Thread.sleep(10);
+        assertThat(ObjectIds.programs()).doesNotContainAnyElementsOf(ourPrograms);
+        String tree = bpftool("cgroup", "tree", scratch.path().toString());
+        assertThat(tree).doesNotContain("tg_");
+        assertThat(bpftool("prog", "show")).doesNotContain("tg_fw_egress", "tg_acct_egress");
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void socketBindRulesOnTheBindHooks(AttachMode mode) throws Exception {
+        setUp(mode);
+        int port;
+        try (ServerSocketChannel probe = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+            port = ((InetSocketAddress) probe.getLocalAddress()).getPort();
+        }
+        assumeThat(port).isLessThan(65535);
+        SocketBindRules rules = new SocketBindRules(
+                List.of(new SocketBindRules.Rule(SocketBindRules.AF_ANY, SocketBindRules.PROTO_TCP, port, 1)),
+                List.of(SocketBindRules.Rule.any()));
+        UnitPolicy p = new UnitPolicy("bind.service", unitCgroup("bind.service"), false, List.of(), List.of(), rules, List.of(), false);
+        start(p);
+        Path cg = unitCgroup("bind.service");
+        try (ServerSocketChannel ok = ScratchCgroup.inside(cg, ServerSocketChannel::open)) {
+            ok.bind(new InetSocketAddress("127.0.0.1", port));
+        }
+        try (ServerSocketChannel other = ScratchCgroup.inside(cg, ServerSocketChannel::open)) {
+            assertThatThrownBy(() -> other.bind(new InetSocketAddress("127.0.0.1", port + 1)))
+                    .isInstanceOf(java.net.SocketException.class).hasMessageContaining("not permitted");
+        }
+        try (DatagramChannel udp = ScratchCgroup.inside(cg, () -> DatagramChannel.open(StandardProtocolFamily.INET))) {
+            assertThatThrownBy(() -> udp.bind(new InetSocketAddress("127.0.0.1", port)))
+                    .isInstanceOf(java.net.SocketException.class).hasMessageContaining("not permitted");
+        }
+        // Outside the unit nothing is filtered.
+        try (ServerSocketChannel outside = ServerSocketChannel.open()) {
+            outside.bind(new InetSocketAddress("127.0.0.1", 0));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void foreignFilterProgramsRunBesideOursOrAreRefused(AttachMode mode) throws Exception {
+        setUp(mode);
+        Path extra = Pins.ensureDirectory(bpffs.resolve("extra"));
+        try (BpfProgram drop = BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, "user_drop", null,
+                new Assembler().mov(Register.R0, 0).exit().assemble(), Map.of()))) {
+            drop.pin(extra.resolve("drop"));
+        }
+        String unit = "filtered.service";
+        UnitPolicy p = new UnitPolicy(unit, unitCgroup(unit), true, List.of(), List.of(), null,
+                List.of(new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET_EGRESS, extra.resolve("drop"))), false);
+        if (mode == AttachMode.SINGLE) {
+            assertThatThrownBy(() -> acc.start(p)).isInstanceOf(PolicyRefused.class)
+                    .hasMessageContaining("IPIngressFilterPath=, IPEgressFilterPath= and BPFProgram= are unavailable");
+            return;
+        }
+        UnitDatapath d = start(p);
+        UdpFlow f = flowIn(unit, "127.0.0.1");
+        assertThat(f.send(10)).isFalse();
+        // Our program ran first and counted it as passed; the user's filter then dropped it.
+        assertThat(d.counters().egressPackets()).isEqualTo(1);
+
+        UnitPolicy missing = new UnitPolicy("missing.service", unitCgroup("missing.service"), true, List.of(), List.of(), null,
+                List.of(new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET_EGRESS, extra.resolve("nothing"))), false);
+        assertThatThrownBy(() -> acc.start(missing)).hasMessageContaining("no BPF program is pinned at");
+        assertThat(acc.pins().unit("missing.service")).doesNotExist();
+
+        UnitPolicy wrongType = new UnitPolicy("wrong.service", unitCgroup("wrong.service"), true, List.of(), List.of(), null,
+                List.of(new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET4_BIND, extra.resolve("drop"))), false);
+        assertThatThrownBy(() -> acc.start(wrongType)).hasMessageContaining("holds a CGROUP_SKB program")
+                .hasMessageContaining("needs CGROUP_SOCK_ADDR");
+        try (CgroupHandle cg = CgroupHandle.open(unitCgroup("wrong.service"))) {
+            assertThat(CgroupPrograms.query(cg, AttachType.CGROUP_INET_EGRESS, false).programIds()).isEmpty();
+        }
+    }
+
+    static String bpftool(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("bpftool"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("bpftool %s: %s", String.join(" ", args), out).isZero();
+        return out;
+    }
+}
