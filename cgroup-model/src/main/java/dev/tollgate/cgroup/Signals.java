@@ -48,4 +48,16 @@ public final class Signals {
         }
         return "signal " + signal;
     }
+
+    /**
+     * Sends {@code signal} to one process (kill(2)); false if it no longer exists (ESRCH).
+     * Other failures are thrown with the errno.
+     */
+    public static boolean send(long pid, int signal) throws CgroupException {
+        if (pid <= 0) throw new IllegalArgumentException("not a process id: " + pid);
+        int errno = Libc.kill(pid, signal);
+        if (errno == 0) return true;
+        if (errno == Errno.ESRCH.code()) return false;
+        throw CgroupException.errno("kill " + name(signal), java.nio.file.Path.of("/proc/" + pid), errno, "");
+    }
 }

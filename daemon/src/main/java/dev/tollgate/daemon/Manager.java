@@ -1,0 +1,716 @@
+package dev.tollgate.daemon;
+
+import dev.tollgate.accounting.Accounting;
+import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.UnitPolicy;
+import dev.tollgate.cgroup.Cgroup;
+import dev.tollgate.cgroup.CgroupException;
+import dev.tollgate.cgroup.CgroupRoot;
+import dev.tollgate.units.Diagnostic;
+import dev.tollgate.units.InstallSection;
+import dev.tollgate.units.LoadResult;
+import dev.tollgate.units.ResourceControl;
+import dev.tollgate.units.ServiceConfig;
+import dev.tollgate.units.SliceConfig;
+import dev.tollgate.units.UnitConfig;
+import dev.tollgate.units.UnitLoader;
+import dev.tollgate.units.UnitName;
+import dev.tollgate.units.UnitSection;
+import dev.tollgate.units.UnitSources;
+import dev.tollgate.units.UnitType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The unit registry and its jobs: loading units, starting them in dependency order, stopping,
+ * reloading with only the differences applied, enabling, transient units, and handing
+ * running units over across a daemon restart. Service life cycles are {@link ServiceRunner}'s.
+ */
+public final class Manager implements AutoCloseable {
+    public static final UnitName DEFAULT_TARGET = UnitName.of("multi-user.target");
+
+    /** What the manager works with. {@code accounting} is null where cgroup BPF is unavailable. */
+    public record Context(UnitLoader loader, CgroupRoot root, Accounting accounting, String bpfOffReason,
+                          Path stateDir) {}
+
+    /** A reload's outcome: units whose files are broken (their running configuration kept), and the changes made. */
+    public record ReloadReport(List<Diagnostic> errors, List<String> changed) {}
+
+    private final Context ctx;
+    private final Map<UnitName, UnitRuntime> units = new ConcurrentHashMap<>();
+    private final List<Consumer<UnitStatus>> listeners = new CopyOnWriteArrayList<>();
+    private final ServiceRunner runner;
+    private final StateFile stateFile;
+    private final Set<String> warnedNoBpf = ConcurrentHashMap.newKeySet();
+
+    public Manager(Context ctx) {
+        this.ctx = ctx;
+        this.stateFile = new StateFile(ctx.stateDir().resolve("state.json"));
+        this.runner = new ServiceRunner(this, ctx);
+    }
+
+    Context context() {
+        return ctx;
+    }
+
+    // ---- loading ----------------------------------------------------------------------------
+
+    /** Loads every unit in the search path, and the slices they live in. Broken units are reported, the rest load. */
+    public synchronized List<Diagnostic> loadAll() {
+        List<Diagnostic> problems = new ArrayList<>();
+        for (UnitName n : ctx.loader().unitFiles().keySet()) {
+            if (n.isTemplate() || !(n.type() == UnitType.SERVICE || n.type() == UnitType.SLICE)) continue;
+            problems.addAll(reload(runtime(n)));
+        }
+        ensureSlices();
+        return problems;
+    }
+
+    private List<Diagnostic> reload(UnitRuntime u) {
+        LoadResult r = u.isTransient && u.transientText != null
+                ? ctx.loader().loadTransient(u.name.id(), u.transientText)
+                : ctx.loader().load(u.name.id());
+        List<Diagnostic> out = new ArrayList<>();
+        for (Diagnostic d : r.diagnostics()) {
+            if (d.isError()) {
+                Log.error("%s", d);
+                out.add(d);
+            } else {
+                Log.debug("%s", d);
+            }
+        }
+        synchronized (u) {
+            u.load = r;
+            if (r instanceof LoadResult.Loaded l && !u.state.isActiveOrActivating()) u.config = l.config();
+            if (r instanceof LoadResult.Failed f) Log.error("%s: %s", u.name, f.reason());
+        }
+        return out;
+    }
+
+    UnitRuntime runtime(UnitName n) {
+        return units.computeIfAbsent(n, UnitRuntime::new);
+    }
+
+    /** Every slice a loaded unit lives in exists, implicitly if it has no file (as systemd's). */
+    private void ensureSlices() {
+        for (UnitRuntime u : List.copyOf(units.values())) {
+            UnitConfig c = u.config;
+            Optional<UnitName> s = c == null ? Optional.empty() : c.parentSlice();
+            while (s.isPresent()) {
+                UnitRuntime slice = units.get(s.get());
+                if (slice == null) {
+                    slice = runtime(s.get());
+                    reload(slice);
+                    if (slice.load instanceof LoadResult.NotFound) slice.config = implicitSlice(s.get());
+                }
+                s = slice.config == null ? Optional.empty() : slice.config.parentSlice();
+            }
+        }
+        if (ctx.accounting() != null) {
+            Set<String> accounted = new HashSet<>();
+            for (UnitRuntime u : units.values()) {
+                if (u.config instanceof SliceConfig sc && sc.resources().ipAccounting()) accounted.add(sc.name().id());
+            }
+            ctx.accounting().retainSlices(accounted);
+        }
+    }
+
+    static SliceConfig implicitSlice(UnitName name) {
+        return new SliceConfig(name, UnitSection.EMPTY, ResourceControl.DEFAULTS, InstallSection.EMPTY,
+                new UnitSources(Optional.empty(), List.of()));
+    }
+
+    /** The unit's slices, nearest first, ending with the root slice. */
+    List<SliceConfig> sliceChain(UnitConfig c) {
+        List<SliceConfig> chain = new ArrayList<>();
+        Optional<UnitName> s = c.parentSlice();
+        while (s.isPresent()) {
+            UnitRuntime r = units.get(s.get());
+            SliceConfig sc = r != null && r.config instanceof SliceConfig x ? x : implicitSlice(s.get());
+            chain.add(sc);
+            s = sc.parentSlice();
+        }
+        return chain;
+    }
+
+    Cgroup cgroupOf(UnitConfig c) {
+        return switch (c) {
+            case ServiceConfig s -> ctx.root().unit(s.name().id(), s.slice().id());
+            case SliceConfig s -> ctx.root().slice(s.name().id());
+            default -> throw new IllegalArgumentException("no cgroup for " + c.name());
+        };
+    }
+
+    UnitPolicy policyOf(UnitConfig c) {
+        return PolicyBuilder.build(c, cgroupOf(c).directory(), sliceChain(c));
+    }
+
+    /** One warning per unit, not a flood, when cgroup BPF is unavailable. */
+    void warnNoBpf(UnitRuntime u) {
+        if (warnedNoBpf.add(u.name.id())) {
+            Log.warning("%s: runs without IP accounting and firewall: %s", u.name, ctx.bpfOffReason());
+        }
+    }
+
+    // ---- queries ----------------------------------------------------------------------------
+
+    public Optional<UnitName> find(String name) {
+        Optional<UnitName> n = UnitName.parse(name.contains(".") ? name : name + ".service");
+        return n.filter(units::containsKey);
+    }
+
+    public List<UnitStatus> list() {
+        List<UnitStatus> all = new ArrayList<>();
+        for (UnitRuntime u : units.values()) all.add(status(u));
+        all.sort(Comparator.comparing(UnitStatus::name));
+        return all;
+    }
+
+    public Optional<UnitStatus> status(String name) {
+        return find(name).map(units::get).map(this::status);
+    }
+
+    UnitStatus status(UnitRuntime u) {
+        synchronized (u) {
+            UnitConfig c = u.config;
+            String loadState = switch (u.load) {
+                case null -> c != null ? "loaded" : "not-found";
+                case LoadResult.Loaded l -> "loaded";
+                case LoadResult.Masked m -> "masked";
+                case LoadResult.NotFound nf -> c != null ? "loaded" : "not-found";
+                case LoadResult.Failed f -> "bad-setting";
+            };
+            String loadError = u.load instanceof LoadResult.Failed f ? f.reason() : "";
+            List<String> allow = List.of();
+            List<String> deny = List.of();
+            boolean accounting = false;
+            boolean delegate = false;
+            String slice = "";
+            String cgroup = "";
+            if (c != null) {
+                List<SliceConfig> chain = sliceChain(c);
+                allow = PolicyBuilder.effectiveAllow(c, chain).entries().stream().map(Object::toString).toList();
+                deny = PolicyBuilder.effectiveDeny(c, chain).entries().stream().map(Object::toString).toList();
+                accounting = c.resources().ipAccounting();
+                delegate = c.resources().delegate().enabled();
+                slice = c.parentSlice().map(UnitName::id).orElse("");
+                if (c instanceof ServiceConfig || c instanceof SliceConfig) {
+                    cgroup = "/" + ctx.root().cgroup().mountPoint().relativize(cgroupOf(c).directory());
+                }
+            }
+            Optional<Counters> counters = Optional.empty();
+            if (ctx.accounting() != null) {
+                counters = c instanceof SliceConfig ? ctx.accounting().sliceCounters(u.name.id())
+                        : ctx.accounting().unitCounters(u.name.id());
+            }
+            if (counters.isEmpty() && u.lastCounters != null) counters = Optional.of(u.lastCounters);
+            Optional<Counters> traffic = accounting ? counters : Optional.empty();
+            Optional<Counters> dropped = counters.filter(x -> u.hasDatapath || u.lastCounters != null);
+            List<Long> pids = List.of();
+            if (c != null && u.state != ActiveState.INACTIVE) {
+                try {
+                    Cgroup cg = cgroupOf(c);
+                    if (cg.exists()) pids = cg.subtreeProcesses();
+                } catch (CgroupException | RuntimeException e) {
+                    pids = List.of();
+                }
+            }
+            ActiveState state = u.state;
+            String sub = u.subState;
+            if (c instanceof SliceConfig && c != null) {
+                boolean exists = cgroupOf(c).exists();
+                state = exists ? ActiveState.ACTIVE : ActiveState.INACTIVE;
+                sub = exists ? "active" : "dead";
+            }
+            return new UnitStatus(u.name.id(), u.name.type().name().toLowerCase(java.util.Locale.ROOT),
+                    c == null ? "" : c.unit().description().orElse(""), loadState, loadError, state, sub, u.mainPid, pids,
+                    cgroup, slice, micros(u.activeEnter), micros(u.stateChange), accounting, allow, deny,
+                    ctx.accounting() == null ? "none" : ctx.accounting().mode().configName(), delegate, traffic, dropped,
+                    u.result, Optional.ofNullable(u.exitCode), Optional.ofNullable(u.exitSignal), u.accountingNote,
+                    isEnabled(u.name), c == null ? "" : c.sources().fragment().map(Path::toString).orElse(""),
+                    u.isTransient);
+        }
+    }
+
+    private static long micros(Instant i) {
+        return i == null ? 0 : i.getEpochSecond() * 1_000_000L + i.getNano() / 1000;
+    }
+
+    /** Counters of the named units and slices (all with counters when {@code names} is empty). */
+    public Map<String, Counters> counters(Collection<String> names) {
+        Map<String, Counters> out = new LinkedHashMap<>();
+        if (ctx.accounting() == null) return out;
+        if (names.isEmpty()) return ctx.accounting().allCounters();
+        for (String n : names) {
+            UnitName u = find(n).orElseThrow(() -> new ManagerException(ManagerException.Kind.NO_SUCH_UNIT, n, "Unit " + n + " not loaded."));
+            Optional<Counters> c = u.type() == UnitType.SLICE ? ctx.accounting().sliceCounters(u.id())
+                    : ctx.accounting().unitCounters(u.id());
+            c.ifPresent(x -> out.put(u.id(), x));
+        }
+        return out;
+    }
+
+    public void addListener(Consumer<UnitStatus> l) {
+        listeners.add(l);
+    }
+
+    public void removeListener(Consumer<UnitStatus> l) {
+        listeners.remove(l);
+    }
+
+    void changed(UnitRuntime u) {
+        saveState();
+        if (listeners.isEmpty()) return;
+        UnitStatus s = status(u);
+        for (Consumer<UnitStatus> l : listeners) {
+            try {
+                l.accept(s);
+            } catch (RuntimeException e) {
+                Log.debug("listener failed: %s", e);
+            }
+        }
+    }
+
+    // ---- jobs -------------------------------------------------------------------------------
+
+    private UnitRuntime loadedService(String name) {
+        UnitName n = UnitName.parse(name.contains(".") ? name : name + ".service")
+                .orElseThrow(() -> new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit name " + name + " is not valid."));
+        UnitRuntime u = units.get(n);
+        if (u == null) {
+            u = runtime(n);
+            reload(u);
+            synchronized (this) {
+                ensureSlices();
+            }
+        }
+        if (u.load instanceof LoadResult.Masked) {
+            throw new ManagerException(ManagerException.Kind.UNIT_MASKED, n.id(), "Unit " + n + " is masked.");
+        }
+        if (u.config == null) {
+            units.remove(n, u);
+            String why = u.load instanceof LoadResult.Failed f ? f.reason() : "Unit " + n + " not found.";
+            throw new ManagerException(u.load instanceof LoadResult.Failed ? ManagerException.Kind.INVALID_UNIT
+                    : ManagerException.Kind.NO_SUCH_UNIT, n.id(), why);
+        }
+        return u;
+    }
+
+    /** Starts a unit and what it requires and wants, in order; returns when the unit's start job has finished. */
+    public UnitStatus start(String name) {
+        UnitRuntime u = loadedService(name);
+        for (UnitRuntime dep : startOrder(u)) {
+            boolean required = requires(u, dep);
+            try {
+                startOne(dep);
+            } catch (ManagerException e) {
+                if (required) {
+                    throw new ManagerException(ManagerException.Kind.UNIT_FAILED, u.name.id(),
+                            "Dependency failed for " + u.name + ": " + e.getMessage());
+                }
+                Log.warning("%s (wanted by %s) failed to start: %s", dep.name, u.name, e.getMessage());
+            }
+        }
+        startOne(u);
+        return status(u);
+    }
+
+    private void startOne(UnitRuntime u) {
+        if (u.config instanceof SliceConfig sc) {
+            try {
+                cgroupOf(sc).create();
+            } catch (CgroupException e) {
+                throw new ManagerException(ManagerException.Kind.UNIT_FAILED, u.name.id(), e.getMessage());
+            }
+            return;
+        }
+        runner.start(u);
+    }
+
+    private boolean requires(UnitRuntime u, UnitRuntime dep) {
+        return u.config.unit().requires().contains(dep.name);
+    }
+
+    /** Requires= and Wants= of the unit, transitively, ordered by After=/Before= (dependencies first). */
+    private List<UnitRuntime> startOrder(UnitRuntime root) {
+        LinkedHashSet<UnitRuntime> closure = new LinkedHashSet<>();
+        collect(root, closure, new HashSet<>());
+        closure.remove(root);
+        List<UnitRuntime> ordered = new ArrayList<>();
+        Set<UnitRuntime> done = new HashSet<>();
+        for (UnitRuntime u : closure) order(u, closure, done, new HashSet<>(), ordered);
+        return ordered;
+    }
+
+    private void collect(UnitRuntime u, Set<UnitRuntime> out, Set<UnitName> seen) {
+        if (!seen.add(u.name) || u.config == null) return;
+        out.add(u);
+        List<UnitName> deps = new ArrayList<>(u.config.unit().requires());
+        deps.addAll(u.config.unit().wants());
+        for (UnitName d : deps) {
+            if (d.type() != UnitType.SERVICE && d.type() != UnitType.SLICE) continue;
+            try {
+                collect(loadedService(d.id()), out, seen);
+            } catch (ManagerException e) {
+                Log.warning("%s: dependency %s: %s", u.name, d, e.getMessage());
+            }
+        }
+    }
+
+    private void order(UnitRuntime u, Set<UnitRuntime> within, Set<UnitRuntime> done, Set<UnitRuntime> visiting,
+                       List<UnitRuntime> out) {
+        if (done.contains(u)) return;
+        if (!visiting.add(u)) {
+            Log.warning("ordering cycle at %s; ignoring the rest of the cycle", u.name);
+            return;
+        }
+        for (UnitRuntime other : within) {
+            if (other == u) continue;
+            boolean uAfterOther = u.config.unit().after().contains(other.name) || other.config.unit().before().contains(u.name);
+            if (uAfterOther) order(other, within, done, visiting, out);
+        }
+        done.add(u);
+        out.add(u);
+    }
+
+    /** Stops a unit, and first the running units that require it. */
+    public UnitStatus stop(String name) {
+        UnitName n = find(name).orElseThrow(() -> new ManagerException(ManagerException.Kind.NO_SUCH_UNIT, name, "Unit " + name + " not loaded."));
+        UnitRuntime u = units.get(n);
+        for (UnitRuntime other : units.values()) {
+            if (other != u && other.config != null && other.config.unit().requires().contains(n)
+                    && other.state.isActiveOrActivating()) {
+                runner.stop(other, "success");
+            }
+        }
+        if (u.config instanceof SliceConfig sc) {
+            for (UnitRuntime member : units.values()) {
+                if (member.config != null && member.config.parentSlice().filter(n::equals).isPresent()
+                        && member.state.isActiveOrActivating()) stop(member.name.id());
+            }
+            try {
+                cgroupOf(sc).remove();
+            } catch (CgroupException e) {
+                Log.warning("%s: %s", n, e.getMessage());
+            }
+            return status(u);
+        }
+        runner.stop(u, "success");
+        return status(u);
+    }
+
+    public UnitStatus restart(String name) {
+        UnitRuntime u = loadedService(name);
+        if (u.state.isActiveOrActivating()) runner.stop(u, "success");
+        // A restart picks up the current unit file, as systemd's does after daemon-reload.
+        synchronized (u) {
+            if (u.load instanceof LoadResult.Loaded l) u.config = l.config();
+        }
+        return start(name);
+    }
+
+    /**
+     * Re-reads every unit file and applies the differences to running units: new address
+     * lists, accounting or slice settings become an atomic swap on the unit's programs,
+     * counters kept. Commands and credentials take effect at the next start, as in systemd. A
+     * unit whose file is now broken keeps its running configuration; the error is reported.
+     */
+    public synchronized ReloadReport reload() {
+        List<Diagnostic> errors = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        Map<UnitName, UnitConfig> before = new LinkedHashMap<>();
+        units.forEach((n, u) -> before.put(n, u.config));
+        for (UnitName n : ctx.loader().unitFiles().keySet()) {
+            if (!n.isTemplate() && (n.type() == UnitType.SERVICE || n.type() == UnitType.SLICE)) runtime(n);
+        }
+        for (UnitRuntime u : units.values()) {
+            errors.addAll(reload(u));
+            synchronized (u) {
+                if (u.load instanceof LoadResult.Loaded l) {
+                    u.config = l.config();
+                } else if (u.config != null && !(u.load instanceof LoadResult.Failed) && !u.state.isActiveOrActivating()
+                        && !(u.config instanceof SliceConfig && u.load instanceof LoadResult.NotFound)) {
+                    u.config = null;
+                }
+                if (u.config == null && u.name.type() == UnitType.SLICE && u.load instanceof LoadResult.NotFound) {
+                    u.config = implicitSlice(u.name);
+                }
+            }
+        }
+        ensureSlices();
+        for (UnitRuntime u : units.values()) {
+            if (!(u.config instanceof ServiceConfig) || !u.state.isActiveOrActivating() || !u.hasDatapath) continue;
+            UnitConfig old = before.get(u.name);
+            if (old == null) continue;
+            UnitPolicy next = policyOf(u.config);
+            UnitPolicy current = ctx.accounting().unit(u.name.id()).map(d -> d.applied()).orElse(null);
+            if (next.equals(current)) continue;
+            try {
+                ctx.accounting().update(next);
+                changed.add(u.name.id());
+                Log.info("%s: network policy updated", u.name);
+            } catch (RuntimeException e) {
+                Log.error("%s: cannot apply the new policy, keeping the old one: %s", u.name, e.getMessage());
+                errors.add(Diagnostic.ofFile(dev.tollgate.units.Severity.ERROR,
+                        u.config.sources().fragment().orElse(Path.of(u.name.id())), null, e.getMessage()));
+            }
+        }
+        saveState();
+        return new ReloadReport(errors, changed);
+    }
+
+    // ---- enable / disable -------------------------------------------------------------------
+
+    private Path configDir() {
+        return ctx.loader().searchPath().getFirst();
+    }
+
+    public boolean isEnabled(UnitName n) {
+        return ctx.loader().wants(DEFAULT_TARGET).contains(n) || ctx.loader().requires(DEFAULT_TARGET).contains(n);
+    }
+
+    /** Creates the unit's [Install] links in the first search directory; returns the links made. */
+    public List<String> enable(String name) {
+        UnitRuntime u = loadedService(name);
+        InstallSection install = u.config instanceof ServiceConfig s ? s.install()
+                : u.config instanceof SliceConfig sl ? sl.install() : InstallSection.EMPTY;
+        Path file = u.config.sources().fragment().orElseThrow(() ->
+                new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit " + u.name + " has no unit file to enable."));
+        if (install.isEmpty()) {
+            throw new ManagerException(ManagerException.Kind.BAD_REQUEST, u.name.id(),
+                    "The unit files have no installation config (WantedBy=, RequiredBy=, Alias=), so they are static.");
+        }
+        List<String> made = new ArrayList<>();
+        for (var link : install.enableLinks(configDir(), u.name, file)) {
+            try {
+                Files.createDirectories(link.link().getParent());
+                if (Files.isSymbolicLink(link.link())) Files.delete(link.link());
+                Files.createSymbolicLink(link.link(), link.target());
+                made.add(link.link() + " -> " + link.target());
+            } catch (IOException e) {
+                throw new ManagerException(ManagerException.Kind.BAD_REQUEST, u.name.id(), "cannot create " + link.link() + ": " + e);
+            }
+        }
+        Log.info("enabled %s: %s", u.name, String.join(", ", made));
+        return made;
+    }
+
+    /** Removes the unit's links from every search directory it can write to. */
+    public List<String> disable(String name) {
+        UnitName n = UnitName.parse(name.contains(".") ? name : name + ".service")
+                .orElseThrow(() -> new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit name " + name + " is not valid."));
+        List<String> removed = new ArrayList<>();
+        for (Path dir : ctx.loader().searchPath()) {
+            if (!Files.isDirectory(dir)) continue;
+            try (var s = Files.newDirectoryStream(dir, p -> p.getFileName().toString().endsWith(".wants")
+                    || p.getFileName().toString().endsWith(".requires"))) {
+                for (Path d : s) {
+                    Path link = d.resolve(n.id());
+                    if (Files.isSymbolicLink(link)) {
+                        Files.delete(link);
+                        removed.add(link.toString());
+                    }
+                }
+            } catch (IOException e) {
+                Log.warning("disable %s: %s", n, e);
+            }
+        }
+        return removed;
+    }
+
+    // ---- transient units --------------------------------------------------------------------
+
+    /** What a transient run produced. */
+    public record RunResult(String unit, Optional<Integer> exitStatus, UnitStatus status) {}
+
+    /**
+     * Runs {@code command} as a transient service with {@code properties} (as systemd-run -p):
+     * the unit text is made from them, loaded like a unit file, and started.
+     */
+    public RunResult runTransient(Optional<String> unitName, Optional<String> slice, List<String> properties,
+                                  List<String> command, boolean wait) {
+        if (command.isEmpty()) throw new ManagerException(ManagerException.Kind.BAD_REQUEST, "", "No command given.");
+        String name = unitName.map(n -> n.contains(".") ? n : n + ".service")
+                .orElse("run-r" + Long.toHexString(System.nanoTime()) + ".service");
+        UnitName n = UnitName.parse(name).orElseThrow(() ->
+                new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit name " + name + " is not valid."));
+        UnitRuntime existing = units.get(n);
+        if (existing != null && (existing.state.isActiveOrActivating() || !existing.isTransient)) {
+            throw new ManagerException(ManagerException.Kind.BAD_REQUEST, n.id(), "Unit " + n + " already exists.");
+        }
+        StringBuilder text = new StringBuilder("[Unit]\nDescription=[tollctl run] ").append(String.join(" ", command)).append("\n[Service]\n");
+        slice.ifPresent(s -> text.append("Slice=").append(s.endsWith(".slice") ? s : s + ".slice").append('\n'));
+        for (String p : properties) {
+            if (!p.contains("=")) throw new ManagerException(ManagerException.Kind.BAD_REQUEST, n.id(), "Property '" + p + "' is not KEY=VALUE.");
+            text.append(p.replace("\n", " ")).append('\n');
+        }
+        text.append("ExecStart=");
+        for (String a : command) text.append(quote(a)).append(' ');
+        text.append('\n');
+        UnitRuntime u = runtime(n);
+        u.isTransient = true;
+        u.transientText = text.toString();
+        List<Diagnostic> errors = reload(u);
+        if (!(u.load instanceof LoadResult.Loaded)) {
+            units.remove(n);
+            String why = u.load instanceof LoadResult.Failed f ? f.reason() : "cannot load";
+            throw new ManagerException(ManagerException.Kind.INVALID_UNIT, n.id(), why
+                    + (errors.isEmpty() ? "" : " " + errors.stream().map(Object::toString).toList()));
+        }
+        synchronized (this) {
+            ensureSlices();
+        }
+        u.config = ((LoadResult.Loaded) u.load).config();
+        start(n.id());
+        Optional<Integer> exit = Optional.empty();
+        if (wait) {
+            while (true) {
+                UnitStatus s = status(u);
+                if (!(s.activeState() == ActiveState.ACTIVE && !"exited".equals(s.subState()))
+                        && s.activeState() != ActiveState.ACTIVATING && s.activeState() != ActiveState.DEACTIVATING) {
+                    exit = Optional.ofNullable(u.exitCode).or(() -> Optional.ofNullable(u.exitSignal).map(sig -> 128 + sig));
+                    break;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return new RunResult(n.id(), exit, status(u));
+    }
+
+    private static String quote(String arg) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : arg.toCharArray()) {
+            if (c == '"' || c == '\\') b.append('\\');
+            if (c == '%') b.append('%');
+            if (c == '$') {
+                b.append("$$");
+                continue;
+            }
+            b.append(c);
+        }
+        return b.append('"').toString();
+    }
+
+    /** Forgets a transient unit that has stopped (systemd garbage-collects them). */
+    void collectTransient(UnitRuntime u) {
+        // Kept while it has a result to show; a new run with the same name replaces it.
+    }
+
+    // ---- start-up, state, shutdown ----------------------------------------------------------
+
+    /** Starts what the default target wants and is not running yet. */
+    public void startDefaultTarget() {
+        List<UnitName> wanted = new ArrayList<>(ctx.loader().requires(DEFAULT_TARGET));
+        wanted.addAll(ctx.loader().wants(DEFAULT_TARGET));
+        for (UnitName n : wanted) {
+            UnitRuntime u = units.get(n);
+            if (u != null && u.state.isActiveOrActivating()) continue;
+            try {
+                start(n.id());
+            } catch (ManagerException e) {
+                Log.error("%s: %s", n, e.getMessage());
+            }
+        }
+    }
+
+    void saveState() {
+        stateFile.save(units.values());
+    }
+
+    /** Takes over the units a previous tollgated left running (after a crash or an upgrade). */
+    public void adoptFromState() {
+        for (StateFile.Entry e : stateFile.load()) {
+            Optional<UnitName> n = UnitName.parse(e.name());
+            if (n.isEmpty()) continue;
+            UnitRuntime u = runtime(n.get());
+            if (e.transientText() != null) {
+                u.isTransient = true;
+                u.transientText = e.transientText();
+                reload(u);
+            }
+            if (u.config == null) {
+                Log.warning("%s was running but cannot be loaded now; leaving its processes alone", n.get());
+                continue;
+            }
+            synchronized (this) {
+                ensureSlices();
+            }
+            runner.adopt(u, e);
+        }
+        Accounting acc = ctx.accounting();
+        if (acc != null) {
+            Set<String> running = new HashSet<>();
+            units.values().stream().filter(u -> u.hasDatapath).forEach(u -> running.add(u.name.id()));
+            for (String stale : acc.removeStale(running)) Log.info("removed stale pins of %s", stale);
+        }
+        saveState();
+    }
+
+    /** Stops every running service (dependents first) or, for an upgrade, only lets go of them. */
+    public void shutdown(boolean stopUnits) {
+        if (stopUnits) {
+            List<UnitRuntime> running = units.values().stream()
+                    .filter(u -> u.config instanceof ServiceConfig && u.state != ActiveState.INACTIVE && u.state != ActiveState.FAILED)
+                    .toList();
+            List<Thread> stops = new ArrayList<>();
+            for (UnitRuntime u : running) stops.add(Thread.ofVirtual().start(() -> {
+                try {
+                    runner.stop(u, "success");
+                } catch (RuntimeException e) {
+                    Log.error("%s: %s", u.name, e.getMessage());
+                }
+            }));
+            for (Thread t : stops) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            // Slices last, children before parents.
+            List<UnitRuntime> slices = units.values().stream().filter(u -> u.config instanceof SliceConfig)
+                    .sorted(Comparator.comparingInt((UnitRuntime u) -> u.name.id().length()).reversed()).toList();
+            for (UnitRuntime s : slices) {
+                try {
+                    Cgroup cg = cgroupOf(s.config);
+                    if (cg.exists() && !cg.equals(ctx.root().cgroup())) cg.remove();
+                } catch (CgroupException | RuntimeException e) {
+                    Log.debug("%s: %s", s.name, e.getMessage());
+                }
+            }
+            stateFile.delete();
+        } else {
+            runner.releaseAll(units.values());
+            saveState();
+        }
+    }
+
+    @Override
+    public void close() {
+        runner.close();
+    }
+
+    Collection<UnitRuntime> all() {
+        return units.values();
+    }
+}

@@ -1,0 +1,70 @@
+package dev.tollgate.daemon;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The little that is not in the kernel: which units were running, their main pid and start
+ * time, and transient units' text. Written atomically (temporary file, rename) on every
+ * state change, so a daemon killed at any moment leaves a complete file behind.
+ */
+final class StateFile {
+    /** One running unit. */
+    record Entry(String name, String state, String subState, long mainPid, long activeEnterMicros, String result,
+                 String transientText) {}
+
+    record Content(int version, List<Entry> units) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private final Path file;
+
+    StateFile(Path file) {
+        this.file = file;
+    }
+
+    synchronized void save(Collection<UnitRuntime> units) {
+        List<Entry> entries = new ArrayList<>();
+        for (UnitRuntime u : units) {
+            synchronized (u) {
+                if (u.state == ActiveState.INACTIVE || u.state == ActiveState.FAILED) continue;
+                if (u.name.type() != dev.tollgate.units.UnitType.SERVICE) continue;
+                long since = u.activeEnter == null ? 0 : u.activeEnter.getEpochSecond() * 1_000_000L + u.activeEnter.getNano() / 1000;
+                entries.add(new Entry(u.name.id(), u.state.spelling(), u.subState, u.mainPid, since, u.result,
+                        u.isTransient ? u.transientText : null));
+            }
+        }
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            JSON.writeValue(tmp.toFile(), new Content(1, entries));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Log.error("cannot write %s: %s", file, e.getMessage());
+        }
+    }
+
+    List<Entry> load() {
+        if (!Files.exists(file)) return List.of();
+        try {
+            return JSON.readValue(file.toFile(), Content.class).units();
+        } catch (IOException e) {
+            Log.error("cannot read %s, starting without it: %s", file, e.getMessage());
+            return List.of();
+        }
+    }
+
+    void delete() {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            Log.warning("cannot remove %s: %s", file, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.tollgate.daemon;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tollgated}: the command line of the daemon. */
+@Command(name = "tollgated", mixinStandardHelpOptions = true, version = "tollgated 0.1.0",
+        description = {"Runs services from systemd-style unit files in a cgroup v2 tree and puts IP accounting "
+                + "and IP firewall eBPF programs on their cgroups.",
+                "Settings come from the config file (the same keys without dashes), the command line wins."})
+public final class Tollgated implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: ${DEFAULT-VALUE}).",
+            defaultValue = "/etc/tollgate/tollgated.conf")
+    Path configFile;
+    @Option(names = "--units-path", paramLabel = "DIR[:DIR...]", description = "Unit search path, highest priority first.")
+    String unitsPath;
+    @Option(names = "--socket", paramLabel = "PATH", description = "Varlink socket (default /run/tollgate/io.tollgate.Manager).")
+    String socket;
+    @Option(names = "--cgroup-root", paramLabel = "PATH", description = "cgroup under which tollgate owns everything, relative to the cgroup2 mount.")
+    String cgroupRoot;
+    @Option(names = "--bpffs-dir", paramLabel = "PATH", description = "Where pins live (default /sys/fs/bpf/tollgate).")
+    String bpffsDir;
+    @Option(names = "--state-dir", paramLabel = "PATH", description = "Runtime state (default /run/tollgate).")
+    String stateDir;
+    @Option(names = "--attach-mode", paramLabel = "MODE", description = "auto, link, multi or single (default auto: the best the kernel has).")
+    String attachMode;
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics over HTTP (off by default).")
+    String metricsListen;
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warning, notice, info or debug.")
+    String logLevel;
+    @Option(names = "--on-exit", paramLabel = "stop|keep", description = "On SIGTERM stop every unit (default), or keep them running for an upgrade.")
+    String onExit;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Tollgated()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        DaemonConfig config;
+        try {
+            Map<String, String> settings = new LinkedHashMap<>(DaemonConfig.readFile(configFile));
+            put(settings, "units-path", unitsPath);
+            put(settings, "socket", socket);
+            put(settings, "cgroup-root", cgroupRoot);
+            put(settings, "bpffs-dir", bpffsDir);
+            put(settings, "state-dir", stateDir);
+            put(settings, "attach-mode", attachMode);
+            put(settings, "metrics-listen", metricsListen);
+            put(settings, "log-level", logLevel);
+            put(settings, "on-exit", onExit);
+            config = DaemonConfig.of(settings);
+        } catch (IllegalArgumentException e) {
+            System.err.println("tollgated: " + e.getMessage());
+            return 2;
+        }
+        Daemon daemon = new Daemon(config);
+        SignalHandlers.install(daemon);
+        try {
+            daemon.start();
+            Log.info("tollgated is running");
+            NotifySocket.send(System.getenv("NOTIFY_SOCKET"), "READY=1\nSTATUS=Running");
+            daemon.awaitStop();
+            NotifySocket.send(System.getenv("NOTIFY_SOCKET"), "STOPPING=1");
+            Log.info("stopping");
+            return 0;
+        } catch (Exception e) {
+            Log.error("tollgated: %s", e.getMessage() == null ? e.toString() : e.getMessage());
+            return 1;
+        } finally {
+            daemon.close();
+        }
+    }
+
+    private static void put(Map<String, String> m, String key, String value) {
+        if (value != null) m.put(key, value);
+    }
+}

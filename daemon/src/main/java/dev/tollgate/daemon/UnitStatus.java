@@ -1,0 +1,24 @@
+package dev.tollgate.daemon;
+
+import dev.tollgate.accounting.Counters;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A consistent snapshot of one unit for queries: load and active state, processes, cgroup,
+ * the effective policy, and its counters (empty where the unit has no accounting data).
+ */
+public record UnitStatus(String name, String type, String description, String loadState, String loadError,
+                         ActiveState activeState, String subState, long mainPid, List<Long> pids,
+                         String controlGroup, String slice, long activeEnterTimestampMicros,
+                         long stateChangeTimestampMicros, boolean ipAccounting, List<String> ipAddressAllow,
+                         List<String> ipAddressDeny, String attachMode, boolean delegate, Optional<Counters> counters,
+                         Optional<Counters> dropped, String result, Optional<Integer> exitCode,
+                         Optional<Integer> exitSignal, String accountingNote, boolean enabled, String fragmentPath,
+                         boolean isTransient) {
+    public UnitStatus {
+        pids = List.copyOf(pids);
+        ipAddressAllow = List.copyOf(ipAddressAllow);
+        ipAddressDeny = List.copyOf(ipAddressDeny);
+    }
+}
