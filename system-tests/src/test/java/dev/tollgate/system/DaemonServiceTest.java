@@ -1,0 +1,193 @@
+package dev.tollgate.system;
+
+import static dev.tollgate.system.TollgatedProcess.python;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.accounting.Counters;
+import dev.tollgate.testkit.Privileged;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** tollgated running real services on real cgroups with real traffic (issue 5). */
+@Privileged(commands = "python3")
+class DaemonServiceTest {
+    private TollgatedProcess daemon;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        daemon = new TollgatedProcess();
+        daemon.unit("web.slice", "[Slice]\nIPAccounting=yes\n", false);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        daemon.close();
+    }
+
+    /** A receiver outside every unit, counting datagrams in the background. */
+    static final class Receiver implements AutoCloseable {
+        final DatagramChannel channel;
+        final AtomicLong count = new AtomicLong();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final Thread thread;
+
+        Receiver(String address) throws IOException {
+            channel = DatagramChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress(address, 0));
+            channel.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 16 << 20);
+            channel.configureBlocking(false);
+            thread = Thread.ofPlatform().daemon().start(() -> {
+                ByteBuffer b = ByteBuffer.allocate(65536);
+                try {
+                    while (!stop.get()) {
+                        b.clear();
+                        if (channel.receive(b) != null) count.incrementAndGet();
+                        else Thread.sleep(1);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // closed
+                }
+            });
+        }
+
+        int port() throws IOException {
+            return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop.set(true);
+            thread.join();
+            channel.close();
+        }
+    }
+
+    @Test
+    void aDatagramSentAsTheServicesFirstActIsCounted() throws Exception {
+        try (Receiver r = new Receiver("127.0.0.1")) {
+            daemon.unit("first.service", """
+                    [Service]
+                    Slice=web.slice
+                    IPAccounting=yes
+                    ExecStart=%s
+                    """.formatted(python("""
+                    import socket,time
+                    s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
+                    for i in range(10): s.sendto(b'x'*100,('127.0.0.1',%d))
+                    time.sleep(3600)
+                    """.formatted(r.port()))), true);
+            daemon.start();
+            TollgatedProcess.await("10 datagrams", Duration.ofSeconds(20), () -> r.count.get() == 10);
+            assertThat(daemon.pinnedCounters("first.service", false))
+                    .contains(new Counters(0, 0, 10, 1280, 0, 0, 0, 0));
+            assertThat(daemon.pinnedCounters("web.slice", true))
+                    .contains(new Counters(0, 0, 10, 1280, 0, 0, 0, 0));
+        }
+        assertThat(daemon.stop()).isZero();
+        // A clean stop leaves nothing: no cgroups, no pins.
+        assertThat(daemon.cgroupRoot).doesNotExist();
+        assertThat(daemon.bpffs).doesNotExist();
+    }
+
+    @Test
+    void restartOnFailureRestartsAfterRestartSec() throws Exception {
+        Path runs = daemon.work.resolve("runs");
+        daemon.unit("flaky.service", """
+                [Service]
+                ExecStart=/bin/bash -c 'echo run >> %s; exit 3'
+                Restart=on-failure
+                RestartSec=200ms
+                """.formatted(runs), true);
+        daemon.start();
+        TollgatedProcess.await("three runs", Duration.ofSeconds(20), () -> lines(runs) >= 3);
+        assertThat(daemon.logText()).contains("flaky.service: main process", "exited, status 3", "scheduling restart in 200 ms");
+    }
+
+    @Test
+    void restartNoLeavesTheUnitFailed() throws Exception {
+        Path runs = daemon.work.resolve("runs");
+        daemon.unit("once.service", """
+                [Service]
+                ExecStart=/bin/bash -c 'echo run >> %s; exit 7'
+                """.formatted(runs), true);
+        daemon.start();
+        TollgatedProcess.await("one run", Duration.ofSeconds(20), () -> lines(runs) >= 1);
+        Thread.sleep(1000);
+        assertThat(lines(runs)).isEqualTo(1);
+    }
+
+    @Test
+    void stopTimeoutEscalatesToSigkillOfTheWholeCgroup() throws Exception {
+        Path pids = daemon.work.resolve("pids");
+        daemon.unit("stubborn.service", """
+                [Service]
+                ExecStart=/bin/bash -c 'trap "" TERM; (trap "" TERM; echo $$$$ >> %1$s; while :; do sleep 0.1; done) & echo $$$$ >> %1$s; while :; do sleep 0.1; done'
+                TimeoutStopSec=1s
+                """.formatted(pids), true);
+        daemon.start();
+        TollgatedProcess.await("two pids", Duration.ofSeconds(20), () -> lines(pids) >= 2);
+        long t0 = System.nanoTime();
+        assertThat(daemon.stop()).isZero();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(daemon.logText()).contains("stubborn.service: still running after TimeoutStopSec=1s, sending SIGKILL");
+        for (String pid : Files.readAllLines(pids)) {
+            assertThat(ProcessHandle.of(Long.parseLong(pid.trim())).map(ProcessHandle::isAlive).orElse(false))
+                    .as("pid %s", pid).isFalse();
+        }
+        assertThat(ms).as("stop took %d ms", ms).isGreaterThanOrEqualTo(1000);
+        assertThat(daemon.cgroupRoot).doesNotExist();
+    }
+
+    @Test
+    void reloadChangesAnAddressListWhileTrafficFlowsAndKeepsCounters() throws Exception {
+        try (Receiver allowed = new Receiver("127.0.0.1"); Receiver target = new Receiver("127.0.0.2")) {
+            String flood = python("""
+                    import socket,time
+                    s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
+                    while True:
+                        s.sendto(b'a',('127.0.0.1',%d))
+                        try: s.sendto(b'b',('127.0.0.2',%d))
+                        except OSError: pass
+                        time.sleep(0.005)
+                    """.formatted(allowed.port(), target.port()));
+            String unit = """
+                    [Service]
+                    IPAccounting=yes
+                    IPAddressDeny=%s
+                    ExecStart=%s
+                    """;
+            daemon.unit("flow.service", unit.formatted("127.0.0.2", flood), true);
+            daemon.start();
+            TollgatedProcess.await("allowed traffic", Duration.ofSeconds(20), () -> allowed.count.get() > 50);
+            assertThat(target.count.get()).isZero();
+            long before = daemon.pinnedCounters("flow.service", false).orElseThrow().egressPackets();
+            assertThat(daemon.pinnedCounters("flow.service", false).orElseThrow().egressDroppedPackets()).isPositive();
+
+            daemon.unit("flow.service", unit.formatted("127.0.0.3", flood), true);
+            int lines = daemon.logText().split("\n").length;
+            daemon.signal("HUP");
+            daemon.awaitLog("reload done: 1 unit(s) changed", lines, Duration.ofSeconds(20));
+            TollgatedProcess.await("traffic to the address no longer denied", Duration.ofSeconds(10), () -> target.count.get() > 20);
+            Counters after = daemon.pinnedCounters("flow.service", false).orElseThrow();
+            assertThat(after.egressPackets()).as("counters carried on through the reload").isGreaterThan(before);
+        }
+    }
+
+    static int lines(Path p) {
+        try {
+            return Files.exists(p) ? Files.readAllLines(p).size() : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

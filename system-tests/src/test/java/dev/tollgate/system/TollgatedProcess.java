@@ -1,0 +1,189 @@
+package dev.tollgate.system;
+
+import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.PinLayout;
+import dev.tollgate.bpf.BpfMap;
+import dev.tollgate.bpf.Bytes;
+import dev.tollgate.bpf.Pins;
+import dev.tollgate.testkit.PrivilegedCondition;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * The real tollgated in its own JVM, on a unique cgroup root, units directory, socket,
+ * state directory and bpffs directory; everything it or the test made is removed on close,
+ * whatever happened.
+ */
+final class TollgatedProcess implements AutoCloseable {
+    final String id = UUID.randomUUID().toString().substring(0, 8);
+    final Path work;
+    final Path units;
+    final Path state;
+    final Path socket;
+    final Path bpffs;
+    final String cgroupRootName = "tollgate-test-sys-" + id;
+    final Path cgroupRoot;
+    final Path log;
+    private Process process;
+    private final List<String> extraArgs = new ArrayList<>();
+
+    TollgatedProcess() throws IOException {
+        work = Files.createTempDirectory("tollgate-test-" + id);
+        units = Files.createDirectories(work.resolve("units"));
+        state = Files.createDirectories(work.resolve("state"));
+        socket = state.resolve("io.tollgate.Manager");
+        bpffs = Pins.DEFAULT_BPFFS.resolve("tollgate-test-" + id);
+        cgroupRoot = PrivilegedCondition.Host.cgroup2Mount().orElseThrow().resolve(cgroupRootName);
+        log = work.resolve("tollgated.log");
+    }
+
+    TollgatedProcess args(String... args) {
+        extraArgs.addAll(List.of(args));
+        return this;
+    }
+
+    /** Writes a unit file; with {@code enabled}, links it into multi-user.target.wants. */
+    TollgatedProcess unit(String name, String text, boolean enabled) throws IOException {
+        Files.writeString(units.resolve(name), text);
+        if (enabled) {
+            Path wants = Files.createDirectories(units.resolve("multi-user.target.wants"));
+            Path link = wants.resolve(name);
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, units.resolve(name));
+        }
+        return this;
+    }
+
+    List<String> command() {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "dev.tollgate.daemon.Tollgated", "--config", "/dev/null", "--units-path", units.toString(),
+                "--cgroup-root", "/" + cgroupRootName, "--bpffs-dir", bpffs.toString(), "--state-dir", state.toString(),
+                "--socket", socket.toString()));
+        cmd.addAll(extraArgs);
+        return cmd;
+    }
+
+    /** Starts the daemon and waits until it says it is running. */
+    TollgatedProcess start() throws IOException, InterruptedException {
+        int before = Files.exists(log) ? Files.readAllLines(log).size() : 0;
+        process = new ProcessBuilder(command()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        awaitLog("tollgated is running", before, Duration.ofSeconds(60));
+        return this;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    void awaitLog(String text, int fromLine, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+            for (int i = fromLine; i < lines.size(); i++) if (lines.get(i).contains(text)) return;
+            if (process != null && !process.isAlive()) throw new IllegalStateException("tollgated exited:\n" + logText());
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("no '" + text + "' in the log within " + timeout + ":\n" + logText());
+    }
+
+    String logText() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    /** SIGKILL: the daemon dies at once; its services and kernel objects stay. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM and wait for the clean exit. */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+        return process.exitValue();
+    }
+
+    void signal(String name) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+    }
+
+    Path unitCgroup(String slicePath, String unit) {
+        return cgroupRoot.resolve(slicePath).resolve(unit);
+    }
+
+    /** A unit's counters, read straight from its pinned map (independent of the daemon's API). */
+    Optional<Counters> pinnedCounters(String unit, boolean slice) {
+        PinLayout layout = new PinLayout(bpffs);
+        Path pin = (slice ? layout.slice(unit) : layout.unit(unit)).resolve(PinLayout.COUNTERS);
+        if (!Files.exists(pin)) return Optional.empty();
+        try (BpfMap m = BpfMap.fromPin(pin)) {
+            return m.lookupSummedU64(Bytes.u32(0)).map(Counters::of);
+        }
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (alive()) stop();
+        // Whatever is left (a test that killed the daemon): processes, cgroups, pins, files.
+        if (Files.exists(cgroupRoot)) {
+            try (Stream<Path> s = Files.walk(cgroupRoot)) {
+                for (Path dir : s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+                    Path kill = dir.resolve("cgroup.kill");
+                    if (Files.exists(kill)) Files.writeString(kill, "1");
+                    for (int i = 0; i < 200; i++) {
+                        try {
+                            Files.deleteIfExists(dir);
+                            break;
+                        } catch (IOException busy) {
+                            Thread.sleep(20);
+                        }
+                    }
+                }
+            }
+        }
+        Pins.removeTree(bpffs);
+        try (Stream<Path> s = Files.walk(work)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    static String python(String script) {
+        return "/usr/bin/python3 -c " + quote(script);
+    }
+
+    static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("%", "%%").replace("$", "$$") + "\"";
+    }
+
+    static String readAll(Process p) throws IOException {
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+}
