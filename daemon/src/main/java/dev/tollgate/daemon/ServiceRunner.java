@@ -9,6 +9,7 @@ import dev.tollgate.cgroup.Cgroup2Mount;
 import dev.tollgate.cgroup.CgroupException;
 import dev.tollgate.cgroup.Signals;
 import dev.tollgate.units.ServiceConfig;
+import dev.tollgate.units.exec.EnvironmentFiles;
 import dev.tollgate.units.exec.ExecCommand;
 import dev.tollgate.units.exec.KillMode;
 import dev.tollgate.units.exec.RestartPolicy;
@@ -222,10 +223,10 @@ final class ServiceRunner implements AutoCloseable {
         }
         env.putAll(c.exec().environment());
         for (var f : c.exec().environmentFiles()) {
-            try {
-                env.putAll(EnvironmentFiles.read(f.path()));
-            } catch (IOException e) {
-                if (!f.optional()) throw new StartFailure("resources", "Failed to load environment file " + f.path() + ": " + e.getMessage());
+            switch (EnvironmentFiles.read(f)) {
+                case EnvironmentFiles.Result.Read r -> env.putAll(r.parsed().variables());
+                case EnvironmentFiles.Result.Failed x ->
+                        throw new StartFailure("resources", "Failed to load environment file " + x.path() + ": " + x.reason());
             }
         }
         return env;

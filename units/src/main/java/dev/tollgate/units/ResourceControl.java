@@ -1,0 +1,50 @@
+package dev.tollgate.units;
+
+import dev.tollgate.units.net.BpfProgram;
+import dev.tollgate.units.net.IpAddressList;
+import dev.tollgate.units.net.SocketBindRule;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The resource-control settings of systemd.resource-control(5) that tollgate implements, as the
+ * unit itself sets them (a slice's lists are combined with its members' by the daemon, not here).
+ *
+ * @param ipIngressFilterPath pinned {@code cgroup_skb} programs, in order, without duplicates
+ * @param bpfPrograms         {@code BPFProgram=} entries in order, without duplicates
+ * @param socketBindAllow     at most {@link SocketBindRule#MAX_RULES} rules
+ */
+public record ResourceControl(
+        boolean ipAccounting,
+        IpAddressList ipAddressAllow,
+        IpAddressList ipAddressDeny,
+        List<Path> ipIngressFilterPath,
+        List<Path> ipEgressFilterPath,
+        List<BpfProgram> bpfPrograms,
+        List<SocketBindRule> socketBindAllow,
+        List<SocketBindRule> socketBindDeny,
+        Delegation delegate) {
+
+    public static final ResourceControl DEFAULTS = new ResourceControl(false, IpAddressList.EMPTY, IpAddressList.EMPTY,
+            List.of(), List.of(), List.of(), List.of(), List.of(), Delegation.OFF);
+
+    public ResourceControl {
+        Objects.requireNonNull(ipAddressAllow, "ipAddressAllow");
+        Objects.requireNonNull(ipAddressDeny, "ipAddressDeny");
+        Objects.requireNonNull(delegate, "delegate");
+        ipIngressFilterPath = List.copyOf(ipIngressFilterPath);
+        ipEgressFilterPath = List.copyOf(ipEgressFilterPath);
+        bpfPrograms = List.copyOf(bpfPrograms);
+        socketBindAllow = List.copyOf(socketBindAllow);
+        socketBindDeny = List.copyOf(socketBindDeny);
+        if (socketBindAllow.size() > SocketBindRule.MAX_RULES || socketBindDeny.size() > SocketBindRule.MAX_RULES) {
+            throw new IllegalArgumentException("more than " + SocketBindRule.MAX_RULES + " socket bind rules");
+        }
+    }
+
+    /** Whether the unit filters IP traffic at all. */
+    public boolean hasIpFirewall() {
+        return !ipAddressAllow.isEmpty() || !ipAddressDeny.isEmpty();
+    }
+}

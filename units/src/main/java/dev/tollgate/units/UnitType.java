@@ -1,0 +1,52 @@
+package dev.tollgate.units;
+
+import java.util.Optional;
+
+/**
+ * The unit types systemd knows, by suffix. All make a unit name valid (so {@code After=network.target}
+ * is a well-formed dependency); tollgate loads {@link #SERVICE} and {@link #SLICE} from files and
+ * takes {@link #SCOPE} as transient units only, as systemd does.
+ */
+public enum UnitType {
+    SERVICE("service"),
+    SOCKET("socket"),
+    TARGET("target"),
+    DEVICE("device"),
+    MOUNT("mount"),
+    AUTOMOUNT("automount"),
+    SWAP("swap"),
+    TIMER("timer"),
+    PATH("path"),
+    SLICE("slice"),
+    SCOPE("scope");
+
+    private final String suffix;
+
+    UnitType(String suffix) {
+        this.suffix = suffix;
+    }
+
+    /** The suffix without the dot: {@code service}. */
+    public String suffix() {
+        return suffix;
+    }
+
+    /** The section that holds this type's own settings: {@code Service}, {@code Slice}. */
+    public String sectionName() {
+        return Character.toUpperCase(suffix.charAt(0)) + suffix.substring(1);
+    }
+
+    /** Whether tollgate can load and run units of this type. */
+    public boolean isSupported() {
+        return this == SERVICE || this == SLICE || this == SCOPE;
+    }
+
+    public static Optional<UnitType> fromSuffix(String suffix) {
+        for (UnitType t : values()) {
+            if (t.suffix.equals(suffix)) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
+    }
+}

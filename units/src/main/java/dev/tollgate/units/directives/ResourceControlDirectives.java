@@ -1,0 +1,237 @@
+package dev.tollgate.units.directives;
+
+import dev.tollgate.units.Delegation;
+import dev.tollgate.units.ResourceControl;
+import dev.tollgate.units.UnitName;
+import dev.tollgate.units.UnitType;
+import dev.tollgate.units.net.BpfAttachType;
+import dev.tollgate.units.net.BpfProgram;
+import dev.tollgate.units.net.IpAddressList;
+import dev.tollgate.units.net.IpFamily;
+import dev.tollgate.units.net.IpPrefix;
+import dev.tollgate.units.net.SocketBindRule;
+import dev.tollgate.units.syntax.Assignment;
+import dev.tollgate.units.syntax.Booleans;
+import dev.tollgate.units.syntax.Words;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The resource-control directives of systemd.resource-control(5) that tollgate implements, shared
+ * by {@code [Slice]}, {@code [Service]} and {@code [Scope]}: {@code Slice= IPAccounting=
+ * IPAddressAllow= IPAddressDeny= IPIngressFilterPath= IPEgressFilterPath= BPFProgram=
+ * SocketBindAllow= SocketBindDeny= Delegate=}. Lists add up over assignments and an empty
+ * assignment clears them.
+ */
+public final class ResourceControlDirectives {
+
+    private ResourceControlDirectives() {}
+
+    /** The resource-control settings while they are being read. */
+    public static final class Draft {
+        Optional<UnitName> slice = Optional.empty();
+        boolean ipAccounting;
+        final Set<IpPrefix> ipAddressAllow = new LinkedHashSet<>();
+        final Set<IpPrefix> ipAddressDeny = new LinkedHashSet<>();
+        final LinkedHashSet<Path> ipIngressFilterPath = new LinkedHashSet<>();
+        final LinkedHashSet<Path> ipEgressFilterPath = new LinkedHashSet<>();
+        final LinkedHashSet<BpfProgram> bpfPrograms = new LinkedHashSet<>();
+        final List<SocketBindRule> socketBindAllow = new ArrayList<>();
+        final List<SocketBindRule> socketBindDeny = new ArrayList<>();
+        Delegation delegate = Delegation.OFF;
+
+        ResourceControl build() {
+            return new ResourceControl(ipAccounting, IpAddressList.of(ipAddressAllow), IpAddressList.of(ipAddressDeny),
+                    List.copyOf(ipIngressFilterPath), List.copyOf(ipEgressFilterPath), List.copyOf(bpfPrograms),
+                    socketBindAllow, socketBindDeny, delegate);
+        }
+    }
+
+    static void register(DirectiveTable t, String section) {
+        t.add(section, "Slice", ResourceControlDirectives::slice);
+        t.add(section, "IPAccounting", (d, a, c) -> Directives.bool(a, c).ifPresent(b -> d.resources.ipAccounting = b));
+        t.add(section, "IPAddressAllow", (d, a, c) -> ipAddresses(d.resources.ipAddressAllow, a, c));
+        t.add(section, "IPAddressDeny", (d, a, c) -> ipAddresses(d.resources.ipAddressDeny, a, c));
+        t.add(section, "IPIngressFilterPath", (d, a, c) -> filterPath(d.resources.ipIngressFilterPath, a, c));
+        t.add(section, "IPEgressFilterPath", (d, a, c) -> filterPath(d.resources.ipEgressFilterPath, a, c));
+        t.add(section, "BPFProgram", ResourceControlDirectives::bpfProgram);
+        t.add(section, "SocketBindAllow", (d, a, c) -> socketBind(d.resources.socketBindAllow, a, c));
+        t.add(section, "SocketBindDeny", (d, a, c) -> socketBind(d.resources.socketBindDeny, a, c));
+        t.add(section, "Delegate", ResourceControlDirectives::delegate);
+    }
+
+    /** {@code config_parse_unit_slice()}: a slice unit's name; a slice's own place follows from its name. */
+    private static void slice(UnitDraft d, Assignment a, ParseContext c) {
+        Optional<String> k = c.resolveName(a.value());
+        if (k.isEmpty()) {
+            return;
+        }
+        Optional<UnitName> n = UnitName.parse(k.get()).filter(x -> !x.isTemplate());
+        if (n.isEmpty()) {
+            c.warn("Failed to load slice unit " + k.get() + ", ignoring: Unit name " + k.get() + " is not valid.");
+            return;
+        }
+        if (n.get().type() != UnitType.SLICE || d.type == UnitType.SLICE) {
+            c.warn("Failed to assign slice " + n.get() + " to unit " + c.id() + ", ignoring: Invalid argument");
+            return;
+        }
+        d.resources.slice = n;
+    }
+
+    /**
+     * {@code config_parse_in_addr_prefixes()} (systemd 250+): whitespace-separated words taken
+     * literally, the keywords {@code any}, {@code localhost} (and the other RFC 6761 spellings),
+     * {@code link-local} and {@code multicast}, else {@code ADDRESS[/LENGTH]}; a bad word is
+     * warned about and skipped, the others still count.
+     */
+    private static void ipAddresses(Set<IpPrefix> into, Assignment a, ParseContext c) {
+        if (a.isEmpty()) {
+            into.clear();
+            return;
+        }
+        Words words = new Words(a.value());
+        for (;;) {
+            String word;
+            try {
+                word = words.next(Words.WHITESPACE, EnumSet.noneOf(Words.Flag.class));
+            } catch (Words.InvalidWordException e) {
+                c.warn("Invalid syntax, ignoring: " + a.value());
+                return;
+            }
+            if (word == null) {
+                return;
+            }
+            List<IpPrefix> entries = ipEntry(word);
+            if (entries.isEmpty()) {
+                c.warn("Address prefix is invalid, ignoring assignment: " + word);
+                continue;
+            }
+            into.addAll(entries);
+        }
+    }
+
+    /** One word of an IP address list: a keyword (two prefixes) or one prefix; empty if invalid. */
+    public static List<IpPrefix> ipEntry(String word) {
+        return switch (word) {
+            case "any" -> List.of(IpPrefix.any(IpFamily.IPV4), IpPrefix.any(IpFamily.IPV6));
+            case "link-local" -> List.of(IpPrefix.parse("169.254.0.0/16").orElseThrow(), IpPrefix.parse("fe80::/64").orElseThrow());
+            case "multicast" -> List.of(IpPrefix.parse("224.0.0.0/4").orElseThrow(), IpPrefix.parse("ff00::/8").orElseThrow());
+            default -> {
+                if (isLocalhost(word)) {
+                    yield List.of(IpPrefix.parse("127.0.0.0/8").orElseThrow(), IpPrefix.parse("::1/128").orElseThrow());
+                }
+                yield IpPrefix.parse(word).map(List::of).orElse(List.of());
+            }
+        };
+    }
+
+    /** systemd's {@code is_localhost()}: RFC 6761 local names and the "localdomain" variants. */
+    static boolean isLocalhost(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return n.equals("localhost") || n.equals("localhost.") || n.equals("localhost.localdomain")
+                || n.equals("localhost.localdomain.") || n.endsWith(".localhost") || n.endsWith(".localhost.")
+                || n.endsWith(".localhost.localdomain") || n.endsWith(".localhost.localdomain.");
+    }
+
+    /** {@code config_parse_ip_filter_bpf_progs()}: the whole value is one absolute path; duplicates ignored. */
+    private static void filterPath(LinkedHashSet<Path> into, Assignment a, ParseContext c) {
+        if (a.isEmpty()) {
+            into.clear();
+            return;
+        }
+        c.resolveFull(a.value()).flatMap(v -> Directives.absolutePath(v, a, c)).ifPresent(into::add);
+    }
+
+    /** {@code config_parse_bpf_foreign_program()}: {@code TYPE:PATH}. */
+    private static void bpfProgram(UnitDraft d, Assignment a, ParseContext c) {
+        if (a.isEmpty()) {
+            d.resources.bpfPrograms.clear();
+            return;
+        }
+        Words w = new Words(a.value());
+        String word;
+        try {
+            word = w.next(":", EnumSet.noneOf(Words.Flag.class));
+        } catch (Words.InvalidWordException e) {
+            c.warn("Failed to parse foreign BPF program, ignoring: " + a.value());
+            return;
+        }
+        String rest = w.rest();
+        if (word == null || rest.isEmpty()) {
+            c.warn("Invalid syntax in BPFProgram=, ignoring: " + a.value());
+            return;
+        }
+        Optional<BpfAttachType> type = BpfAttachType.fromSystemdName(word);
+        if (type.isEmpty()) {
+            c.warn("Unknown BPF attach type=" + word + ", ignoring: " + a.value());
+            return;
+        }
+        c.resolveFull(rest).flatMap(v -> Directives.absolutePath(v, a, c))
+                .ifPresent(p -> d.resources.bpfPrograms.add(new BpfProgram(type.get(), p)));
+    }
+
+    /** {@code config_parse_cgroup_socket_bind()}: one rule per assignment. */
+    private static void socketBind(List<SocketBindRule> into, Assignment a, ParseContext c) {
+        if (a.isEmpty()) {
+            into.clear();
+            return;
+        }
+        Optional<SocketBindRule> rule = SocketBindRule.parse(a.value());
+        if (rule.isEmpty()) {
+            c.warn("Unable to parse " + a.key() + "= assignment, ignoring: " + a.value());
+            return;
+        }
+        into.add(rule.get());
+    }
+
+    /**
+     * {@code config_parse_delegate()}: a boolean (all controllers or none), or a list of
+     * controllers added to those delegated so far; empty turns delegation on with no controllers.
+     * Slices cannot delegate in systemd 252.
+     */
+    private static void delegate(UnitDraft d, Assignment a, ParseContext c) {
+        if (d.type == UnitType.SLICE) {
+            c.warn("Delegate= setting not supported for this unit type, ignoring.");
+            return;
+        }
+        if (a.isEmpty()) {
+            d.resources.delegate = new Delegation.Controllers(new TreeSet<>());
+            return;
+        }
+        Optional<Boolean> b = Booleans.parse(a.value());
+        if (b.isPresent()) {
+            d.resources.delegate = b.get() ? Delegation.ALL : Delegation.OFF;
+            return;
+        }
+        List<String> words;
+        try {
+            words = Words.split(a.value(), EnumSet.of(Words.Flag.UNQUOTE));
+        } catch (Words.InvalidWordException e) {
+            c.warn("Invalid syntax, ignoring: " + a.value());
+            return;
+        }
+        TreeSet<String> names = new TreeSet<>();
+        for (String w : words) {
+            if (Delegation.KNOWN_CONTROLLERS.contains(w)) {
+                names.add(w);
+            } else {
+                c.warn("Invalid controller name '" + w + "', ignoring");
+            }
+        }
+        switch (d.resources.delegate) {
+            case Delegation.All all -> { }
+            case Delegation.Controllers prev -> {
+                names.addAll(prev.names());
+                d.resources.delegate = new Delegation.Controllers(names);
+            }
+            case Delegation.Off off -> d.resources.delegate = new Delegation.Controllers(names);
+        }
+    }
+}
