@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * kill -9 of tollgated during a flood and during a reload, then a new start: no counter lost,
  * the service never restarted, no denied packet delivered.
  */
+@SuppressWarnings("try") // close() may be interrupted; tests propagate that
 @Privileged(commands = "python3")
 class CrashSafetyTest {
     private TollgatedProcess daemon;

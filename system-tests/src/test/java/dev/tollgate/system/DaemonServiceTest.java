@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** tollgated running real services on real cgroups with real traffic (issue 5). */
+@SuppressWarnings("try") // close() may be interrupted; tests propagate that
 @Privileged(commands = "python3")
 class DaemonServiceTest {
     private TollgatedProcess daemon;

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
  * state directory and bpffs directory; everything it or the test made is removed on close,
  * whatever happened.
  */
+@SuppressWarnings("try")
 final class TollgatedProcess implements AutoCloseable {
     final String id = UUID.randomUUID().toString().substring(0, 8);
     final Path work;
