@@ -1,0 +1,148 @@
+package dev.tollgate.api;
+
+import dev.tollgate.api.Messages.GetCountersReply;
+import dev.tollgate.api.Messages.GetCountersRequest;
+import dev.tollgate.api.Messages.GetMetricsReply;
+import dev.tollgate.api.Messages.GetUnitFileReply;
+import dev.tollgate.api.Messages.GetUnitReply;
+import dev.tollgate.api.Messages.GetUnitRequest;
+import dev.tollgate.api.Messages.ListUnitsReply;
+import dev.tollgate.api.Messages.ListUnitsRequest;
+import dev.tollgate.api.Messages.ProbeReply;
+import dev.tollgate.api.Messages.ReloadReply;
+import dev.tollgate.api.Messages.RunTransientReply;
+import dev.tollgate.api.Messages.RunTransientRequest;
+import dev.tollgate.api.Messages.SubscribeReply;
+import dev.tollgate.api.Messages.SubscribeRequest;
+import dev.tollgate.api.Messages.UnitFileChangesReply;
+import dev.tollgate.api.Messages.UnitRequest;
+import dev.tollgate.api.Messages.UnitStateReply;
+import dev.tollgate.api.varlink.NotRunningException;
+import dev.tollgate.api.varlink.ReplyStream;
+import dev.tollgate.api.varlink.ServiceInfo;
+import dev.tollgate.api.varlink.VarlinkClient;
+import dev.tollgate.api.varlink.VarlinkException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A typed client of {@code io.tollgate.Manager}: one Java method per Varlink method. Errors come
+ * as {@link VarlinkException}; {@link ManagerError#from(VarlinkException)} types them. A daemon
+ * that does not run shows as {@link NotRunningException} from {@link #connect}.
+ *
+ * <pre>{@code
+ * try (ManagerClient tollgate = ManagerClient.connect(Manager.DEFAULT_SOCKET)) {
+ *     UnitInfo web = tollgate.getUnit("web.service");
+ * }
+ * }</pre>
+ */
+public final class ManagerClient implements AutoCloseable {
+    private final VarlinkClient client;
+
+    private ManagerClient(VarlinkClient client) {
+        this.client = client;
+    }
+
+    /** Connects to tollgated's default socket. */
+    public static ManagerClient connect() throws IOException {
+        return connect(Manager.DEFAULT_SOCKET);
+    }
+
+    /** @throws NotRunningException when nothing serves the socket */
+    public static ManagerClient connect(Path socket) throws IOException {
+        return new ManagerClient(VarlinkClient.connect(socket));
+    }
+
+    public static ManagerClient connect(Path socket, VarlinkClient.Options options) throws IOException {
+        return new ManagerClient(VarlinkClient.connect(socket, options));
+    }
+
+    /** Over an existing connection. */
+    public static ManagerClient over(VarlinkClient client) {
+        return new ManagerClient(client);
+    }
+
+    /** The underlying connection, for raw calls. */
+    public VarlinkClient varlink() {
+        return client;
+    }
+
+    public List<UnitInfo> listUnits(ListUnitsRequest request) throws IOException {
+        return client.call(Manager.LIST_UNITS, request, ListUnitsReply.class).units();
+    }
+
+    /** Units of these types (null: all) in these states (null: all); inactive ones too with {@code all}. */
+    public List<UnitInfo> listUnits(List<UnitType> types, List<String> states, boolean all) throws IOException {
+        return listUnits(new ListUnitsRequest(types, states, all ? Boolean.TRUE : null));
+    }
+
+    public UnitInfo getUnit(String name) throws IOException {
+        return client.call(Manager.GET_UNIT, new GetUnitRequest(name), GetUnitReply.class).unit();
+    }
+
+    /** Counters of these units and slices, read at one moment; null for every one with accounting. */
+    public List<CounterSample> getCounters(List<String> names) throws IOException {
+        return client.call(Manager.GET_COUNTERS, new GetCountersRequest(names), GetCountersReply.class).samples();
+    }
+
+    public UnitStateReply startUnit(String name) throws IOException {
+        return client.call(Manager.START_UNIT, new UnitRequest(name), UnitStateReply.class);
+    }
+
+    public UnitStateReply stopUnit(String name) throws IOException {
+        return client.call(Manager.STOP_UNIT, new UnitRequest(name), UnitStateReply.class);
+    }
+
+    public UnitStateReply restartUnit(String name) throws IOException {
+        return client.call(Manager.RESTART_UNIT, new UnitRequest(name), UnitStateReply.class);
+    }
+
+    /** daemon-reload; returns what reading the unit files found. */
+    public List<Diagnostic> reload() throws IOException {
+        return client.call(Manager.RELOAD, null, ReloadReply.class).diagnostics();
+    }
+
+    public RunTransientReply runTransient(RunTransientRequest request) throws IOException {
+        return client.call(Manager.RUN_TRANSIENT, request, RunTransientReply.class);
+    }
+
+    public List<UnitFileChange> enableUnit(String name) throws IOException {
+        return client.call(Manager.ENABLE_UNIT, new UnitRequest(name), UnitFileChangesReply.class).changes();
+    }
+
+    public List<UnitFileChange> disableUnit(String name) throws IOException {
+        return client.call(Manager.DISABLE_UNIT, new UnitRequest(name), UnitFileChangesReply.class).changes();
+    }
+
+    public GetUnitFileReply getUnitFile(String name) throws IOException {
+        return client.call(Manager.GET_UNIT_FILE, new UnitRequest(name), GetUnitFileReply.class);
+    }
+
+    public ProbeReply probe() throws IOException {
+        return client.call(Manager.PROBE, null, ProbeReply.class);
+    }
+
+    /** The Prometheus text. */
+    public String getMetrics() throws IOException {
+        return client.call(Manager.GET_METRICS, null, GetMetricsReply.class).text();
+    }
+
+    /**
+     * The Subscribe stream: a snapshot, then events. It holds this connection until closed;
+     * closing it closes the connection (Varlink has no other way to end a stream).
+     */
+    public ReplyStream<SubscribeReply> subscribe(SubscribeRequest request) throws IOException {
+        return client.callMore(Manager.SUBSCRIBE, request, SubscribeReply.class);
+    }
+
+    /** vendor, product, version, url and interfaces of the daemon. */
+    public ServiceInfo getInfo() throws IOException {
+        return client.getInfo();
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

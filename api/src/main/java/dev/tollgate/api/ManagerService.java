@@ -1,0 +1,101 @@
+package dev.tollgate.api;
+
+import dev.tollgate.api.Messages.GetCountersReply;
+import dev.tollgate.api.Messages.GetCountersRequest;
+import dev.tollgate.api.Messages.GetMetricsReply;
+import dev.tollgate.api.Messages.GetUnitFileReply;
+import dev.tollgate.api.Messages.GetUnitReply;
+import dev.tollgate.api.Messages.GetUnitRequest;
+import dev.tollgate.api.Messages.ListUnitsReply;
+import dev.tollgate.api.Messages.ListUnitsRequest;
+import dev.tollgate.api.Messages.ProbeReply;
+import dev.tollgate.api.Messages.ReloadReply;
+import dev.tollgate.api.Messages.RunTransientReply;
+import dev.tollgate.api.Messages.RunTransientRequest;
+import dev.tollgate.api.Messages.SubscribeReply;
+import dev.tollgate.api.Messages.SubscribeRequest;
+import dev.tollgate.api.Messages.UnitFileChangesReply;
+import dev.tollgate.api.Messages.UnitRequest;
+import dev.tollgate.api.Messages.UnitStateReply;
+import dev.tollgate.api.varlink.CallContext;
+import dev.tollgate.api.varlink.OrgVarlinkService;
+import dev.tollgate.api.varlink.VarlinkException;
+
+/**
+ * What the daemon implements to serve {@code io.tollgate.Manager}: one Java method per Varlink
+ * method, typed. {@link ManagerHandler} decodes calls, calls these, and encodes the replies.
+ * Throw {@link ManagerError}{@code .toException()} (or any {@link VarlinkException}) to answer
+ * with an error. Authorization is the implementation's: {@code ctx.peer()} says who calls, and
+ * {@link Manager#isChange} which methods change something.
+ *
+ * <p>Every method has a default that answers {@code org.varlink.service.MethodNotImplemented},
+ * so an implementation can grow method by method.
+ */
+public interface ManagerService {
+
+    default ListUnitsReply listUnits(CallContext ctx, ListUnitsRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    default GetUnitReply getUnit(CallContext ctx, GetUnitRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    default GetCountersReply getCounters(CallContext ctx, GetCountersRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    default UnitStateReply startUnit(CallContext ctx, UnitRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    default UnitStateReply stopUnit(CallContext ctx, UnitRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    default UnitStateReply restartUnit(CallContext ctx, UnitRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    default ReloadReply reload(CallContext ctx) {
+        throw notImplemented(ctx);
+    }
+
+    default RunTransientReply runTransient(CallContext ctx, RunTransientRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    default UnitFileChangesReply enableUnit(CallContext ctx, UnitRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    default UnitFileChangesReply disableUnit(CallContext ctx, UnitRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    default GetUnitFileReply getUnitFile(CallContext ctx, UnitRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    default ProbeReply probe(CallContext ctx) {
+        throw notImplemented(ctx);
+    }
+
+    default GetMetricsReply getMetrics(CallContext ctx) {
+        throw notImplemented(ctx);
+    }
+
+    /**
+     * The Subscribe stream (always called with {@code more}): send the snapshot and then events
+     * through {@code replies}, and return when {@code replies} is cancelled (the client hung up,
+     * or the server stops), or earlier with a last reply (null when cancelled). Block here; the
+     * connection has its own virtual thread.
+     */
+    default SubscribeReply subscribe(CallContext ctx, SubscribeRequest request, Replies<SubscribeReply> replies) {
+        throw notImplemented(ctx);
+    }
+
+    private static VarlinkException notImplemented(CallContext ctx) {
+        return OrgVarlinkService.methodNotImplemented(ctx.method()).toException();
+    }
+}

@@ -1,0 +1,82 @@
+package dev.tollgate.api;
+
+import dev.tollgate.api.Messages.GetCountersReply;
+import dev.tollgate.api.Messages.GetMetricsReply;
+import dev.tollgate.api.Messages.GetUnitFileReply;
+import dev.tollgate.api.Messages.GetUnitReply;
+import dev.tollgate.api.Messages.ListUnitsReply;
+import dev.tollgate.api.Messages.ProbeReply;
+import dev.tollgate.api.Messages.ReloadReply;
+import dev.tollgate.api.Messages.RunTransientReply;
+import dev.tollgate.api.Messages.SubscribeReply;
+import dev.tollgate.api.Messages.UnitFileChangesReply;
+import dev.tollgate.api.Messages.UnitStateReply;
+import java.util.List;
+
+/** Instances of every record with every field set ("full") and with only what must be ("minimal"). */
+final class Samples {
+    private Samples() {}
+
+    static final Counters COUNTERS = new Counters(1500, 10, 3000, 20, 60, 1, 120, 2);
+
+    static final UnitInfo WEB = new UnitInfo("web.service", UnitType.SERVICE, "The web server", "loaded",
+            ActiveState.ACTIVE, "running", "success", "/etc/tollgate/units/web.service",
+            List.of("/etc/tollgate/units/web.service.d/10-ip.conf"), "enabled", 4242, List.of(4242, 4243),
+            "/tollgate.slice/web.slice/web.service", "web.slice", 1_700_000_000_000_000L, true,
+            List.of("10.0.0.0/8", "::1/128"), List.of("0.0.0.0/0", "::/0"), AttachMode.LINK, false, COUNTERS,
+            "attach failed once: EPERM");
+
+    static final UnitInfo SLICE = UnitInfo.inactive("web.slice", UnitType.SLICE, "web.slice");
+
+    static final Diagnostic DIAGNOSTIC = new Diagnostic(Severity.WARNING, "/etc/tollgate/units/web.service", 12, "Service",
+            "IPAddressAllow", "invalid prefix '10.0.0.0/33', ignoring");
+
+    static final Diagnostic BARE_DIAGNOSTIC = new Diagnostic(Severity.ERROR, null, null, null, null, "no such unit");
+
+    static final CounterSample SAMPLE = new CounterSample("web.service", UnitType.SERVICE, 123_456_789L, COUNTERS);
+    static final CounterSample NO_DATA = new CounterSample("web.slice", UnitType.SLICE, 123_456_790L, null);
+
+    static final UnitChange CHANGE = new UnitChange("web.service", UnitType.SERVICE, "loaded", ActiveState.ACTIVATING,
+            "start", 1_700_000_000_000_001L);
+
+    /** A reply record for each method, all fields set. */
+    static Object fullReply(String method) {
+        return switch (method) {
+            case "ListUnits" -> new ListUnitsReply(List.of(WEB, SLICE));
+            case "GetUnit" -> new GetUnitReply(WEB);
+            case "GetCounters" -> new GetCountersReply(List.of(SAMPLE, NO_DATA));
+            case "StartUnit", "StopUnit", "RestartUnit" -> new UnitStateReply("web.service", ActiveState.ACTIVE, "running");
+            case "Reload" -> new ReloadReply(List.of(DIAGNOSTIC, BARE_DIAGNOSTIC));
+            case "RunTransient" -> new RunTransientReply("run-u7.service", "exit-code", "exited", 3, COUNTERS);
+            case "EnableUnit", "DisableUnit" -> new UnitFileChangesReply(List.of(
+                    new UnitFileChange(UnitFileChangeType.SYMLINK, "/etc/tollgate/units/multi-user.target.wants/web.service",
+                            "/etc/tollgate/units/web.service"),
+                    new UnitFileChange(UnitFileChangeType.UNLINK, "/etc/tollgate/units/old.target.wants/web.service", null)));
+            case "GetUnitFile" -> new GetUnitFileReply("web.service", "/etc/tollgate/units/web.service",
+                    "[Service]\nExecStart=/bin/true\n", List.of(new DropIn("/etc/tollgate/units/web.service.d/a.conf", "[Service]\nIPAccounting=yes\n")));
+            case "Probe" -> new ProbeReply(List.of(new ProbeFeature("cgroup bpf_link (BPF_LINK_CREATE)", true, "created a link")),
+                    AttachMode.LINK, false, "BPF_LINK_CREATE and BPF_LINK_UPDATE work", "/sys/fs/cgroup", "6.8.0");
+            case "GetMetrics" -> new GetMetricsReply("# TYPE tollgate_up gauge\ntollgate_up 1\n");
+            case "Subscribe" -> SubscribeReply.snapshot(99, List.of(CHANGE), List.of(SAMPLE, NO_DATA));
+            default -> throw new IllegalArgumentException(method);
+        };
+    }
+
+    /** A reply record for each method, only required fields set. */
+    static Object minimalReply(String method) {
+        return switch (method) {
+            case "ListUnits" -> new ListUnitsReply(List.of());
+            case "GetUnit" -> new GetUnitReply(SLICE);
+            case "GetCounters" -> new GetCountersReply(null);
+            case "StartUnit", "StopUnit", "RestartUnit" -> new UnitStateReply("a.service", ActiveState.FAILED, "failed");
+            case "Reload" -> new ReloadReply(null);
+            case "RunTransient" -> RunTransientReply.started("run-u8.service");
+            case "EnableUnit", "DisableUnit" -> new UnitFileChangesReply(null);
+            case "GetUnitFile" -> new GetUnitFileReply("a.service", "/run/tollgate/transient/a.service", "", null);
+            case "Probe" -> new ProbeReply(null, null, true, "forced by configuration", null, "4.19.0");
+            case "GetMetrics" -> new GetMetricsReply("");
+            case "Subscribe" -> SubscribeReply.counters(100, List.of());
+            default -> throw new IllegalArgumentException(method);
+        };
+    }
+}

@@ -1,0 +1,118 @@
+package dev.tollgate.daemon;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.tollgate.accounting.Counters;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The daemon's metrics in Prometheus text: per-unit and per-slice traffic read from the maps
+ * at scrape time, unit states, and the daemon's own timings and errors. Served through the
+ * API and, when configured, over HTTP on a loopback address.
+ */
+public final class DaemonMetrics implements AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Manager manager;
+    private volatile Map<String, Counters> snapshot = Map.of();
+    private final Map<String, List<Meter>> trafficMeters = new HashMap<>();
+    private final Map<ActiveState, Integer> states = new EnumMap<>(ActiveState.class);
+    private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+    private HttpServer http;
+
+    private record Field(String name, String description, ToDoubleFunction<Counters> read) {}
+
+    private static final List<Field> FIELDS = List.of(
+            new Field("ip.ingress.bytes", "Bytes received (IP packet, as skb->len)", c -> c.ingressBytes()),
+            new Field("ip.ingress.packets", "Packets received", c -> c.ingressPackets()),
+            new Field("ip.egress.bytes", "Bytes sent (IP packet, as skb->len)", c -> c.egressBytes()),
+            new Field("ip.egress.packets", "Packets sent", c -> c.egressPackets()),
+            new Field("ip.ingress.dropped.bytes", "Bytes the unit's firewall dropped on receive", c -> c.ingressDroppedBytes()),
+            new Field("ip.ingress.dropped.packets", "Packets the unit's firewall dropped on receive", c -> c.ingressDroppedPackets()),
+            new Field("ip.egress.dropped.bytes", "Bytes the unit's firewall dropped on send", c -> c.egressDroppedBytes()),
+            new Field("ip.egress.dropped.packets", "Packets the unit's firewall dropped on send", c -> c.egressDroppedPackets()));
+
+    public DaemonMetrics(Manager manager) {
+        this.manager = manager;
+        for (ActiveState s : ActiveState.values()) {
+            states.put(s, 0);
+            Gauge.builder("tollgate.units", states, m -> m.get(s)).description("Units by active state")
+                    .tag("state", s.spelling()).register(registry);
+        }
+    }
+
+    public Timer timer(String name, String... tags) {
+        return Timer.builder("tollgate." + name).tags(tags).register(registry);
+    }
+
+    public void error(String kind) {
+        errors.computeIfAbsent(kind, k -> Counter.builder("tollgate.errors").description("Errors by kind")
+                .tag("kind", k).register(registry)).increment();
+    }
+
+    /** Prometheus text exposition of everything, counters read from the kernel now. */
+    public synchronized String scrape() {
+        long t0 = System.nanoTime();
+        Map<String, Counters> now = manager.counters(List.of());
+        snapshot = now;
+        for (String unit : now.keySet()) trafficMeters.computeIfAbsent(unit, this::register);
+        for (String gone : Set.copyOf(trafficMeters.keySet())) {
+            if (!now.containsKey(gone)) trafficMeters.remove(gone).forEach(registry::remove);
+        }
+        states.replaceAll((s, n) -> 0);
+        for (UnitStatus u : manager.list()) states.merge(u.activeState(), 1, Integer::sum);
+        timer("scrape").record(Duration.ofNanos(System.nanoTime() - t0));
+        return registry.scrape();
+    }
+
+    private List<Meter> register(String unit) {
+        boolean slice = unit.endsWith(".slice");
+        Tags tags = Tags.of(slice ? "slice" : "unit", unit);
+        return FIELDS.stream().filter(f -> !slice || !f.name().contains("dropped")).map(f -> (Meter) FunctionCounter
+                .builder("tollgate." + (slice ? "slice." : "unit.") + f.name(), this,
+                        m -> f.read().applyAsDouble(m.snapshot.getOrDefault(unit, Counters.ZERO)))
+                .description(f.description()).tags(tags).register(registry)).toList();
+    }
+
+    /** Serves {@code GET /metrics} on {@code host:port} (loopback unless an address is given). */
+    public void serveHttp(String listen) throws IOException {
+        int colon = listen.lastIndexOf(':');
+        String host = colon > 0 ? listen.substring(0, colon) : "127.0.0.1";
+        int port = Integer.parseInt(listen.substring(colon + 1));
+        http = HttpServer.create(new InetSocketAddress(host.replace("[", "").replace("]", ""), port), 16);
+        http.createContext("/metrics", ex -> {
+            byte[] body = scrape().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(body);
+            }
+        });
+        http.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        http.start();
+        Log.info("metrics on http://%s:%d/metrics", host, http.getAddress().getPort());
+    }
+
+    @Override
+    public void close() {
+        if (http != null) http.stop(0);
+        registry.close();
+    }
+}
