@@ -9,6 +9,11 @@ import dev.tollgate.cgroup.CgroupPath;
 import dev.tollgate.cgroup.CgroupRoot;
 import dev.tollgate.units.HostFacts;
 import dev.tollgate.units.UnitLoader;
+import dev.tollgate.api.ManagerHandler;
+import dev.tollgate.api.varlink.CallContext;
+import dev.tollgate.api.varlink.PeerCredentials;
+import dev.tollgate.api.varlink.ServerLimits;
+import dev.tollgate.api.varlink.VarlinkServer;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
@@ -24,6 +29,9 @@ public final class Daemon implements AutoCloseable {
     private CgroupRoot root;
     private Features features;
     private Optional<AttachMode> mode = Optional.empty();
+    private String bpfOffReason = "";
+    private DaemonMetrics metrics;
+    private VarlinkServer server;
 
     public Daemon(DaemonConfig config) {
         this.config = config;
@@ -45,6 +53,30 @@ public final class Daemon implements AutoCloseable {
         return config;
     }
 
+    public String bpfOffReason() {
+        return bpfOffReason;
+    }
+
+    public DaemonMetrics metrics() {
+        return metrics;
+    }
+
+    /** Re-reads the unit files and applies the differences, telling systemd (if it runs us) around it. */
+    public Manager.ReloadReport reload() {
+        String notify = System.getenv("NOTIFY_SOCKET");
+        NotifySocket.send(notify, "RELOADING=1\nMONOTONIC_USEC=" + System.nanoTime() / 1000);
+        long t0 = System.nanoTime();
+        try {
+            Manager.ReloadReport r = manager.reload();
+            Log.info("reload done: %d unit(s) changed, %d error(s)", r.changed().size(), r.errors().size());
+            for (int i = 0; i < r.errors().size(); i++) metrics.error("unit-file");
+            return r;
+        } finally {
+            metrics.timer("reload").record(java.time.Duration.ofNanos(System.nanoTime() - t0));
+            NotifySocket.send(notify, "READY=1\nSTATUS=Running");
+        }
+    }
+
     /** Brings the daemon up; returns once the enabled units were started. */
     public void start() throws CgroupException {
         Log.setLevel(config.logLevel());
@@ -60,13 +92,59 @@ public final class Daemon implements AutoCloseable {
         } catch (IllegalStateException e) {
             if (config.attachMode().isPresent()) throw e;
             off = e.getMessage();
+            bpfOffReason = off;
             Log.warning("cgroup BPF is unavailable, units run without IP accounting and firewall: %s", off);
         }
         UnitLoader loader = new UnitLoader(config.unitsPath(), HostFacts.probe());
         manager = new Manager(new Manager.Context(loader, root, accounting, off, config.stateDir()));
+        metrics = new DaemonMetrics(manager);
+        long t0 = System.nanoTime();
         manager.loadAll();
         manager.adoptFromState();
         manager.startDefaultTarget();
+        metrics.timer("startup").record(java.time.Duration.ofNanos(System.nanoTime() - t0));
+        server = serve();
+        if (config.metricsListen().isPresent()) {
+            try {
+                metrics.serveHttp(config.metricsListen().get());
+            } catch (java.io.IOException | RuntimeException e) {
+                Log.error("cannot serve metrics on %s: %s", config.metricsListen().get(), e.getMessage());
+            }
+        }
+    }
+
+    private VarlinkServer serve() {
+        Optional<Integer> adminGid = config.adminGroup().map(g -> Credentials.resolve(Optional.empty(), Optional.of(g)).gid());
+        try {
+            java.nio.file.Files.createDirectories(config.socket().getParent());
+            VarlinkServer s = ManagerHandler.register(VarlinkServer.builder(config.socket()), new ManagerApi(this, adminGid))
+                    .info("tollgate", "tollgated", "0.1.0", "https://tollgate.dev")
+                    .limits(ServerLimits.defaults())
+                    .observer(new VarlinkServer.Observer() {
+                        @Override
+                        public void callFinished(CallContext ctx, String error, long nanos) {
+                            metrics.timer("request", "method", ctx.method(), "error", error == null ? "none" : error)
+                                    .record(java.time.Duration.ofNanos(nanos));
+                        }
+
+                        @Override
+                        public void protocolError(long connection, PeerCredentials peer, String reason) {
+                            metrics.error("protocol");
+                            Log.warning("client %s sent bad input: %s", peer, reason);
+                        }
+
+                        @Override
+                        public void connectionRejected(PeerCredentials peer, String reason) {
+                            metrics.error("connection-rejected");
+                            Log.warning("turned away a client (%s): %s", peer, reason);
+                        }
+                    })
+                    .start();
+            Log.info("serving io.tollgate.Manager on %s", config.socket());
+            return s;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot serve on " + config.socket() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Blocks until {@link #requestStop()}. */
@@ -81,6 +159,8 @@ public final class Daemon implements AutoCloseable {
     /** Stops the units and removes every kernel object of ours, or (on-exit = keep) leaves them running. */
     @Override
     public void close() {
+        if (server != null) server.close();
+        if (metrics != null) metrics.close();
         if (manager != null) {
             manager.shutdown(!config.keepUnitsOnExit());
             manager.close();

@@ -17,10 +17,10 @@ import java.util.Set;
  */
 public record DaemonConfig(List<Path> unitsPath, Path socket, Optional<String> cgroupRoot, Path bpffsDir,
                            Path stateDir, Optional<AttachMode> attachMode, Optional<String> metricsListen,
-                           Log.Level logLevel, boolean keepUnitsOnExit) {
+                           Log.Level logLevel, boolean keepUnitsOnExit, Optional<String> adminGroup) {
     public static final Path DEFAULT_CONFIG = Path.of("/etc/tollgate/tollgated.conf");
     public static final Set<String> KEYS = Set.of("units-path", "socket", "cgroup-root", "bpffs-dir", "state-dir",
-            "attach-mode", "metrics-listen", "log-level", "on-exit");
+            "attach-mode", "metrics-listen", "log-level", "on-exit", "admin-group");
 
     public DaemonConfig {
         unitsPath = List.copyOf(unitsPath);
@@ -62,6 +62,7 @@ public record DaemonConfig(List<Path> unitsPath, Path socket, Optional<String> c
                 attach,
                 Optional.ofNullable(s.get("metrics-listen")).filter(x -> !x.isBlank()),
                 Log.Level.parse(s.getOrDefault("log-level", "info")),
-                onExit.equals("keep"));
+                onExit.equals("keep"),
+                Optional.ofNullable(s.get("admin-group")).filter(x -> !x.isBlank()));
     }
 }

@@ -58,8 +58,14 @@ public final class DaemonMetrics implements AutoCloseable {
         }
     }
 
+    private static final Map<String, String> TIMER_HELP = Map.of(
+            "request", "Time to answer one Varlink call, by method and error",
+            "reload", "Time to re-read unit files and apply the differences",
+            "startup", "Time from start to every enabled unit started",
+            "scrape", "Time to read every counter for a metrics scrape");
+
     public Timer timer(String name, String... tags) {
-        return Timer.builder("tollgate." + name).tags(tags).register(registry);
+        return Timer.builder("tollgate." + name).description(TIMER_HELP.getOrDefault(name, name)).tags(tags).register(registry);
     }
 
     public void error(String kind) {

@@ -265,6 +265,16 @@ public final class Manager implements AutoCloseable {
         return out;
     }
 
+    /** The configuration a unit runs with (or would start with). */
+    public Optional<UnitConfig> configOf(UnitName n) {
+        return Optional.ofNullable(units.get(n)).flatMap(UnitRuntime::config);
+    }
+
+    /** The unit text a transient unit was made from. */
+    public Optional<String> transientText(String name) {
+        return find(name).map(units::get).filter(u -> u.isTransient).map(u -> u.transientText);
+    }
+
     public void addListener(Consumer<UnitStatus> l) {
         listeners.add(l);
     }

@@ -12,10 +12,7 @@ final class SignalHandlers {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> Thread.ofVirtual().start(() -> {
             if (daemon.manager() == null) return;
             Log.info("SIGHUP: reloading unit files");
-            NotifySocket.send(System.getenv("NOTIFY_SOCKET"), "RELOADING=1");
-            Manager.ReloadReport r = daemon.manager().reload();
-            Log.info("reload done: %d unit(s) changed, %d error(s)", r.changed().size(), r.errors().size());
-            NotifySocket.send(System.getenv("NOTIFY_SOCKET"), "READY=1");
+            daemon.reload();
         }));
         sun.misc.SignalHandler stop = s -> daemon.requestStop();
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);

@@ -33,6 +33,8 @@ public final class Tollgated implements Callable<Integer> {
     String metricsListen;
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warning, notice, info or debug.")
     String logLevel;
+    @Option(names = "--admin-group", paramLabel = "GROUP", description = "Members of this group may start, stop, reload and run units over the socket (root always may).")
+    String adminGroup;
     @Option(names = "--on-exit", paramLabel = "stop|keep", description = "On SIGTERM stop every unit (default), or keep them running for an upgrade.")
     String onExit;
 
@@ -54,6 +56,7 @@ public final class Tollgated implements Callable<Integer> {
             put(settings, "metrics-listen", metricsListen);
             put(settings, "log-level", logLevel);
             put(settings, "on-exit", onExit);
+            put(settings, "admin-group", adminGroup);
             config = DaemonConfig.of(settings);
         } catch (IllegalArgumentException e) {
             System.err.println("tollgated: " + e.getMessage());

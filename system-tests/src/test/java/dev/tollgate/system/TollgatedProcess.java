@@ -68,7 +68,7 @@ final class TollgatedProcess implements AutoCloseable {
 
     List<String> command() {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 "dev.tollgate.daemon.Tollgated", "--config", "/dev/null", "--units-path", units.toString(),
                 "--cgroup-root", "/" + cgroupRootName, "--bpffs-dir", bpffs.toString(), "--state-dir", state.toString(),
                 "--socket", socket.toString()));

@@ -1,0 +1,351 @@
+package dev.tollgate.daemon;
+
+import dev.tollgate.api.CounterSample;
+import dev.tollgate.api.DropIn;
+import dev.tollgate.api.ManagerError;
+import dev.tollgate.api.ManagerService;
+import dev.tollgate.api.Messages.GetCountersReply;
+import dev.tollgate.api.Messages.GetCountersRequest;
+import dev.tollgate.api.Messages.GetMetricsReply;
+import dev.tollgate.api.Messages.GetUnitFileReply;
+import dev.tollgate.api.Messages.GetUnitReply;
+import dev.tollgate.api.Messages.GetUnitRequest;
+import dev.tollgate.api.Messages.ListUnitsReply;
+import dev.tollgate.api.Messages.ListUnitsRequest;
+import dev.tollgate.api.Messages.ProbeReply;
+import dev.tollgate.api.Messages.ReloadReply;
+import dev.tollgate.api.Messages.RunTransientReply;
+import dev.tollgate.api.Messages.RunTransientRequest;
+import dev.tollgate.api.Messages.SubscribeReply;
+import dev.tollgate.api.Messages.SubscribeRequest;
+import dev.tollgate.api.Messages.UnitFileChangesReply;
+import dev.tollgate.api.Messages.UnitRequest;
+import dev.tollgate.api.Messages.UnitStateReply;
+import dev.tollgate.api.ProbeFeature;
+import dev.tollgate.api.Replies;
+import dev.tollgate.api.UnitChange;
+import dev.tollgate.api.UnitFileChange;
+import dev.tollgate.api.UnitFileChangeType;
+import dev.tollgate.api.UnitInfo;
+import dev.tollgate.api.UnitType;
+import dev.tollgate.api.varlink.CallContext;
+import dev.tollgate.api.varlink.PeerCredentials;
+import dev.tollgate.api.varlink.VarlinkException;
+import dev.tollgate.bpf.features.Feature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * io.tollgate.Manager as tollgated serves it: queries are open to every local user; changes
+ * only to root and to members of the configured admin group, judged by the peer's socket
+ * credentials (and its supplementary groups, read from /proc). A refusal is logged with who
+ * asked.
+ */
+final class ManagerApi implements ManagerService {
+    private final Daemon daemon;
+    private final Optional<Integer> adminGid;
+
+    ManagerApi(Daemon daemon, Optional<Integer> adminGid) {
+        this.daemon = daemon;
+        this.adminGid = adminGid;
+    }
+
+    private Manager m() {
+        return daemon.manager();
+    }
+
+    // ---- authorization ----------------------------------------------------------------------
+
+    private void authorize(CallContext ctx) {
+        PeerCredentials p = ctx.peer();
+        if (p.isRoot()) return;
+        if (adminGid.isPresent() && p.uidKnown() && inGroup(p, adminGid.get())) return;
+        Log.warning("refused %s to uid %d gid %d pid %d", ctx.method(), p.uid(), p.gid(), p.pid());
+        daemon.metrics().error("permission-denied");
+        throw new ManagerError.PermissionDenied(ctx.method()).toException();
+    }
+
+    private static boolean inGroup(PeerCredentials p, int gid) {
+        if (p.gid() == gid) return true;
+        if (p.pid() <= 0) return false;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
+                if (line.startsWith("Groups:")) {
+                    for (String g : line.substring(7).trim().split("\\s+")) if (g.equals(Integer.toString(gid))) return true;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    private static VarlinkException translate(ManagerException e) {
+        return switch (e.kind()) {
+            case NO_SUCH_UNIT -> new ManagerError.NoSuchUnit(e.unit()).toException();
+            case UNIT_FAILED, UNIT_MASKED, BAD_REQUEST -> new ManagerError.UnitFailed(e.unit(), e.getMessage()).toException();
+            case INVALID_UNIT -> new ManagerError.InvalidUnit(e.unit(), List.of(new dev.tollgate.api.Diagnostic(
+                    dev.tollgate.api.Severity.ERROR, null, null, null, null, e.getMessage()))).toException();
+        };
+    }
+
+    private <T> T run(java.util.function.Supplier<T> body) {
+        try {
+            return body.get();
+        } catch (ManagerException e) {
+            throw translate(e);
+        }
+    }
+
+    // ---- conversions ------------------------------------------------------------------------
+
+    static UnitInfo info(UnitStatus s) {
+        dev.tollgate.api.Counters counters = s.counters().or(s::dropped).map(ManagerApi::counters).orElse(null);
+        return new UnitInfo(s.name(), UnitType.fromWire(s.type()), s.description(), s.loadState(),
+                dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()), s.subState(), s.result(),
+                s.fragmentPath().isEmpty() ? null : s.fragmentPath(), List.of(),
+                s.isTransient() ? "transient" : s.enabled() ? "enabled" : "disabled",
+                s.mainPid() > 0 ? (int) s.mainPid() : null, s.pids().stream().map(Long::intValue).toList(),
+                s.controlGroup().isEmpty() ? null : s.controlGroup(), s.slice().isEmpty() ? null : s.slice(),
+                s.activeEnterTimestampMicros() == 0 ? null : s.activeEnterTimestampMicros(), s.ipAccounting(),
+                s.ipAddressAllow(), s.ipAddressDeny(),
+                s.attachMode().equals("none") ? null : dev.tollgate.api.AttachMode.fromWire(s.attachMode()),
+                s.delegate(), counters, lastError(s));
+    }
+
+    private static String lastError(UnitStatus s) {
+        if (!s.loadError().isEmpty()) return s.loadError();
+        if (!s.accountingNote().isEmpty()) return s.accountingNote();
+        if (s.activeState() == ActiveState.FAILED) {
+            return s.result() + s.exitCode().map(c -> ", status " + c).orElse("")
+                    + s.exitSignal().map(c -> ", signal " + dev.tollgate.cgroup.Signals.name(c)).orElse("");
+        }
+        return null;
+    }
+
+    static dev.tollgate.api.Counters counters(dev.tollgate.accounting.Counters c) {
+        return new dev.tollgate.api.Counters(c.ingressBytes(), c.ingressPackets(), c.egressBytes(), c.egressPackets(),
+                c.ingressDroppedBytes(), c.ingressDroppedPackets(), c.egressDroppedBytes(), c.egressDroppedPackets());
+    }
+
+    private static dev.tollgate.api.Diagnostic diagnostic(dev.tollgate.units.Diagnostic d) {
+        dev.tollgate.api.Severity sev = switch (d.severity()) {
+            case ERROR -> dev.tollgate.api.Severity.ERROR;
+            case WARNING -> dev.tollgate.api.Severity.WARNING;
+            default -> dev.tollgate.api.Severity.NOTICE;
+        };
+        return new dev.tollgate.api.Diagnostic(sev, d.file().map(Path::toString).orElse(null), d.line() == 0 ? null : d.line(),
+                d.section().orElse(null), d.directive().orElse(null), d.message());
+    }
+
+    private static UnitChange change(UnitStatus s) {
+        return new UnitChange(s.name(), UnitType.fromWire(s.type()), s.loadState(),
+                dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()), s.subState(), nowMicros());
+    }
+
+    private static long nowMicros() {
+        return System.nanoTime() / 1000;
+    }
+
+    // ---- queries ----------------------------------------------------------------------------
+
+    @Override
+    public ListUnitsReply listUnits(CallContext ctx, ListUnitsRequest r) {
+        boolean all = r.all() != null && r.all();
+        List<UnitInfo> out = new ArrayList<>();
+        for (UnitStatus s : m().list()) {
+            if (r.types() != null && !r.types().isEmpty() && !r.types().contains(UnitType.fromWire(s.type()))) continue;
+            if (r.states() != null && !r.states().isEmpty()) {
+                if (!r.states().contains(s.activeState().spelling()) && !r.states().contains(s.subState())
+                        && !r.states().contains(s.loadState())) continue;
+            } else if (!all && s.activeState() == ActiveState.INACTIVE && !"not-found".equals(s.loadState())
+                    && "loaded".equals(s.loadState())) {
+                continue;
+            }
+            out.add(info(s));
+        }
+        return new ListUnitsReply(out);
+    }
+
+    @Override
+    public GetUnitReply getUnit(CallContext ctx, GetUnitRequest r) {
+        return new GetUnitReply(info(m().status(r.name()).orElseThrow(() -> new ManagerError.NoSuchUnit(r.name()).toException())));
+    }
+
+    @Override
+    public GetCountersReply getCounters(CallContext ctx, GetCountersRequest r) {
+        Map<String, dev.tollgate.accounting.Counters> all = run(() -> m().counters(r.names() == null ? List.of() : r.names()));
+        long ts = nowMicros();
+        List<CounterSample> samples = new ArrayList<>();
+        all.forEach((name, c) -> samples.add(new CounterSample(name, name.endsWith(".slice") ? UnitType.SLICE : UnitType.SERVICE,
+                ts, counters(c))));
+        return new GetCountersReply(samples);
+    }
+
+    @Override
+    public GetUnitFileReply getUnitFile(CallContext ctx, UnitRequest r) {
+        UnitStatus s = m().status(r.name()).orElseThrow(() -> new ManagerError.NoSuchUnit(r.name()).toException());
+        var config = m().find(r.name()).flatMap(n -> m().configOf(n));
+        String path = s.fragmentPath();
+        String text = "";
+        List<DropIn> dropIns = new ArrayList<>();
+        try {
+            if (s.isTransient()) text = m().transientText(s.name()).orElse("");
+            else if (!path.isEmpty()) text = Files.readString(Path.of(path));
+            if (config.isPresent()) {
+                for (Path d : config.get().sources().dropIns()) dropIns.add(new DropIn(d.toString(), Files.readString(d)));
+            }
+        } catch (IOException e) {
+            throw new ManagerError.UnitFailed(s.name(), "cannot read the unit file: " + e.getMessage()).toException();
+        }
+        return new GetUnitFileReply(s.name(), path.isEmpty() ? "(transient)" : path, text, dropIns);
+    }
+
+    @Override
+    public ProbeReply probe(CallContext ctx) {
+        List<ProbeFeature> features = new ArrayList<>();
+        for (Feature f : daemon.features().all()) features.add(new ProbeFeature(f.name(), f.available(), f.evidence()));
+        String reason = daemon.attachMode().map(x -> daemon.config().attachMode().isPresent()
+                ? "forced by configuration" : "the best mechanism this kernel offers: " + x.mechanism)
+                .orElse(daemon.bpfOffReason());
+        String kernel;
+        try {
+            kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        } catch (IOException e) {
+            kernel = System.getProperty("os.version");
+        }
+        return new ProbeReply(features, daemon.attachMode().map(x -> dev.tollgate.api.AttachMode.fromWire(x.configName())).orElse(null),
+                daemon.config().attachMode().isPresent(), reason,
+                daemon.features().cgroup2Mount().map(Path::toString).orElse(null), kernel);
+    }
+
+    @Override
+    public GetMetricsReply getMetrics(CallContext ctx) {
+        return new GetMetricsReply(daemon.metrics().scrape());
+    }
+
+    // ---- changes ----------------------------------------------------------------------------
+
+    private static UnitStateReply state(UnitStatus s) {
+        return new UnitStateReply(s.name(), dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()), s.subState());
+    }
+
+    @Override
+    public UnitStateReply startUnit(CallContext ctx, UnitRequest r) {
+        authorize(ctx);
+        return state(run(() -> m().start(r.name())));
+    }
+
+    @Override
+    public UnitStateReply stopUnit(CallContext ctx, UnitRequest r) {
+        authorize(ctx);
+        return state(run(() -> m().stop(r.name())));
+    }
+
+    @Override
+    public UnitStateReply restartUnit(CallContext ctx, UnitRequest r) {
+        authorize(ctx);
+        return state(run(() -> m().restart(r.name())));
+    }
+
+    @Override
+    public ReloadReply reload(CallContext ctx) {
+        authorize(ctx);
+        Manager.ReloadReport report = daemon.reload();
+        return new ReloadReply(report.errors().stream().map(ManagerApi::diagnostic).toList());
+    }
+
+    @Override
+    public RunTransientReply runTransient(CallContext ctx, RunTransientRequest r) {
+        authorize(ctx);
+        List<String> props = new ArrayList<>();
+        if (r.description() != null) props.add("Description=" + r.description());
+        for (var p : r.properties()) props.add(p.name() + "=" + p.value());
+        Manager.RunResult res = run(() -> m().runTransient(Optional.ofNullable(r.name()), Optional.ofNullable(r.slice()),
+                props, r.command(), r.waitOrFalse()));
+        if (!r.waitOrFalse()) return RunTransientReply.started(res.unit());
+        UnitStatus s = res.status();
+        return new RunTransientReply(res.unit(), s.result(),
+                s.exitSignal().map(x -> "killed").orElse("exited"), res.exitStatus().orElse(null),
+                s.counters().or(s::dropped).map(ManagerApi::counters).orElse(null));
+    }
+
+    @Override
+    public UnitFileChangesReply enableUnit(CallContext ctx, UnitRequest r) {
+        authorize(ctx);
+        List<UnitFileChange> changes = new ArrayList<>();
+        for (String made : run(() -> m().enable(r.name()))) {
+            String[] parts = made.split(" -> ", 2);
+            changes.add(new UnitFileChange(UnitFileChangeType.SYMLINK, parts[0], parts.length > 1 ? parts[1] : null));
+        }
+        return new UnitFileChangesReply(changes);
+    }
+
+    @Override
+    public UnitFileChangesReply disableUnit(CallContext ctx, UnitRequest r) {
+        authorize(ctx);
+        List<UnitFileChange> changes = new ArrayList<>();
+        for (String removed : run(() -> m().disable(r.name()))) {
+            changes.add(new UnitFileChange(UnitFileChangeType.UNLINK, removed, null));
+        }
+        return new UnitFileChangesReply(changes);
+    }
+
+    // ---- streams ----------------------------------------------------------------------------
+
+    @Override
+    public SubscribeReply subscribe(CallContext ctx, SubscribeRequest r, Replies<SubscribeReply> replies) {
+        Set<String> only = r.units() == null || r.units().isEmpty() ? Set.of() : Set.copyOf(r.units());
+        long interval = r.counterIntervalMs() == null ? 0 : Math.max(100, r.counterIntervalMs());
+        LinkedBlockingQueue<UnitStatus> queue = new LinkedBlockingQueue<>(10_000);
+        Consumer<UnitStatus> listener = s -> {
+            if (only.isEmpty() || only.contains(s.name())) queue.offer(s);
+        };
+        m().addListener(listener);
+        try {
+            List<UnitChange> initial = m().list().stream().filter(s -> only.isEmpty() || only.contains(s.name()))
+                    .map(ManagerApi::change).toList();
+            replies.send(SubscribeReply.snapshot(nowMicros(), initial, interval > 0 ? samples(only) : null));
+            long nextSample = System.nanoTime() + interval * 1_000_000;
+            while (!replies.isCancelled()) {
+                long waitMs = interval > 0 ? Math.max(1, (nextSample - System.nanoTime()) / 1_000_000) : 500;
+                UnitStatus s = queue.poll(Math.min(waitMs, 500), TimeUnit.MILLISECONDS);
+                if (s != null) {
+                    List<UnitChange> changes = new ArrayList<>(List.of(change(s)));
+                    UnitStatus more;
+                    while ((more = queue.poll()) != null) changes.add(change(more));
+                    if (!replies.send(SubscribeReply.unitChange(nowMicros(), changes))) break;
+                }
+                if (interval > 0 && System.nanoTime() >= nextSample) {
+                    if (!replies.send(new SubscribeReply(dev.tollgate.api.EventKind.COUNTERS, nowMicros(), null, samples(only)))) break;
+                    nextSample += interval * 1_000_000;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            m().removeListener(listener);
+        }
+        return new SubscribeReply(dev.tollgate.api.EventKind.SNAPSHOT, nowMicros(), List.of(), List.of());
+    }
+
+    private List<CounterSample> samples(Set<String> only) {
+        long ts = nowMicros();
+        List<CounterSample> out = new ArrayList<>();
+        m().counters(List.of()).forEach((name, c) -> {
+            if (only.isEmpty() || only.contains(name)) {
+                out.add(new CounterSample(name, name.endsWith(".slice") ? UnitType.SLICE : UnitType.SERVICE, ts, counters(c)));
+            }
+        });
+        return out;
+    }
+}
