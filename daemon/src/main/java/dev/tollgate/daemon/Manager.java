@@ -87,11 +87,13 @@ public final class Manager implements AutoCloseable {
                 : ctx.loader().load(u.name.id());
         List<Diagnostic> out = new ArrayList<>();
         for (Diagnostic d : r.diagnostics()) {
-            if (d.isError()) {
-                Log.error("%s", d);
-                out.add(d);
-            } else {
-                Log.debug("%s", d);
+            switch (d.severity()) {
+                case ERROR -> {
+                    Log.error("%s", d);
+                    out.add(d);
+                }
+                case WARNING -> Log.warning("%s", d);
+                default -> Log.debug("%s", d);
             }
         }
         synchronized (u) {

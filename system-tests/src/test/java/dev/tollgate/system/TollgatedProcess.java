@@ -26,20 +26,21 @@ import java.util.stream.Stream;
  * whatever happened.
  */
 @SuppressWarnings("try")
-final class TollgatedProcess implements AutoCloseable {
-    final String id = UUID.randomUUID().toString().substring(0, 8);
-    final Path work;
-    final Path units;
-    final Path state;
-    final Path socket;
-    final Path bpffs;
-    final String cgroupRootName = "tollgate-test-sys-" + id;
-    final Path cgroupRoot;
-    final Path log;
+public final class TollgatedProcess implements AutoCloseable {
+    public final String id = UUID.randomUUID().toString().substring(0, 8);
+    public final Path work;
+    public final Path units;
+    public final Path state;
+    public final Path socket;
+    public final Path bpffs;
+    public final String cgroupRootName = "tollgate-test-sys-" + id;
+    public final Path cgroupRoot;
+    public final Path log;
     private Process process;
     private final List<String> extraArgs = new ArrayList<>();
+    private final List<String> wrapper = new ArrayList<>();
 
-    TollgatedProcess() throws IOException {
+    public TollgatedProcess() throws IOException {
         work = Files.createTempDirectory("tollgate-test-" + id);
         units = Files.createDirectories(work.resolve("units"));
         state = Files.createDirectories(work.resolve("state"));
@@ -49,13 +50,13 @@ final class TollgatedProcess implements AutoCloseable {
         log = work.resolve("tollgated.log");
     }
 
-    TollgatedProcess args(String... args) {
+    public TollgatedProcess args(String... args) {
         extraArgs.addAll(List.of(args));
         return this;
     }
 
     /** Writes a unit file; with {@code enabled}, links it into multi-user.target.wants. */
-    TollgatedProcess unit(String name, String text, boolean enabled) throws IOException {
+    public TollgatedProcess unit(String name, String text, boolean enabled) throws IOException {
         Files.writeString(units.resolve(name), text);
         if (enabled) {
             Path wants = Files.createDirectories(units.resolve("multi-user.target.wants"));
@@ -66,8 +67,16 @@ final class TollgatedProcess implements AutoCloseable {
         return this;
     }
 
-    List<String> command() {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+    /** Runs the daemon through a wrapper command (e.g. capsh), its argv appended. */
+    public TollgatedProcess wrap(List<String> prefix) {
+        wrapper.clear();
+        wrapper.addAll(prefix);
+        return this;
+    }
+
+    public List<String> command() {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 "dev.tollgate.daemon.Tollgated", "--config", "/dev/null", "--units-path", units.toString(),
                 "--cgroup-root", "/" + cgroupRootName, "--bpffs-dir", bpffs.toString(), "--state-dir", state.toString(),
@@ -77,7 +86,7 @@ final class TollgatedProcess implements AutoCloseable {
     }
 
     /** Starts the daemon and waits until it says it is running. */
-    TollgatedProcess start() throws IOException, InterruptedException {
+    public TollgatedProcess start() throws IOException, InterruptedException {
         int before = Files.exists(log) ? Files.readAllLines(log).size() : 0;
         process = new ProcessBuilder(command()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -85,15 +94,15 @@ final class TollgatedProcess implements AutoCloseable {
         return this;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process != null && process.isAlive();
     }
 
-    void awaitLog(String text, int fromLine, Duration timeout) throws IOException, InterruptedException {
+    public void awaitLog(String text, int fromLine, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
@@ -104,18 +113,18 @@ final class TollgatedProcess implements AutoCloseable {
         throw new IllegalStateException("no '" + text + "' in the log within " + timeout + ":\n" + logText());
     }
 
-    String logText() throws IOException {
+    public String logText() throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
     /** SIGKILL: the daemon dies at once; its services and kernel objects stay. */
-    void kill9() throws InterruptedException {
+    public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
     /** SIGTERM and wait for the clean exit. */
-    int stop() throws InterruptedException {
+    public int stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
@@ -124,16 +133,16 @@ final class TollgatedProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    void signal(String name) throws IOException, InterruptedException {
+    public void signal(String name) throws IOException, InterruptedException {
         new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
     }
 
-    Path unitCgroup(String slicePath, String unit) {
+    public Path unitCgroup(String slicePath, String unit) {
         return cgroupRoot.resolve(slicePath).resolve(unit);
     }
 
     /** A unit's counters, read straight from its pinned map (independent of the daemon's API). */
-    Optional<Counters> pinnedCounters(String unit, boolean slice) {
+    public Optional<Counters> pinnedCounters(String unit, boolean slice) {
         PinLayout layout = new PinLayout(bpffs);
         Path pin = (slice ? layout.slice(unit) : layout.unit(unit)).resolve(PinLayout.COUNTERS);
         if (!Files.exists(pin)) return Optional.empty();
@@ -142,7 +151,7 @@ final class TollgatedProcess implements AutoCloseable {
         }
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
@@ -176,15 +185,15 @@ final class TollgatedProcess implements AutoCloseable {
         }
     }
 
-    static String python(String script) {
+    public static String python(String script) {
         return "/usr/bin/python3 -c " + quote(script);
     }
 
-    static String quote(String s) {
+    public static String quote(String s) {
         return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("%", "%%").replace("$", "$$") + "\"";
     }
 
-    static String readAll(Process p) throws IOException {
+    public static String readAll(Process p) throws IOException {
         return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 }

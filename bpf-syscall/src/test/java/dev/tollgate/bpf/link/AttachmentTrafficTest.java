@@ -219,7 +219,6 @@ class AttachmentTrafficTest {
         }
         String progs = bpftool("-j", "prog", "show");
         assertThat(ids(progs)).doesNotContain(progId, nextId);
-        assertThat(progs).doesNotContain("tg_t_pinned", "tg_t_next");
         assertThat(bpftool("cgroup", "tree", scratch.path().toString())).doesNotContain("tg_t_");
         assertThat(ObjectIds.links().stream().map(dev.tollgate.bpf.LinkInfo::ofId)
                 .filter(l -> l.programId() == progId || l.programId() == nextId)).isEmpty();
