@@ -60,13 +60,24 @@ public final class Accounting implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Starts a unit's datapath with fresh counters (a unit start resets its counters, as systemd's). */
-    public synchronized UnitDatapath start(UnitPolicy p) {
+    /**
+     * Starts a unit's datapath with fresh counters (a unit start resets its counters, as
+     * systemd's). Different units start in parallel: only the registry is locked, not the
+     * program loads.
+     */
+    public UnitDatapath start(UnitPolicy p) {
         refuseIfNeeded(p);
-        UnitDatapath old = units.remove(p.unit());
+        UnitDatapath old;
+        List<BpfMap> sliceMaps;
+        synchronized (this) {
+            old = units.remove(p.unit());
+            sliceMaps = sliceMaps(p);
+        }
         if (old != null) old.remove();
-        UnitDatapath d = UnitDatapath.create(p, mode, pins, sliceMaps(p));
-        units.put(p.unit(), d);
+        UnitDatapath d = UnitDatapath.create(p, mode, pins, sliceMaps);
+        synchronized (this) {
+            units.put(p.unit(), d);
+        }
         return d;
     }
 

@@ -325,6 +325,10 @@ public final class Manager implements AutoCloseable {
 
     /** Starts a unit and what it requires and wants, in order; returns when the unit's start job has finished. */
     public UnitStatus start(String name) {
+        return status(startJob(name));
+    }
+
+    private UnitRuntime startJob(String name) {
         UnitRuntime u = loadedService(name);
         for (UnitRuntime dep : startOrder(u)) {
             boolean required = requires(u, dep);
@@ -339,7 +343,7 @@ public final class Manager implements AutoCloseable {
             }
         }
         startOne(u);
-        return status(u);
+        return u;
     }
 
     private void startOne(UnitRuntime u) {
@@ -445,6 +449,7 @@ public final class Manager implements AutoCloseable {
     public synchronized ReloadReport reload() {
         List<Diagnostic> errors = new ArrayList<>();
         List<String> changed = new ArrayList<>();
+        forgetEnabled();
         Map<UnitName, UnitConfig> before = new LinkedHashMap<>();
         units.forEach((n, u) -> before.put(n, u.config));
         for (UnitName n : ctx.loader().unitFiles().keySet()) {
@@ -492,8 +497,21 @@ public final class Manager implements AutoCloseable {
         return ctx.loader().searchPath().getFirst();
     }
 
+    private volatile Set<UnitName> enabled;
+
+    /** Whether the default target wants or requires the unit (the links are read once per change). */
     public boolean isEnabled(UnitName n) {
-        return ctx.loader().wants(DEFAULT_TARGET).contains(n) || ctx.loader().requires(DEFAULT_TARGET).contains(n);
+        Set<UnitName> e = enabled;
+        if (e == null) {
+            Set<UnitName> fresh = new HashSet<>(ctx.loader().wants(DEFAULT_TARGET));
+            fresh.addAll(ctx.loader().requires(DEFAULT_TARGET));
+            enabled = e = Set.copyOf(fresh);
+        }
+        return e.contains(n);
+    }
+
+    private void forgetEnabled() {
+        enabled = null;
     }
 
     /** Creates the unit's [Install] links in the first search directory; returns the links made. */
@@ -518,6 +536,7 @@ public final class Manager implements AutoCloseable {
                 throw new ManagerException(ManagerException.Kind.BAD_REQUEST, u.name.id(), "cannot create " + link.link() + ": " + e);
             }
         }
+        forgetEnabled();
         Log.info("enabled %s: %s", u.name, String.join(", ", made));
         return made;
     }
@@ -527,6 +546,7 @@ public final class Manager implements AutoCloseable {
         UnitName n = UnitName.parse(name.contains(".") ? name : name + ".service")
                 .orElseThrow(() -> new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit name " + name + " is not valid."));
         List<String> removed = new ArrayList<>();
+        forgetEnabled();
         for (Path dir : ctx.loader().searchPath()) {
             if (!Files.isDirectory(dir)) continue;
             try (var s = Files.newDirectoryStream(dir, p -> p.getFileName().toString().endsWith(".wants")
@@ -630,23 +650,68 @@ public final class Manager implements AutoCloseable {
 
     // ---- start-up, state, shutdown ----------------------------------------------------------
 
-    /** Starts what the default target wants and is not running yet. */
+    /**
+     * Starts what the default target wants and is not running yet. Units are started in waves:
+     * a unit ordered After= another wanted unit waits for that one's wave; units of one wave
+     * start in parallel, as systemd runs independent jobs at once.
+     */
     public void startDefaultTarget() {
-        List<UnitName> wanted = new ArrayList<>(ctx.loader().requires(DEFAULT_TARGET));
+        LinkedHashSet<UnitName> wanted = new LinkedHashSet<>(ctx.loader().requires(DEFAULT_TARGET));
         wanted.addAll(ctx.loader().wants(DEFAULT_TARGET));
-        for (UnitName n : wanted) {
-            UnitRuntime u = units.get(n);
-            if (u != null && u.state.isActiveOrActivating()) continue;
-            try {
-                start(n.id());
-            } catch (ManagerException e) {
-                Log.error("%s: %s", n, e.getMessage());
+        Map<UnitName, Integer> wave = new LinkedHashMap<>();
+        Map<UnitName, Set<UnitName>> after = orderingWithin(wanted);
+        for (UnitName n : wanted) waveOf(n, after, wave, new HashSet<>());
+        int waves = wave.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        for (int w = 0; w < waves; w++) {
+            final int current = w;
+            List<UnitName> now = wave.entrySet().stream().filter(e -> e.getValue() == current).map(Map.Entry::getKey).toList();
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(16, Math.max(1, now.size())),
+                    Thread.ofVirtual().name("start-", 0).factory())) {
+                for (UnitName n : now) {
+                    pool.submit(() -> {
+                        UnitRuntime u = units.get(n);
+                        if (u != null && u.state.isActiveOrActivating()) return;
+                        try {
+                            startJob(n.id());
+                        } catch (ManagerException e) {
+                            Log.error("%s: %s", n, e.getMessage());
+                        } catch (RuntimeException e) {
+                            Log.error("%s: %s", n, e);
+                        }
+                    });
+                }
             }
         }
     }
 
+    private int waveOf(UnitName n, Map<UnitName, Set<UnitName>> after, Map<UnitName, Integer> wave, Set<UnitName> visiting) {
+        Integer known = wave.get(n);
+        if (known != null) return known;
+        if (!visiting.add(n)) return 0;
+        int level = 0;
+        for (UnitName other : after.getOrDefault(n, Set.of())) level = Math.max(level, waveOf(other, after, wave, visiting) + 1);
+        wave.put(n, level);
+        return level;
+    }
+
+    /** For each wanted unit, the wanted units it is ordered after (After= on it, Before= on the other). */
+    private Map<UnitName, Set<UnitName>> orderingWithin(Set<UnitName> wanted) {
+        Map<UnitName, Set<UnitName>> after = new java.util.HashMap<>();
+        for (UnitName n : wanted) {
+            UnitRuntime u = units.get(n);
+            if (u == null || u.config == null) continue;
+            for (UnitName a : u.config.unit().after()) {
+                if (wanted.contains(a) && !a.equals(n)) after.computeIfAbsent(n, k -> new HashSet<>()).add(a);
+            }
+            for (UnitName b : u.config.unit().before()) {
+                if (wanted.contains(b) && !b.equals(n)) after.computeIfAbsent(b, k -> new HashSet<>()).add(n);
+            }
+        }
+        return after;
+    }
+
     void saveState() {
-        stateFile.save(units.values());
+        stateFile.saveSoon(units::values);
     }
 
     /** Takes over the units a previous tollgated left running (after a crash or an upgrade). */
@@ -710,10 +775,11 @@ public final class Manager implements AutoCloseable {
                     Log.debug("%s: %s", s.name, e.getMessage());
                 }
             }
+            stateFile.flush(List.of());
             stateFile.delete();
         } else {
             runner.releaseAll(units.values());
-            saveState();
+            stateFile.flush(units.values());
         }
     }
 

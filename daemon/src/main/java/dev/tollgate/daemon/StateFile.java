@@ -23,10 +23,35 @@ final class StateFile {
     record Content(int version, List<Entry> units) {}
 
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** Changes within this window are written together: a burst of starts costs a few writes, not one each. */
+    private static final long COALESCE_MS = 20;
     private final Path file;
+    private final java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.ScheduledExecutorService writer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("state-file").factory());
 
     StateFile(Path file) {
         this.file = file;
+    }
+
+    /**
+     * Asks for the state to be written soon, from the units as they are then. A daemon killed
+     * inside the window loses at most the last few milliseconds of changes; the start-up scan
+     * of populated cgroups covers units that the file does not name yet.
+     */
+    void saveSoon(java.util.function.Supplier<Collection<UnitRuntime>> units) {
+        if (pending.compareAndSet(false, true)) {
+            writer.schedule(() -> {
+                pending.set(false);
+                save(units.get());
+            }, COALESCE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Writes now and stops the background writer. */
+    void flush(Collection<UnitRuntime> units) {
+        writer.shutdownNow();
+        save(units);
     }
 
     synchronized void save(Collection<UnitRuntime> units) {
