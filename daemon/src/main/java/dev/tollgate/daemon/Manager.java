@@ -716,7 +716,23 @@ public final class Manager implements AutoCloseable {
 
     /** Takes over the units a previous tollgated left running (after a crash or an upgrade). */
     public void adoptFromState() {
-        for (StateFile.Entry e : stateFile.load()) {
+        List<StateFile.Entry> entries = new ArrayList<>(stateFile.load());
+        // Services running in their cgroups that the state file does not name (a crash inside
+        // its write window) are taken over too, rather than started a second time.
+        Set<String> named = new HashSet<>();
+        entries.forEach(e -> named.add(e.name()));
+        for (UnitRuntime u : List.copyOf(units.values())) {
+            if (!(u.config instanceof ServiceConfig c) || named.contains(u.name.id())) continue;
+            try {
+                Cgroup cg = cgroupOf(c);
+                if (cg.exists() && cg.isPopulated()) {
+                    entries.add(new StateFile.Entry(u.name.id(), "active", "running", 0, 0, "success", null));
+                }
+            } catch (CgroupException ex) {
+                Log.debug("%s: %s", u.name, ex.getMessage());
+            }
+        }
+        for (StateFile.Entry e : entries) {
             Optional<UnitName> n = UnitName.parse(e.name());
             if (n.isEmpty()) continue;
             UnitRuntime u = runtime(n.get());

@@ -599,7 +599,7 @@ final class ServiceRunner implements AutoCloseable {
                 u.activeEnter = e.activeEnterMicros() == 0 ? Instant.now()
                         : Instant.ofEpochSecond(e.activeEnterMicros() / 1_000_000, (e.activeEnterMicros() % 1_000_000) * 1000);
                 u.state = ActiveState.ACTIVE;
-                u.subState = alive ? "running" : "exited";
+                u.subState = alive || populated ? "running" : "exited";
                 u.mainPid = alive ? pid : 0;
                 u.mainProcess = alive ? ProcessHandle.of(pid).orElse(null) : null;
                 u.result = "success";
@@ -615,11 +615,33 @@ final class ServiceRunner implements AutoCloseable {
             if (alive) {
                 ProcessHandle.of(pid).ifPresent(h -> h.onExit().thenRun(() ->
                         Thread.ofVirtual().start(() -> onMainExit(u, pid, Optional.empty()))));
+            } else if (populated) {
+                // No main pid known (the state file did not name the unit yet): the unit ends
+                // when its cgroup empties.
+                watchUntilEmpty(u, cg);
             }
             Log.info("took over %s (pid %d)", u.name, pid);
             manager.changed(u);
         } finally {
             u.job.unlock();
+        }
+    }
+
+    private void watchUntilEmpty(UnitRuntime u, Cgroup cg) {
+        try {
+            java.util.concurrent.atomic.AtomicReference<dev.tollgate.cgroup.CgroupWatcher.Subscription> sub =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            sub.set(cg.watch(events -> {
+                if (!events.populated()) {
+                    Thread.ofVirtual().start(() -> {
+                        var s = sub.get();
+                        if (s != null) s.close();
+                        onMainExit(u, 0, Optional.empty());
+                    });
+                }
+            }));
+        } catch (CgroupException e) {
+            Log.warning("%s: cannot watch its cgroup: %s", u.name, e.getMessage());
         }
     }
 

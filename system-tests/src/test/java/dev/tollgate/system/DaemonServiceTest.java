@@ -184,6 +184,31 @@ class DaemonServiceTest {
         }
     }
 
+    @Test
+    void aRunningServiceMissingFromTheStateFileIsTakenOverNotStartedTwice() throws Exception {
+        Path starts = daemon.work.resolve("starts");
+        daemon.unit("lone.service", """
+                [Service]
+                IPAccounting=yes
+                ExecStart=/bin/bash -c 'echo $$$$ >> %s; exec sleep 3600'
+                """.formatted(starts), true);
+        daemon.start();
+        TollgatedProcess.await("started", Duration.ofSeconds(20), () -> lines(starts) == 1);
+        daemon.kill9();
+        // As if the daemon died inside the state file's write window.
+        Files.deleteIfExists(daemon.state.resolve("state.json"));
+        daemon.start();
+        Thread.sleep(500);
+        assertThat(lines(starts)).as("the service was not started a second time").isEqualTo(1);
+        assertThat(daemon.logText()).contains("took over lone.service");
+        Path cg = daemon.unitCgroup("system.slice", "lone.service");
+        assertThat(Files.readAllLines(cg.resolve("cgroup.procs"))).hasSize(1);
+        // When its process ends, the unit ends with it.
+        long pid = Long.parseLong(Files.readAllLines(starts).getFirst().trim());
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        TollgatedProcess.await("the unit to stop", Duration.ofSeconds(10), () -> !Files.exists(cg));
+    }
+
     static int lines(Path p) {
         try {
             return Files.exists(p) ? Files.readAllLines(p).size() : 0;
