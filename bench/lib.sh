@@ -1,0 +1,81 @@
+# Sourced by bench/*.sh: root check, JDK, build, a run name, and a last-resort sweep of what a
+# run creates (the Java side removes everything itself, also on SIGINT/SIGTERM; this sweep
+# covers a JVM that was SIGKILLed).
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+MAIN_DIR=$(cd "$BENCH_DIR/.." && pwd)
+BENCH_SCRIPT=$(basename "$0" .sh)
+
+# $1: what the script does that needs root.
+bench_require_root() {
+    local why=$1; shift
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "$BENCH_SCRIPT: must run as root: it $why (try: sudo $0${*:+ $*})" >&2
+        exit 1
+    fi
+}
+
+bench_cgroup2_mount() {
+    awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i+1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo
+}
+
+# Builds the bench module (and what it needs) unless BENCH_SKIP_BUILD=1.
+bench_build() {
+    cd "$MAIN_DIR"
+    # shellcheck source=/dev/null
+    . scripts/find-jdk.sh
+    if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+        echo "$BENCH_SCRIPT: building (BENCH_SKIP_BUILD=1 skips this) ..." >&2
+        if grep -q '<module>bench</module>' pom.xml; then
+            ./mvnw -B -q -o package -DskipTests -pl bench -am
+        else
+            ./mvnw -B -q -o install -DskipTests -pl accounting -am
+            ./mvnw -B -q -o -f bench/pom.xml package
+        fi
+    fi
+    [ -f "$BENCH_DIR/target/bench.jar" ] || { echo "$BENCH_SCRIPT: $BENCH_DIR/target/bench.jar missing" >&2; exit 1; }
+    cd - >/dev/null
+}
+
+bench_java() {
+    local main=$1; shift
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms256m \
+        -cp "$BENCH_DIR/target/bench.jar:$BENCH_DIR/target/lib/*" "dev.tollgate.bench.$main" "$@"
+}
+
+BENCH_NAME="tollgate-bench-$(head -c 5 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+BENCH_CGROUP2=$(bench_cgroup2_mount)
+BENCH_STATS_BEFORE=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || echo "")
+BENCH_MOUNTED_BPFFS=0
+
+# bpffs for the pins of tollgate's datapath; unmounted again at the end if we mounted it.
+bench_ensure_bpffs() {
+    if ! awk '$5 == "/sys/fs/bpf" { for (i = 7; i < NF; i++) if ($i == "-") { if ($(i+1) == "bpf") found = 1; break } } END { exit !found }' /proc/self/mountinfo; then
+        mount -t bpf bpf /sys/fs/bpf
+        BENCH_MOUNTED_BPFFS=1
+    fi
+}
+
+bench_sweep() {
+    local rc=$?
+    if [ -n "$BENCH_CGROUP2" ] && [ -d "$BENCH_CGROUP2/$BENCH_NAME" ]; then
+        echo "$BENCH_SCRIPT: removing leftover cgroups $BENCH_CGROUP2/$BENCH_NAME" >&2
+        find "$BENCH_CGROUP2/$BENCH_NAME" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    fi
+    if [ -e "/sys/fs/bpf/$BENCH_NAME" ]; then
+        echo "$BENCH_SCRIPT: removing leftover pins /sys/fs/bpf/$BENCH_NAME" >&2
+        rm -rf "/sys/fs/bpf/$BENCH_NAME"
+    fi
+    if [ -n "$BENCH_STATS_BEFORE" ] && [ "$(cat /proc/sys/kernel/bpf_stats_enabled)" != "$BENCH_STATS_BEFORE" ]; then
+        echo "$BENCH_SCRIPT: restoring kernel.bpf_stats_enabled=$BENCH_STATS_BEFORE" >&2
+        echo "$BENCH_STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
+    fi
+    if [ "$BENCH_MOUNTED_BPFFS" = 1 ]; then
+        umount /sys/fs/bpf 2>/dev/null || true
+    fi
+    for pid in ${BENCH_CHILDREN:-}; do
+        kill "$pid" 2>/dev/null || true
+    done
+    exit "$rc"
+}

@@ -1,0 +1,179 @@
+package dev.tollgate.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * An IPv4 UDP socket driven through libc with sendmmsg(2)/recvmmsg(2), so one system call
+ * moves a batch of datagrams: the JDK's DatagramChannel sends one per call, which caps a
+ * loopback generator far below a million packets per second. Linux x86-64/aarch64 layouts.
+ * A socket belongs to the cgroup its creating process is in at {@link #open()}.
+ */
+final class MmsgSocket implements AutoCloseable {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
+
+    private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(INT, INT, INT, INT));
+    private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(INT, INT, PTR, INT));
+    private static final MethodHandle CONNECT = bind("connect", FunctionDescriptor.of(INT, INT, PTR, INT));
+    private static final MethodHandle GETSOCKNAME = bind("getsockname", FunctionDescriptor.of(INT, INT, PTR, PTR));
+    private static final MethodHandle SETSOCKOPT = bind("setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, PTR, INT));
+    private static final MethodHandle SENDMMSG = bind("sendmmsg", FunctionDescriptor.of(INT, INT, PTR, INT, INT));
+    private static final MethodHandle RECVMMSG = bind("recvmmsg", FunctionDescriptor.of(INT, INT, PTR, INT, INT, PTR));
+    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
+
+    static final int AF_INET = 2, SOCK_DGRAM = 2, SOL_SOCKET = 1, SO_RCVBUF = 8, SO_SNDBUF = 7, SO_RCVTIMEO = 20;
+    static final int MSG_WAITFORONE = 0x10000;
+    static final int EAGAIN = 11, EINTR = 4, EPERM = 1;
+    // struct iovec 16 bytes; struct msghdr 56; struct mmsghdr 64 (msghdr + msg_len + padding).
+    private static final long IOVEC = 16, MMSGHDR = 64, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_LEN = 56;
+
+    private final Arena arena = Arena.ofShared();
+    private final int fd;
+    private final MemorySegment state = arena.allocate(CAPTURE);
+    private MemorySegment vector;
+    private int vectorLength;
+
+    private MmsgSocket(int fd) {
+        this.fd = fd;
+    }
+
+    private static MethodHandle bind(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new ExceptionInInitializerError("libc has no " + name)), fd, CAPTURE_ERRNO);
+    }
+
+    /** A UDP socket bound to 127.0.0.1 on an ephemeral port, with {@code bufferBytes} of receive and send buffer. */
+    static MmsgSocket open(int bufferBytes) {
+        int fd;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            fd = (int) SOCKET.invokeExact(st, AF_INET, SOCK_DGRAM, 0);
+            if (fd < 0) throw new IllegalStateException("socket: errno " + (int) ERRNO.get(st, 0L));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        MmsgSocket s = new MmsgSocket(fd);
+        try {
+            s.setInt(SO_RCVBUF, bufferBytes);
+            s.setInt(SO_SNDBUF, bufferBytes);
+            MemorySegment addr = loopback(s.arena, 0);
+            s.check("bind", (int) invoke(() -> (int) BIND.invokeExact(s.state, fd, addr, 16)));
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** The local port, in host order. */
+    int port() {
+        MemorySegment addr = arena.allocate(16);
+        MemorySegment len = arena.allocate(INT);
+        len.set(INT, 0, 16);
+        check("getsockname", (int) invoke(() -> (int) GETSOCKNAME.invokeExact(state, fd, addr, len)));
+        return Short.toUnsignedInt(addr.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2));
+    }
+
+    void connect(int port) {
+        MemorySegment addr = loopback(arena, port);
+        check("connect", (int) invoke(() -> (int) CONNECT.invokeExact(state, fd, addr, 16)));
+    }
+
+    /** recvmmsg waits at most this long for a first datagram, so receivers can notice the end. */
+    void receiveTimeout(long millis) {
+        MemorySegment tv = arena.allocate(16);
+        tv.set(LONG, 0, millis / 1000);
+        tv.set(LONG, 8, (millis % 1000) * 1000);
+        check("setsockopt SO_RCVTIMEO", (int) invoke(() -> (int) SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16)));
+    }
+
+    /** Prepares {@code batch} message slots of {@code bytes} each (all sharing one buffer: content is irrelevant). */
+    void prepare(int batch, int bytes) {
+        MemorySegment buffer = arena.allocate(Math.max(bytes, 1), 64);
+        MemorySegment iovs = arena.allocate(IOVEC * batch, 8);
+        vector = arena.allocate(MMSGHDR * batch, 8);
+        for (int i = 0; i < batch; i++) {
+            MemorySegment iov = iovs.asSlice(IOVEC * i, IOVEC);
+            iov.set(PTR, 0, buffer);
+            iov.set(LONG, 8, bytes);
+            MemorySegment m = vector.asSlice(MMSGHDR * i, MMSGHDR);
+            m.set(PTR, MSG_IOV, iov);
+            m.set(LONG, MSG_IOVLEN, 1);
+        }
+        vectorLength = batch;
+    }
+
+    /** sendmmsg of the prepared batch: datagrams sent, or -errno. */
+    int sendBatch() {
+        int r = (int) invoke(() -> (int) SENDMMSG.invokeExact(state, fd, vector, vectorLength, 0));
+        return r < 0 ? -(int) ERRNO.get(state, 0L) : r;
+    }
+
+    /** recvmmsg into the prepared slots, returning after the first datagram with whatever else is queued: count, or -errno. */
+    int receiveBatch() {
+        for (int i = 0; i < vectorLength; i++) vector.set(INT, MMSGHDR * i + MSG_LEN, 0);
+        int r = (int) invoke(() -> (int) RECVMMSG.invokeExact(state, fd, vector, vectorLength, MSG_WAITFORONE, MemorySegment.NULL));
+        return r < 0 ? -(int) ERRNO.get(state, 0L) : r;
+    }
+
+    private void setInt(int option, int value) {
+        MemorySegment v = arena.allocate(INT);
+        v.set(INT, 0, value);
+        check("setsockopt " + option, (int) invoke(() -> (int) SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, option, v, 4)));
+    }
+
+    private static MemorySegment loopback(Arena arena, int port) {
+        MemorySegment a = arena.allocate(16);
+        a.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
+        a.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) port);
+        a.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 4, 0x7f000001);
+        return a;
+    }
+
+    private void check(String what, int r) {
+        if (r < 0) throw new IllegalStateException(what + ": errno " + (int) ERRNO.get(state, 0L));
+    }
+
+    private interface Call {
+        int call() throws Throwable;
+    }
+
+    private static long invoke(Call c) {
+        try {
+            return c.call();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
+    }
+
+    @Override
+    public void close() {
+        try {
+            int ignored = (int) CLOSE.invokeExact(state, fd);
+        } catch (Throwable t) {
+            // nothing to do: the fd is gone either way
+        } finally {
+            arena.close();
+        }
+    }
+}
