@@ -21,7 +21,12 @@ public final class Spawner {
     /** Exit status of the wrapper when it cannot enter the cgroup (systemd's EXIT_CGROUP). */
     public static final int EXIT_CGROUP = 219;
 
-    private static final String SCRIPT = "echo $$ > \"$0\" || exit " + EXIT_CGROUP + "; exec -a \"$1\" \"${@:2}\"";
+    /**
+     * Enter the cgroup, set systemd's default soft limit of open files (the JVM raised its own
+     * to the hard limit, and services would inherit that), then become the command.
+     */
+    private static final String SCRIPT = "echo $$ > \"$0\" || exit " + EXIT_CGROUP
+            + "; ulimit -Sn 1024 2>/dev/null; exec -a \"$1\" \"${@:2}\"";
 
     /** How a stream of the service is connected. */
     public sealed interface Output {

@@ -86,8 +86,19 @@ public final class LegacyAttachment implements Attachment {
             if (mode == AttachMode.SINGLE) {
                 // Flags 0: re-attaching replaces the one program atomically.
                 CgroupPrograms.attach(cg, own, type, AttachFlags.NONE);
+            } else if (replaceWorks) {
+                try {
+                    CgroupPrograms.attach(cg, own, type, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, program);
+                } catch (BpfException e) {
+                    if (e.errno().value() != Errno.EINVAL) throw e;
+                    // Kernels 4.15-5.5 know ALLOW_MULTI but not REPLACE: add the new program, then
+                    // remove the old. No gap, but for that moment both run (a packet may be
+                    // counted twice; a firewall only gets stricter).
+                    replaceWorks = false;
+                    attachThenDetach(cg, own);
+                }
             } else {
-                CgroupPrograms.attach(cg, own, type, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, program);
+                attachThenDetach(cg, own);
             }
         } catch (RuntimeException e) {
             own.close();
@@ -96,6 +107,14 @@ public final class LegacyAttachment implements Attachment {
         swapPin(own);
         program.close();
         program = own;
+    }
+
+    /** Whether BPF_F_REPLACE works here (kernel 5.6+); learnt at the first replace. */
+    private static volatile boolean replaceWorks = true;
+
+    private void attachThenDetach(CgroupHandle cg, BpfProgram next) {
+        CgroupPrograms.attach(cg, next, type, AttachFlags.ALLOW_MULTI);
+        CgroupPrograms.detach(cg, program, type);
     }
 
     /** Keeps the pin pointing at the attached program, so re-adoption finds the current one. */
