@@ -245,7 +245,7 @@ public final class Manager implements AutoCloseable {
                     ctx.accounting() == null ? "none" : ctx.accounting().mode().configName(), delegate, traffic, dropped,
                     u.result, Optional.ofNullable(u.exitCode), Optional.ofNullable(u.exitSignal), u.accountingNote,
                     isEnabled(u.name), c == null ? "" : c.sources().fragment().map(Path::toString).orElse(""),
-                    u.isTransient);
+                    c == null ? List.of() : c.sources().dropIns().stream().map(Path::toString).toList(), u.isTransient);
         }
     }
 
@@ -315,10 +315,12 @@ public final class Manager implements AutoCloseable {
             throw new ManagerException(ManagerException.Kind.UNIT_MASKED, n.id(), "Unit " + n + " is masked.");
         }
         if (u.config == null) {
-            units.remove(n, u);
-            String why = u.load instanceof LoadResult.Failed f ? f.reason() : "Unit " + n + " not found.";
-            throw new ManagerException(u.load instanceof LoadResult.Failed ? ManagerException.Kind.INVALID_UNIT
-                    : ManagerException.Kind.NO_SUCH_UNIT, n.id(), why);
+            if (u.load instanceof LoadResult.Failed f) {
+                // A unit with a bad setting stays listed (load state bad-setting), as in systemd.
+                throw new ManagerException(ManagerException.Kind.INVALID_UNIT, n.id(), f.reason(), null, f.diagnostics());
+            }
+            if (!u.isTransient && u.state == ActiveState.INACTIVE) units.remove(n, u);
+            throw new ManagerException(ManagerException.Kind.NO_SUCH_UNIT, n.id(), "Unit " + n + " not found.");
         }
         return u;
     }
@@ -545,6 +547,9 @@ public final class Manager implements AutoCloseable {
     public List<String> disable(String name) {
         UnitName n = UnitName.parse(name.contains(".") ? name : name + ".service")
                 .orElseThrow(() -> new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit name " + name + " is not valid."));
+        if (!ctx.loader().unitFiles().containsKey(n) && !units.containsKey(n)) {
+            throw new ManagerException(ManagerException.Kind.NO_SUCH_UNIT, n.id(), "Unit file " + n + " does not exist.");
+        }
         List<String> removed = new ArrayList<>();
         forgetEnabled();
         for (Path dir : ctx.loader().searchPath()) {
@@ -568,24 +573,32 @@ public final class Manager implements AutoCloseable {
     // ---- transient units --------------------------------------------------------------------
 
     /** What a transient run produced. */
-    public record RunResult(String unit, Optional<Integer> exitStatus, UnitStatus status) {}
+    public record RunResult(String unit, Optional<Integer> exitStatus, UnitStatus status) {
+        /** exited or killed (systemd's ExecMainCode=), once the command ended. */
+        public Optional<String> exitCode() {
+            return status.exitSignal().map(x -> "killed").or(() -> status.exitCode().map(x -> "exited"));
+        }
+    }
 
     /**
      * Runs {@code command} as a transient service with {@code properties} (as systemd-run -p):
      * the unit text is made from them, loaded like a unit file, and started.
      */
-    public RunResult runTransient(Optional<String> unitName, Optional<String> slice, List<String> properties,
-                                  List<String> command, boolean wait) {
+    public RunResult runTransient(Optional<String> unitName, Optional<String> slice, Optional<String> description,
+                                  List<String> properties, List<String> command, boolean wait) {
         if (command.isEmpty()) throw new ManagerException(ManagerException.Kind.BAD_REQUEST, "", "No command given.");
         String name = unitName.map(n -> n.contains(".") ? n : n + ".service")
                 .orElse("run-r" + Long.toHexString(System.nanoTime()) + ".service");
         UnitName n = UnitName.parse(name).orElseThrow(() ->
                 new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit name " + name + " is not valid."));
         UnitRuntime existing = units.get(n);
-        if (existing != null && (existing.state.isActiveOrActivating() || !existing.isTransient)) {
-            throw new ManagerException(ManagerException.Kind.BAD_REQUEST, n.id(), "Unit " + n + " already exists.");
+        if ((existing != null && (existing.state.isActiveOrActivating() || !existing.isTransient))
+                || ctx.loader().unitFiles().containsKey(n)) {
+            throw new ManagerException(ManagerException.Kind.UNIT_EXISTS, n.id(), "Unit " + n + " already exists.");
         }
-        StringBuilder text = new StringBuilder("[Unit]\nDescription=[tollctl run] ").append(String.join(" ", command)).append("\n[Service]\n");
+        StringBuilder text = new StringBuilder("[Unit]\nDescription=")
+                .append(description.map(d -> d.replace("\n", " ")).orElse("[tollctl run] " + String.join(" ", command).replace("\n", " ")))
+                .append("\n[Service]\n");
         slice.ifPresent(s -> text.append("Slice=").append(s.endsWith(".slice") ? s : s + ".slice").append('\n'));
         for (String p : properties) {
             if (!p.contains("=")) throw new ManagerException(ManagerException.Kind.BAD_REQUEST, n.id(), "Property '" + p + "' is not KEY=VALUE.");
@@ -615,7 +628,8 @@ public final class Manager implements AutoCloseable {
                 UnitStatus s = status(u);
                 if (!(s.activeState() == ActiveState.ACTIVE && !"exited".equals(s.subState()))
                         && s.activeState() != ActiveState.ACTIVATING && s.activeState() != ActiveState.DEACTIVATING) {
-                    exit = Optional.ofNullable(u.exitCode).or(() -> Optional.ofNullable(u.exitSignal).map(sig -> 128 + sig));
+                    // The exit status, or the signal number when killed (ExecMainStatus=).
+                    exit = Optional.ofNullable(u.exitCode).or(() -> Optional.ofNullable(u.exitSignal));
                     break;
                 }
                 try {
@@ -629,16 +643,23 @@ public final class Manager implements AutoCloseable {
         return new RunResult(n.id(), exit, status(u));
     }
 
+    /** One ExecStart= word that reads back as {@code arg}: C escapes for quotes, backslashes and control characters. */
     private static String quote(String arg) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : arg.toCharArray()) {
-            if (c == '"' || c == '\\') b.append('\\');
-            if (c == '%') b.append('%');
-            if (c == '$') {
-                b.append("$$");
-                continue;
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                case '\r' -> b.append("\\r");
+                case '%' -> b.append("%%");
+                case '$' -> b.append("$$");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
+                    else b.append(c);
+                }
             }
-            b.append(c);
         }
         return b.append('"').toString();
     }

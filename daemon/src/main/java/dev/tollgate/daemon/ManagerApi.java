@@ -92,9 +92,14 @@ final class ManagerApi implements ManagerService {
     private static VarlinkException translate(ManagerException e) {
         return switch (e.kind()) {
             case NO_SUCH_UNIT -> new ManagerError.NoSuchUnit(e.unit()).toException();
-            case UNIT_FAILED, UNIT_MASKED, BAD_REQUEST -> new ManagerError.UnitFailed(e.unit(), e.getMessage()).toException();
-            case INVALID_UNIT -> new ManagerError.InvalidUnit(e.unit(), List.of(new dev.tollgate.api.Diagnostic(
-                    dev.tollgate.api.Severity.ERROR, null, null, null, null, e.getMessage()))).toException();
+            case UNIT_EXISTS -> new ManagerError.UnitExists(e.unit()).toException();
+            // The reason is the unit's Result= when it ran, else what stopped it from running.
+            case UNIT_FAILED, UNIT_MASKED, BAD_REQUEST ->
+                    new ManagerError.UnitFailed(e.unit(), e.result().orElse(e.getMessage())).toException();
+            case INVALID_UNIT -> new ManagerError.InvalidUnit(e.unit(), e.diagnostics().isEmpty()
+                    ? List.of(new dev.tollgate.api.Diagnostic(dev.tollgate.api.Severity.ERROR, null, null, null, null, e.getMessage()))
+                    : e.diagnostics().stream().filter(dev.tollgate.units.Diagnostic::isError).map(ManagerApi::diagnostic).toList())
+                    .toException();
         };
     }
 
@@ -108,11 +113,18 @@ final class ManagerApi implements ManagerService {
 
     // ---- conversions ------------------------------------------------------------------------
 
+    /**
+     * Counters are reported for a unit with IPAccounting=yes, and for one with a firewall (its
+     * dropped figures; clients show the traffic figures as [no data] when ipAccounting is
+     * false, as systemd does).
+     */
     static UnitInfo info(UnitStatus s) {
-        dev.tollgate.api.Counters counters = s.counters().or(s::dropped).map(ManagerApi::counters).orElse(null);
+        boolean firewall = !s.ipAddressAllow().isEmpty() || !s.ipAddressDeny().isEmpty();
+        dev.tollgate.api.Counters counters = s.ipAccounting() || firewall
+                ? s.counters().or(s::dropped).map(ManagerApi::counters).orElse(null) : null;
         return new UnitInfo(s.name(), UnitType.fromWire(s.type()), s.description(), s.loadState(),
                 dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()), s.subState(), s.result(),
-                s.fragmentPath().isEmpty() ? null : s.fragmentPath(), List.of(),
+                s.fragmentPath().isEmpty() ? null : s.fragmentPath(), s.dropInPaths(),
                 s.isTransient() ? "transient" : s.enabled() ? "enabled" : "disabled",
                 s.mainPid() > 0 ? (int) s.mainPid() : null, s.pids().stream().map(Long::intValue).toList(),
                 s.controlGroup().isEmpty() ? null : s.controlGroup(), s.slice().isEmpty() ? null : s.slice(),
@@ -147,9 +159,10 @@ final class ManagerApi implements ManagerService {
                 d.section().orElse(null), d.directive().orElse(null), d.message());
     }
 
+    /** A state change, stamped with when the state was entered (CLOCK_REALTIME, µs). */
     private static UnitChange change(UnitStatus s) {
         return new UnitChange(s.name(), UnitType.fromWire(s.type()), s.loadState(),
-                dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()), s.subState(), nowMicros());
+                dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()), s.subState(), s.stateChangeTimestampMicros());
     }
 
     private static long nowMicros() {
@@ -268,15 +281,13 @@ final class ManagerApi implements ManagerService {
     public RunTransientReply runTransient(CallContext ctx, RunTransientRequest r) {
         authorize(ctx);
         List<String> props = new ArrayList<>();
-        if (r.description() != null) props.add("Description=" + r.description());
-        for (var p : r.properties()) props.add(p.name() + "=" + p.value());
+        if (r.properties() != null) for (var p : r.properties()) props.add(p.name() + "=" + p.value());
         Manager.RunResult res = run(() -> m().runTransient(Optional.ofNullable(r.name()), Optional.ofNullable(r.slice()),
-                props, r.command(), r.waitOrFalse()));
+                Optional.ofNullable(r.description()), props, r.command(), r.waitOrFalse()));
         if (!r.waitOrFalse()) return RunTransientReply.started(res.unit());
         UnitStatus s = res.status();
-        return new RunTransientReply(res.unit(), s.result(),
-                s.exitSignal().map(x -> "killed").orElse("exited"), res.exitStatus().orElse(null),
-                s.counters().or(s::dropped).map(ManagerApi::counters).orElse(null));
+        return new RunTransientReply(res.unit(), s.result(), res.exitCode().orElse(null), res.exitStatus().orElse(null),
+                s.ipAccounting() ? s.counters().map(ManagerApi::counters).orElse(null) : null);
     }
 
     @Override
@@ -311,6 +322,9 @@ final class ManagerApi implements ManagerService {
             if (only.isEmpty() || only.contains(s.name())) queue.offer(s);
         };
         m().addListener(listener);
+        // A client that hangs up frees its stream slot at once, not at the next poll.
+        Thread handler = Thread.currentThread();
+        replies.onCancel(handler::interrupt);
         try {
             List<UnitChange> initial = m().list().stream().filter(s -> only.isEmpty() || only.contains(s.name()))
                     .map(ManagerApi::change).toList();

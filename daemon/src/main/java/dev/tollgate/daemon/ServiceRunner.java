@@ -85,7 +85,7 @@ final class ServiceRunner implements AutoCloseable {
                 Log.error("%s: %s", u.name, f.getMessage());
                 failStart(u, c, f.result);
                 throw new ManagerException(ManagerException.Kind.UNIT_FAILED, u.name.id(),
-                        "Job for " + u.name + " failed: " + f.getMessage());
+                        "Job for " + u.name + " failed: " + f.getMessage(), f.result, List.of());
             }
         } finally {
             u.job.unlock();
@@ -170,6 +170,7 @@ final class ServiceRunner implements AutoCloseable {
             u.mainPid = p.pid();
         }
         long pid = p.pid();
+        enterCgroup(cg, pid);
         p.onExit().thenAccept(done -> Thread.ofVirtual().start(() -> onMainExit(u, pid, Optional.of(done.exitValue()))));
         if (c.service().type() == ServiceType.NOTIFY) {
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -259,6 +260,19 @@ final class ServiceRunner implements AutoCloseable {
         };
     }
 
+    /**
+     * The wrapper moves itself into the cgroup before it execs; moving it from here as well
+     * makes sure it is there when the start job reports the unit running (a stop right after
+     * then finds it). Moving a process that is already there changes nothing.
+     */
+    private static void enterCgroup(Cgroup cg, long pid) {
+        try {
+            cg.moveIn(pid);
+        } catch (CgroupException e) {
+            // The process is already gone; its exit is handled by the exit watcher.
+        }
+    }
+
     /** Runs a control command to its end; a failure fails the job unless the command has the '-' prefix. */
     private void runControl(UnitRuntime u, ServiceConfig c, ExecCommand cmd, Map<String, String> env, Credentials creds,
                             Duration timeout, String phase) throws StartFailure {
@@ -266,6 +280,7 @@ final class ServiceRunner implements AutoCloseable {
         Process p;
         try {
             p = Spawner.spawn(request(c, cmd, env, creds));
+            enterCgroup(manager.cgroupOf(c), p.pid());
         } catch (IOException e) {
             if (cmd.ignoresFailure()) return;
             throw new StartFailure("exit-code", "cannot run " + cmd.path() + ": " + e.getMessage());
@@ -468,7 +483,14 @@ final class ServiceRunner implements AutoCloseable {
             if (!cg.exists()) return;
             u.setState(u.state, "stop-sigterm");
             switch (mode) {
-                case CONTROL_GROUP -> cg.signal(signal, true);
+                case CONTROL_GROUP -> {
+                    Set<Long> signalled = cg.signal(signal, true);
+                    // A main process not (yet) in the cgroup is signalled all the same.
+                    if (main > 0 && !signalled.contains(main)) {
+                        Signals.send(main, signal);
+                        Signals.send(main, Signals.SIGCONT);
+                    }
+                }
                 case MIXED, PROCESS -> {
                     if (main > 0) {
                         Signals.send(main, signal);

@@ -15,9 +15,10 @@ public record UnitStatus(String name, String type, String description, String lo
                          List<String> ipAddressDeny, String attachMode, boolean delegate, Optional<Counters> counters,
                          Optional<Counters> dropped, String result, Optional<Integer> exitCode,
                          Optional<Integer> exitSignal, String accountingNote, boolean enabled, String fragmentPath,
-                         boolean isTransient) {
+                         List<String> dropInPaths, boolean isTransient) {
     public UnitStatus {
         pids = List.copyOf(pids);
+        dropInPaths = List.copyOf(dropInPaths);
         ipAddressAllow = List.copyOf(ipAddressAllow);
         ipAddressDeny = List.copyOf(ipAddressDeny);
     }

@@ -1,0 +1,372 @@
+package dev.tollgate.system.cli;
+
+import static dev.tollgate.system.TollgatedProcess.python;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.accounting.Counters;
+import dev.tollgate.system.TollgatedProcess;
+import dev.tollgate.system.cli.Tollctl.Result;
+import dev.tollgate.testkit.Privileged;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The real tollctl, in its own process, against the real tollgated on real cgroups with real
+ * traffic (issue 7): every verb's output and exit code, --json read back, systemctl's exit
+ * codes for unknown and inactive units, and a daemon that is not running.
+ */
+@SuppressWarnings("try")
+@Privileged(commands = {"python3", "setpriv"})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TollctlSystemTest {
+    private TollgatedProcess daemon;
+    private DatagramChannel receiver;
+    private Tollctl tollctl;
+
+    @BeforeAll
+    void start() throws Exception {
+        receiver = DatagramChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress("127.0.0.1", 0));
+        int port = ((InetSocketAddress) receiver.getLocalAddress()).getPort();
+        daemon = new TollgatedProcess();
+        daemon.unit("web.slice", """
+                [Unit]
+                Description=Web tier
+                [Slice]
+                IPAccounting=yes
+                """, false);
+        // Ten datagrams of 100 bytes: 10 packets, 1280 bytes (SEMANTICS.md), then quiet.
+        daemon.unit("counted.service", """
+                [Unit]
+                Description=Counted sender
+                [Service]
+                Slice=web.slice
+                IPAccounting=yes
+                IPAddressDeny=10.0.0.0/8
+                ExecStart=%s
+                [Install]
+                WantedBy=multi-user.target
+                """.formatted(python("""
+                import socket,time
+                s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
+                for i in range(10): s.sendto(b'x'*100,('127.0.0.1',%d))
+                time.sleep(3600)
+                """.formatted(port))), true);
+        Path dropIns = Files.createDirectories(daemon.units.resolve("counted.service.d"));
+        Files.writeString(dropIns.resolve("10-note.conf"), "[Unit]\nDocumentation=man:tollctl(1)\n");
+        // Three datagrams its firewall drops: egress 3 packets, 384 bytes dropped.
+        daemon.unit("dropper.service", """
+                [Service]
+                IPAccounting=yes
+                IPAddressDeny=127.0.0.2
+                ExecStart=%s
+                """.formatted(python("""
+                import socket,time
+                s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
+                for i in range(3):
+                    try: s.sendto(b'x'*100,('127.0.0.2',9))
+                    except OSError: pass
+                time.sleep(3600)
+                """)), true);
+        daemon.unit("plain.service", "[Service]\nExecStart=/bin/sleep 3600\n", true);
+        daemon.unit("idle.service", "[Unit]\nDescription=Never started\n[Service]\nExecStart=/bin/sleep 3600\n", false);
+        // systemctl start waits for a oneshot service's command: this start fails.
+        daemon.unit("failing.service", "[Service]\nType=oneshot\nExecStart=/bin/false\n", false);
+        daemon.unit("switch.service", """
+                [Service]
+                ExecStart=/bin/sleep 3600
+                [Install]
+                WantedBy=multi-user.target
+                """, false);
+        daemon.start();
+        TollgatedProcess.await("ten datagrams counted", Duration.ofSeconds(30),
+                () -> daemon.pinnedCounters("counted.service", false).map(Counters::egressPackets).orElse(0L) == 10);
+        TollgatedProcess.await("three datagrams dropped", Duration.ofSeconds(30),
+                () -> daemon.pinnedCounters("dropper.service", false).map(Counters::egressDroppedPackets).orElse(0L) == 3);
+        tollctl = new Tollctl(daemon.socket);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (daemon != null) {
+                daemon.close();
+            }
+        } finally {
+            if (receiver != null) {
+                receiver.close();
+            }
+        }
+    }
+
+    private Result ok(String... args) throws Exception {
+        Result r = tollctl.run(args);
+        assertThat(r.code()).as("%s", r).isZero();
+        return r;
+    }
+
+    @Test
+    void showPrintsSystemdsPropertiesAndOurs() throws Exception {
+        assertThat(ok("show", "-p", "IPEgressBytes,IPEgressPackets,IPIngressBytes", "counted").out())
+                .isEqualTo("IPIngressBytes=0\nIPEgressBytes=1280\nIPEgressPackets=10\n");
+        assertThat(ok("show", "-p", "IPEgressDroppedPackets", "-p", "IPEgressDroppedBytes", "dropper.service").out())
+                .isEqualTo("IPEgressDroppedBytes=384\nIPEgressDroppedPackets=3\n");
+        assertThat(ok("show", "-p", "IPIngressBytes", "--value", "plain", "counted").out()).isEqualTo("[no data]\n\n0\n");
+        String all = ok("show", "counted").out();
+        assertThat(all).contains("Id=counted.service\n", "Description=Counted sender\n", "LoadState=loaded\n",
+                "ActiveState=active\n", "SubState=running\n", "IPAccounting=yes\n", "IPAddressDeny=10.0.0.0/8\n",
+                "Slice=web.slice\n", "AttachMode=", "Delegate=no\n", "UnitFileState=enabled\n");
+        assertThat(all).containsPattern("MainPID=[1-9][0-9]*\n").containsPattern("ActiveEnterTimestamp=\\w{3} \\d{4}-\\d\\d-\\d\\d ");
+        assertThat(all).contains("ControlGroup=/" + daemon.cgroupRootName + "/web.slice/counted.service\n");
+    }
+
+    @Test
+    void showOfAnUnknownUnitIsNotFoundWithExitZeroAsSystemctl() throws Exception {
+        assertThat(ok("show", "-p", "LoadState,ActiveState", "nonexistent").out())
+                .isEqualTo("LoadState=not-found\nActiveState=inactive\n");
+    }
+
+    @Test
+    void showJsonReadsBackAsTheUnitRecord() throws Exception {
+        JsonNode units = ok("show", "--json", "counted", "plain").json();
+        assertThat(units).hasSize(2);
+        assertThat(units.get(0).get("name").asText()).isEqualTo("counted.service");
+        assertThat(units.get(0).get("counters").get("egressBytes").asLong()).isEqualTo(1280);
+        assertThat(units.get(0).get("ipAccounting").asBoolean()).isTrue();
+        assertThat(units.get(1).get("ipAccounting").asBoolean()).isFalse();
+        assertThat(units.get(1).has("counters")).isTrue();
+    }
+
+    @Test
+    void statusLikeSystemctlWithItsExitCodes() throws Exception {
+        Result r = ok("status", "counted");
+        assertThat(r.out()).startsWith("counted.service - Counted sender\n");
+        assertThat(r.out()).containsPattern("     Loaded: loaded \\(" + daemon.units.resolve("counted.service") + "; enabled\\)\n");
+        assertThat(r.out()).containsPattern("     Active: active \\(running\\) since \\w{3} [-0-9: ]+ \\w+; [0-9a-z ]+ ago\n");
+        assertThat(r.out()).containsPattern("   Main PID: \\d+ \\(python3\\)\n");
+        assertThat(r.out()).contains("         IP: 0B in, 1.2K out\n", "    Packets: 0 in, 10 out\n", "    IP deny: 10.0.0.0/8\n",
+                "   Delegate: no\n", "     CGroup: /" + daemon.cgroupRootName + "/web.slice/counted.service\n");
+        assertThat(ok("status", "dropper").out()).contains("    Dropped: 0 packets in (0B), 3 packets out (384B)\n");
+        assertThat(tollctl.run("status", "idle").code()).isEqualTo(3);
+        Result unknown = tollctl.run("status", "nonexistent", "counted");
+        assertThat(unknown.code()).isEqualTo(4);
+        assertThat(unknown.err()).isEqualTo("Unit nonexistent.service could not be found.\n");
+        assertThat(unknown.out()).startsWith("counted.service - Counted sender\n");
+        assertThat(ok("status", "--json", "counted").json().get(0).get("activeState").asText()).isEqualTo("active");
+        Result overview = ok("status");
+        assertThat(overview.out()).contains("    State: ", "   Attach: ", "web.slice", "counted.service");
+        assertThat(ok("status", "--json").json().get("units").asInt()).isGreaterThanOrEqualTo(6);
+    }
+
+    @Test
+    void isActiveAndIsFailed() throws Exception {
+        assertThat(tollctl.run("is-active", "counted")).isEqualTo(new Result(0, "active\n", ""));
+        assertThat(tollctl.run("is-active", "idle")).isEqualTo(new Result(3, "inactive\n", ""));
+        assertThat(tollctl.run("is-active", "nonexistent")).isEqualTo(new Result(4, "inactive\n", ""));
+        assertThat(tollctl.run("is-active", "--quiet", "idle", "counted")).isEqualTo(new Result(0, "", ""));
+        assertThat(tollctl.run("is-failed", "counted")).isEqualTo(new Result(1, "active\n", ""));
+        assertThat(tollctl.run("is-active", "--json", "counted").json().get(0).get("activeState").asText()).isEqualTo("active");
+    }
+
+    @Test
+    void startStopRestartAndTheirErrors() throws Exception {
+        assertThat(tollctl.run("start", "idle")).isEqualTo(new Result(0, "", ""));
+        assertThat(tollctl.run("is-active", "idle").code()).isZero();
+        assertThat(tollctl.run("restart", "idle")).isEqualTo(new Result(0, "", ""));
+        assertThat(tollctl.run("stop", "idle")).isEqualTo(new Result(0, "", ""));
+        assertThat(tollctl.run("is-active", "idle").code()).isEqualTo(3);
+        assertThat(tollctl.run("start", "nonexistent")).isEqualTo(new Result(5, "",
+                "Failed to start nonexistent.service: Unit nonexistent.service not found.\n"));
+        assertThat(tollctl.run("stop", "nonexistent")).isEqualTo(new Result(5, "",
+                "Failed to stop nonexistent.service: Unit nonexistent.service not loaded.\n"));
+        Result failed = tollctl.run("start", "failing");
+        assertThat(failed.code()).as("%s", failed).isEqualTo(1);
+        assertThat(failed.err()).startsWith("Failed to start failing.service: ").endsWith(
+                " See 'tollctl status failing.service' for details.\n").hasLineCount(1);
+        TollgatedProcess.await("failing.service failed", Duration.ofSeconds(20), () -> {
+            try {
+                return tollctl.run("is-failed", "failing").code() == 0;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertThat(tollctl.run("status", "failing").out()).contains("     Active: failed");
+    }
+
+    @Test
+    void catShowsTheFileAndItsDropIns() throws Exception {
+        String out = ok("cat", "counted").out();
+        assertThat(out).startsWith("# " + daemon.units.resolve("counted.service") + "\n[Unit]\nDescription=Counted sender\n");
+        assertThat(out).endsWith("\n# " + daemon.units.resolve("counted.service.d/10-note.conf")
+                + "\n[Unit]\nDocumentation=man:tollctl(1)\n");
+        assertThat(tollctl.run("cat", "nonexistent")).isEqualTo(new Result(1, "", "No files found for nonexistent.service.\n"));
+        assertThat(ok("cat", "--json", "counted").json().get(0).get("dropIns")).hasSize(1);
+    }
+
+    @Test
+    void enableAndDisable() throws Exception {
+        Path link = daemon.units.resolve("multi-user.target.wants/switch.service");
+        Result enabled = ok("enable", "switch");
+        assertThat(enabled.err()).startsWith("Created symlink " + link + " \u2192 ");
+        assertThat(link).isSymbolicLink();
+        assertThat(ok("disable", "switch").err()).isEqualTo("Removed \"" + link + "\".\n");
+        assertThat(link).doesNotExist();
+        assertThat(tollctl.run("enable", "nonexistent")).isEqualTo(new Result(1, "",
+                "Failed to enable unit: Unit file nonexistent.service does not exist.\n"));
+    }
+
+    @Test
+    void daemonReloadPrintsDiagnostics() throws Exception {
+        daemon.unit("sloppy.service", "[Service]\nRestart=always\n", false);
+        try {
+            Result r = ok("daemon-reload");
+            assertThat(r.out()).isEmpty();
+            assertThat(r.err()).contains(daemon.units.resolve("sloppy.service") + ": [Service]: Service has no ExecStart=");
+            assertThat(ok("daemon-reload", "--json").json().get("diagnostics").isArray()).isTrue();
+        } finally {
+            Files.deleteIfExists(daemon.units.resolve("sloppy.service"));
+            tollctl.run("daemon-reload");
+        }
+    }
+
+    @Test
+    void runWaitsAndExitsWithTheCommandsStatus() throws Exception {
+        Result ok = tollctl.run("run", "--wait", "-p", "IPAccounting=yes", "--unit", "sys-run-ok", "--", "/bin/true");
+        assertThat(ok.code()).as("%s", ok).isZero();
+        assertThat(ok.err()).contains("Running as unit: sys-run-ok.service\n", "Finished with result: success\n",
+                "Main processes terminated with: code=exited/status=0\n", "IP traffic received: 0B\n", "IP traffic sent: 0B\n");
+        Result three = tollctl.run("run", "--wait", "/bin/sh", "-c", "exit 3");
+        assertThat(three.code()).as("%s", three).isEqualTo(3);
+        assertThat(three.err()).contains("Finished with result: exit-code\n", "code=exited/status=3\n");
+        Result sent = tollctl.run("run", "-W", "-p", "IPAccounting=yes", "/usr/bin/python3", "-c",
+                "import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); [s.sendto(b'x'*100,('127.0.0.1',9)) for i in range(10)]");
+        assertThat(sent.err()).as("%s", sent).contains("IP traffic sent: 1.2K\n", "IP packets sent: 10\n");
+        Result background = tollctl.run("run", "--unit", "sys-run-bg", "/bin/sleep", "3600");
+        assertThat(background).isEqualTo(new Result(0, "", "Running as unit: sys-run-bg.service\n"));
+        assertThat(tollctl.run("is-active", "sys-run-bg").code()).isZero();
+        assertThat(tollctl.run("stop", "sys-run-bg").code()).isZero();
+    }
+
+    @Test
+    void listUnitsAndTree() throws Exception {
+        String list = ok("list-units").out();
+        assertThat(list).startsWith("UNIT ").containsPattern("\ncounted\\.service +loaded +active +running +Counted sender\n")
+                .doesNotContain("idle.service").contains("loaded units listed. Pass --all to see loaded but inactive units, too.\n");
+        assertThat(ok("list-units", "--all", "--no-legend").out()).contains("idle.service ").doesNotContain("UNIT");
+        JsonNode slices = ok("list-units", "--json", "--type", "slice").json();
+        assertThat(slices).isNotEmpty().allMatch(u -> u.get("type").asText().equals("slice"));
+        String tree = ok("tree").out();
+        assertThat(tree).containsPattern("web\\.slice +IP: 0B in, 1\\.2K out\n");
+        assertThat(tree).containsPattern("  [└├]─counted\\.service +IP: 0B in, 1\\.2K out\n");
+        assertThat(tree).containsPattern("dropper\\.service +IP: 0B in, 0B out; dropped 3 packets \\(384B\\)\n");
+        JsonNode forest = ok("tree", "--json", "web.slice").json();
+        assertThat(forest.get(0).get("name").asText()).isEqualTo("web.slice");
+        assertThat(forest.get(0).get("children").get(0).get("name").asText()).isEqualTo("counted.service");
+    }
+
+    @Test
+    void topPrintsBatches() throws Exception {
+        Result r = ok("top", "-n", "2", "-d", "0.2");
+        assertThat(r.out().split("\n\n")).hasSize(2);
+        assertThat(r.out()).startsWith("Unit ").contains("counted.service", "web.slice");
+        JsonNode line = tollctl.run("top", "-n", "1", "-d", "0.2", "--json").json();
+        assertThat(line.get("units").findValuesAsText("name")).contains("counted.service");
+    }
+
+    @Test
+    void metricsProbeVersion() throws Exception {
+        assertThat(ok("metrics").out()).contains("# TYPE ", "tollgate_");
+        assertThat(ok("probe").out()).contains("FEATURE ", "cgroup v2 mounted", "Attach mode: ");
+        assertThat(ok("probe", "--json").json().get("features").size()).isPositive();
+        assertThat(ok("version").out()).startsWith("tollctl ").contains("\ntollgated ");
+        assertThat(ok("version", "--json").json().get("tollgated").get("product").asText()).isEqualTo("tollgated");
+        assertThat(ok("metrics", "--json").json().get("text").asText()).contains("tollgate_");
+    }
+
+    @Test
+    void aDaemonThatIsNotRunningIsOneLineNamingTheSocket() throws Exception {
+        Path nowhere = daemon.work.resolve("no-such-socket");
+        Result r = Tollctl.run(Map.of(), "--socket", nowhere.toString(), "status", "counted");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("tollctl: tollgated is not running (no socket at " + nowhere + "); start it with "
+                + "'systemctl start tollgated' or 'tollgated', or point --socket or $TOLLCTL_SOCKET at its socket.\n");
+        Result env = Tollctl.run(Map.of("TOLLCTL_SOCKET", nowhere.toString()), "show", "-p", "IPIngressBytes", "counted");
+        assertThat(env.code()).isEqualTo(1);
+        assertThat(env.err()).contains("no socket at " + nowhere);
+        // --socket wins over the environment.
+        assertThat(Tollctl.run(Map.of("TOLLCTL_SOCKET", nowhere.toString()), "--socket", daemon.socket.toString(), "is-active",
+                "counted")).isEqualTo(new Result(0, "active\n", ""));
+    }
+
+    @Test
+    void changesAreRefusedToOtherUsersQueriesAreNot() throws Exception {
+        // tollctl as uid 65534, from a copy of its class path that uid can read (~/.m2 is root's).
+        Path dir = Files.createTempDirectory("tollctl-nobody");
+        // The socket is for every local user (0666), in a directory they may pass through.
+        Files.setPosixFilePermissions(daemon.work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            List<String> copies = new ArrayList<>();
+            int n = 0;
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                if (!entry.matches(".*(/cli/|/cli-|/api/|/api-|jackson|picocli).*")) {
+                    continue;
+                }
+                Path from = Path.of(entry);
+                Path to = dir.resolve(n++ + "-" + from.getFileName());
+                copyTree(from, to);
+                copies.add(to.toString());
+            }
+            String classPath = String.join(java.io.File.pathSeparator, copies);
+            assertThat(tollctl.runAsNobody(classPath, "is-active", "counted")).isEqualTo(new Result(0, "active\n", ""));
+            assertThat(tollctl.runAsNobody(classPath, "show", "-p", "IPEgressPackets", "counted"))
+                    .isEqualTo(new Result(0, "IPEgressPackets=10\n", ""));
+            assertThat(tollctl.runAsNobody(classPath, "stop", "counted")).isEqualTo(new Result(4, "",
+                    "Failed to stop counted.service: Access denied (changes are for root and tollgated's admin group).\n"));
+            Result reload = tollctl.runAsNobody(classPath, "daemon-reload");
+            assertThat(reload.code()).isEqualTo(4);
+            assertThat(reload.err()).startsWith("Failed to reload daemon: Access denied");
+            assertThat(tollctl.run("is-active", "counted").code()).as("still running").isZero();
+        } finally {
+            Files.setPosixFilePermissions(daemon.work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+                Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+    }
+
+    @Test
+    void completionScript() throws Exception {
+        String script = ok("completion", "bash").out();
+        assertThat(script).contains("complete -F", "tollctl", "is-active", "daemon-reload");
+    }
+}
