@@ -194,7 +194,7 @@ if [ -n "$dist_aot" ] && [ "$tollctl_ok" = yes ]; then
                 "$inst"/lib/jackson-core-*.jar "$inst"/lib/jackson-annotations-*.jar "$inst"/lib/picocli-*.jar; do
             aot_cp+=${aot_cp:+:}$jar
         done
-        if "$inst/runtime/bin/java" -XX:AOTCacheOutput="$inst/lib/tollctl.aot" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+        if "$inst/runtime/bin/java" -XX:AOTCacheOutput="$inst/lib/tollctl.aot" -XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
                 -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr -Xlog:aot=error:stderr \
                 -cp "$aot_cp" dev.tollgate.cli.AotTraining >"$work/aot-training.log" 2>&1 && aot_loads; then
             note "written by the runtime image's JVM (training: dev.tollgate.cli.AotTraining), $(du -h "$inst/lib/tollctl.aot" | cut -f1); bin/tollctl loads it"

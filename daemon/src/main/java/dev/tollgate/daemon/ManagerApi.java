@@ -125,7 +125,7 @@ final class ManagerApi implements ManagerService {
         return new UnitInfo(s.name(), UnitType.fromWire(s.type()), s.description(), s.loadState(),
                 dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()), s.subState(), s.result(),
                 s.fragmentPath().isEmpty() ? null : s.fragmentPath(), s.dropInPaths(),
-                s.isTransient() ? "transient" : s.enabled() ? "enabled" : "disabled",
+                s.isTransient() ? "transient" : s.enabled() ? "enabled" : "slice".equals(s.type()) ? "static" : "disabled",
                 s.mainPid() > 0 ? (int) s.mainPid() : null, s.pids().stream().map(Long::intValue).toList(),
                 s.controlGroup().isEmpty() ? null : s.controlGroup(), s.slice().isEmpty() ? null : s.slice(),
                 s.activeEnterTimestampMicros() == 0 ? null : s.activeEnterTimestampMicros(), s.ipAccounting(),

@@ -1,0 +1,78 @@
+package dev.tollgate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.api.ActiveState;
+import java.time.ZoneId;
+import org.junit.jupiter.api.Test;
+
+class StatusViewTest {
+    private static final Processes PROCS = new Processes() {
+        @Override
+        public String comm(int pid) {
+            return "python3";
+        }
+
+        @Override
+        public String cmdline(int pid) {
+            return pid == 1234 ? "/usr/bin/python3 -m http.server" : "/bin/sleep 1";
+        }
+    };
+
+    @Test
+    void aRunningServiceAsSystemctlStatusShowsItWithTollgatesLines() {
+        long now = Units.SINCE + 123_000_000L;
+        assertThat(StatusView.render(Units.web(), Style.PLAIN, now, ZoneId.of("UTC"), PROCS)).containsExactly(
+                "web.service - Web server",
+                "     Loaded: loaded (/etc/tollgate/units/web.service; enabled)",
+                "     Active: active (running) since Thu 2024-01-04 10:00:00 UTC; 2min 3s ago",
+                "   Main PID: 1234 (python3)",
+                "         IP: 1.2K in, 3.4M out",
+                "    Packets: 10 in, 2500 out",
+                "    Dropped: 0 packets in (0B), 2 packets out (120B)",
+                "   IP allow: 127.0.0.0/8",
+                "    IP deny: 0.0.0.0/0 ::/0",
+                "     Attach: link",
+                "   Delegate: no",
+                "     CGroup: /tollgate.slice/web.service",
+                "             ├─1234 /usr/bin/python3 -m http.server",
+                "             └─1240 /bin/sleep 1");
+    }
+
+    @Test
+    void aFailedServiceSaysWhyAndNothingAboutTrafficWithoutAccounting() {
+        var u = Units.unit("bad.service", "-.slice", ActiveState.FAILED, false, null);
+        assertThat(StatusView.render(u, Style.PLAIN, Units.SINCE, ZoneId.of("UTC"), Processes.NONE)).containsExactly(
+                "bad.service",
+                "     Loaded: loaded",
+                "     Active: failed (Result: exit-code)",
+                "   Delegate: no",
+                "      Error: exit-code, status 1",
+                "     CGroup: /bad.service");
+    }
+
+    @Test
+    void dropInsByDirectory() {
+        var w = Units.web();
+        var u = new dev.tollgate.api.UnitInfo(w.name(), w.type(), w.description(), w.loadState(), w.activeState(), w.subState(),
+                w.result(), w.fragmentPath(), java.util.List.of("/etc/t/web.service.d/10-a.conf", "/etc/t/web.service.d/20-b.conf",
+                "/run/t/web.service.d/x.conf"), w.unitFileState(), w.mainPID(), w.pids(), w.controlGroup(), w.slice(),
+                w.activeEnterTimestamp(), w.ipAccounting(), w.ipAddressAllow(), w.ipAddressDeny(), w.attachMode(), w.delegate(),
+                w.counters(), w.lastError());
+        assertThat(StatusView.render(u, Style.PLAIN, Units.SINCE, ZoneId.of("UTC"), Processes.NONE)).containsSubsequence(
+                "     Loaded: loaded (/etc/tollgate/units/web.service; enabled)",
+                "    Drop-In: /etc/t/web.service.d",
+                "             └─10-a.conf, 20-b.conf",
+                "             /run/t/web.service.d",
+                "             └─x.conf",
+                "     Active: active (running) since Thu 2024-01-04 10:00:00 UTC; now");
+    }
+
+    @Test
+    void onATerminalTheDotAndColours() {
+        Style tty = new Style(true, true, true);
+        var lines = StatusView.render(Units.web(), tty, Units.SINCE, ZoneId.of("UTC"), Processes.NONE);
+        assertThat(lines.getFirst()).isEqualTo("\u001b[0;1;32m\u25cf\u001b[0m \u001b[1mweb.service - Web server\u001b[0m");
+        assertThat(lines.get(2)).contains("\u001b[0;1;32mactive (running)\u001b[0m since");
+    }
+}

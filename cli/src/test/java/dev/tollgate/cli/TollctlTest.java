@@ -1,0 +1,236 @@
+package dev.tollgate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every verb against a stand-in daemon, in process: output, stderr and exit codes. */
+class TollctlTest {
+    private static FakeManager daemon;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Result(int code, String out, String err) {
+        JsonNode json() throws Exception {
+            return JSON.readTree(out);
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        daemon = new FakeManager();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        daemon.close();
+    }
+
+    static Result run(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = Tollctl.run(args, o, e, env);
+        }
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static Result run(String... args) {
+        return run(Map.of(Tollctl.SOCKET_ENV, daemon.socket.toString()), args);
+    }
+
+    @Test
+    void showAPropertyAndItsValue() {
+        assertThat(run("show", "-p", "IPIngressBytes", "web")).isEqualTo(new Result(0, "IPIngressBytes=1280\n", ""));
+        assertThat(run("show", "-p", "IPEgressBytes,MainPID", "--value", "web.service", "idle"))
+                .isEqualTo(new Result(0, "1234\n3565568\n\n0\n[no data]\n", ""));
+    }
+
+    @Test
+    void showOfAnUnknownUnitIsNotFoundAsInSystemctl() {
+        assertThat(run("show", "-p", "LoadState,ActiveState", "nope")).isEqualTo(
+                new Result(0, "LoadState=not-found\nActiveState=inactive\n", ""));
+    }
+
+    @Test
+    void showJsonIsTheUnitRecord() throws Exception {
+        Result r = run("--json", "show", "web");
+        assertThat(r.code()).isZero();
+        JsonNode u = r.json().get(0);
+        assertThat(u.get("name").asText()).isEqualTo("web.service");
+        assertThat(u.get("counters").get("ingressBytes").asLong()).isEqualTo(1280);
+        assertThat(u.has("lastError")).as("absent fields are null, not left out").isTrue();
+    }
+
+    @Test
+    void showWithoutAUnitIsTheManager() {
+        Result r = run("show");
+        assertThat(r.out()).contains("Version=9.9.9", "AttachMode=link", "Kernel=6.1.0-test", "NFailedUnits=1", "SystemState=degraded");
+        assertThat(run("show", "-p", "AttachMode", "--value").out()).isEqualTo("link\n");
+    }
+
+    @Test
+    void statusExitCodes() {
+        Result active = run("status", "web");
+        assertThat(active.code()).isZero();
+        assertThat(active.out()).startsWith("web.service - Web server\n").contains("         IP: 1.2K in, 3.4M out\n");
+        assertThat(run("status", "idle").code()).isEqualTo(3);
+        assertThat(run("status", "bad").code()).isEqualTo(3);
+        Result unknown = run("status", "nope", "web");
+        assertThat(unknown.code()).isEqualTo(4);
+        assertThat(unknown.err()).isEqualTo("Unit nope.service could not be found.\n");
+        assertThat(unknown.out()).startsWith("web.service - Web server");
+    }
+
+    @Test
+    void statusWithoutAUnitIsAnOverview() {
+        Result r = run("status");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("    State: degraded", "   Failed: 1 unit", "   Attach: link", "tollgated: 9.9.9");
+        assertThat(r.out()).contains("web.service");
+    }
+
+    @Test
+    void isActiveAndIsFailed() {
+        assertThat(run("is-active", "web")).isEqualTo(new Result(0, "active\n", ""));
+        assertThat(run("is-active", "idle")).isEqualTo(new Result(3, "inactive\n", ""));
+        assertThat(run("is-active", "idle", "web")).isEqualTo(new Result(0, "inactive\nactive\n", ""));
+        assertThat(run("is-active", "nope")).isEqualTo(new Result(4, "inactive\n", ""));
+        assertThat(run("is-active", "-q", "idle")).isEqualTo(new Result(3, "", ""));
+        assertThat(run("is-failed", "bad")).isEqualTo(new Result(0, "failed\n", ""));
+        assertThat(run("is-failed", "web")).isEqualTo(new Result(1, "active\n", ""));
+    }
+
+    @Test
+    void jobsAndTheirErrors() {
+        assertThat(run("start", "web")).isEqualTo(new Result(0, "", ""));
+        assertThat(run("stop", "web", "idle")).isEqualTo(new Result(0, "", ""));
+        assertThat(run("start", "nope")).isEqualTo(new Result(5, "",
+                "Failed to start nope.service: Unit nope.service not found.\n"));
+        assertThat(run("stop", "nope")).isEqualTo(new Result(5, "",
+                "Failed to stop nope.service: Unit nope.service not loaded.\n"));
+        assertThat(run("restart", "denied")).isEqualTo(new Result(4, "",
+                "Failed to restart denied.service: Access denied (changes are for root and tollgated's admin group).\n"));
+        assertThat(run("start", "broken")).isEqualTo(new Result(1, "",
+                "Failed to start broken.service: exit-code. See 'tollctl status broken.service' for details.\n"));
+        assertThat(run("start", "invalid")).isEqualTo(new Result(6, "", "Failed to start invalid.service: Unit invalid.service "
+                + "has a bad unit file setting: /etc/x/invalid.service:3: [Service] ExecStart=: empty.\n"));
+        // Every unit is tried; the first failure's code is the exit code.
+        Result two = run("start", "nope", "web", "denied");
+        assertThat(two.code()).isEqualTo(5);
+        assertThat(two.err().lines()).hasSize(2);
+    }
+
+    @Test
+    void catShowsTheFileAndDropIns() {
+        assertThat(run("cat", "web")).isEqualTo(new Result(0, """
+                # /etc/tollgate/units/web.service
+                [Service]
+                ExecStart=/bin/true
+
+                # /etc/tollgate/units/web.service.d/10-ip.conf
+                [Service]
+                IPAccounting=yes
+                """, ""));
+        assertThat(run("cat", "nope")).isEqualTo(new Result(1, "", "No files found for nope.service.\n"));
+    }
+
+    @Test
+    void enableAndDisableReportTheirLinks() {
+        assertThat(run("enable", "web")).isEqualTo(new Result(0, "", "Created symlink "
+                + "/etc/tollgate/units/multi-user.target.wants/web.service \u2192 /etc/tollgate/units/web.service.\n"));
+        assertThat(run("disable", "web")).isEqualTo(new Result(0, "",
+                "Removed \"/etc/tollgate/units/multi-user.target.wants/web.service\".\n"));
+        assertThat(run("enable", "nope")).isEqualTo(new Result(1, "",
+                "Failed to enable unit: Unit file nope.service does not exist.\n"));
+    }
+
+    @Test
+    void daemonReloadPrintsWhatItFound() throws Exception {
+        assertThat(run("daemon-reload")).isEqualTo(new Result(0, "", "/etc/tollgate/units/web.service:7: "
+                + "[Service] IPAddressAllow=: Invalid address 'nonsense', ignoring.\n"));
+        assertThat(run("daemon-reload", "--json").json().get("diagnostics").get(0).get("line").asInt()).isEqualTo(7);
+    }
+
+    @Test
+    void runWaitsAndExitsWithTheCommandsStatus() {
+        Result ok = run("run", "--wait", "-p", "IPAccounting=yes", "--", "/bin/true");
+        assertThat(ok.code()).isZero();
+        assertThat(ok.err()).isEqualTo("""
+                Running as unit: run-r1.service
+                Finished with result: success
+                Main processes terminated with: code=exited/status=0
+                IP traffic received: 1.2K
+                IP traffic sent: 1.2K
+                IP packets received: 10
+                IP packets sent: 10
+                """);
+        assertThat(run("run", "--wait", "--unit", "three", "/bin/sh", "-c", "exit 3").code()).isEqualTo(3);
+        Result killed = run("run", "-W", "/bin/sh", "-c", "kill -9 $$");
+        assertThat(killed.code()).isEqualTo(255);
+        assertThat(killed.err()).contains("code=killed/status=KILL");
+        assertThat(run("run", "/bin/sleep", "10")).isEqualTo(new Result(0, "", "Running as unit: run-r1.service\n"));
+    }
+
+    @Test
+    void listUnitsTreeTopMetricsProbeVersion() throws Exception {
+        assertThat(run("list-units").out()).contains("web.service    loaded active running Web server")
+                .doesNotContain("idle.service");
+        assertThat(run().out()).as("no verb is list-units").contains("web.service");
+        assertThat(run("list-units", "--all", "--no-legend", "--type=service").out().lines())
+                .containsExactly("web.service  loaded active   running Web server", "idle.service loaded inactive dead    idle.service",
+                        "bad.service  loaded failed   failed  bad.service");
+        assertThat(run("list-units", "--json", "--state", "failed").json()).hasSize(1);
+        assertThat(run("list-units", "-t", "bogus").code()).isEqualTo(1);
+        assertThat(run("tree").out()).contains("\u2514\u2500tollgate.slice", "web.service");
+        Result top = run("top", "-n", "2", "-d", "0.1");
+        assertThat(top.code()).isZero();
+        assertThat(top.out()).contains("Unit         In/s").contains("web.service");
+        assertThat(top.out().split("\n\n")).hasSize(2);
+        assertThat(run("top", "-n", "1", "-d", "0.1", "--json").json().get("units").get(0).get("name").asText()).isEqualTo("web.service");
+        assertThat(run("metrics").out()).isEqualTo("# TYPE tollgate_units gauge\ntollgate_units 5\n");
+        assertThat(run("probe").out()).contains("BPF_F_PREORDER", "Attach mode: link");
+        assertThat(run("probe", "--json").json().get("attachMode").asText()).isEqualTo("link");
+        assertThat(run("version").out()).contains("tollctl ", "tollgated 9.9.9");
+        assertThat(run("version", "--json").json().get("tollgated").get("version").asText()).isEqualTo("9.9.9");
+    }
+
+    @Test
+    void aDaemonThatDoesNotRunIsOneLine() {
+        Result r = run(Map.of(), "--socket", daemon.dir.resolve("nothing").toString(), "show", "-p", "IPIngressBytes", "web");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("tollctl: tollgated is not running (no socket at " + daemon.dir.resolve("nothing")
+                + "); start it with 'systemctl start tollgated' or 'tollgated', or point --socket or $TOLLCTL_SOCKET at its socket.\n");
+        assertThat(run(Map.of(Tollctl.SOCKET_ENV, daemon.dir.resolve("nothing").toString()), "list-units").err())
+                .startsWith("tollctl: tollgated is not running (no socket at ");
+    }
+
+    @Test
+    void usageErrors() {
+        Result unknown = run("frobnicate");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).startsWith("tollctl: Unknown command verb 'frobnicate'.\n");
+        assertThat(run("show", "--bogus").code()).isEqualTo(2);
+        assertThat(run("is-active").code()).isEqualTo(2);
+        assertThat(run("--help").out()).contains("list-units", "is-active", "daemon-reload").doesNotContain("completion");
+        assertThat(run("--version").out()).startsWith("tollctl ");
+    }
+
+    @Test
+    void completionForBashAndZsh() {
+        Result bash = run("completion");
+        assertThat(bash.code()).isZero();
+        assertThat(bash.out()).contains("complete -F", "tollctl", "list-units", "daemon-reload");
+        assertThat(run("completion", "zsh").out()).contains("bashcompinit");
+    }
+}
