@@ -50,6 +50,28 @@ public final class PolicyTrie {
         boolean sameKey(Entry o) {
             return prefixLength == o.prefixLength && Arrays.equals(address, o.address);
         }
+
+        @Override
+        public byte[] address() {
+            return address.clone();
+        }
+
+        // By content: a reload compares policies to decide whether anything must be swapped.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Entry e && sameKey(e) && flags == e.flags;
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(address) * 31 + prefixLength * 7 + flags;
+        }
+
+        @Override
+        public String toString() {
+            return (flags == ALLOW ? "allow " : flags == DENY ? "deny " : "flags " + flags + " ")
+                    + java.util.HexFormat.of().formatHex(address) + "/" + prefixLength;
+        }
     }
 
     private PolicyTrie() {}

@@ -49,6 +49,14 @@ class PolicyTrieTest {
         }
     }
 
+    @Test
+    void entriesCompareByContentSoAnUnchangedReloadSwapsNothing() {
+        assertThat(Prefixes.rules(List.of("10.0.0.0/8"), List.of("::1")))
+                .isEqualTo(Prefixes.rules(List.of("10.0.0.0/8"), List.of("::1")))
+                .isNotEqualTo(Prefixes.rules(List.of("10.0.0.0/8"), List.of("::2")));
+        assertThat(Prefixes.entry("10.0.0.0/8", 1).hashCode()).isEqualTo(Prefixes.entry("10.0.0.0/8", 1).hashCode());
+    }
+
     private static byte[] bytes(int a) {
         return new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
     }

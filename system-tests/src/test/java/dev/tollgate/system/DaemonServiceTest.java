@@ -174,6 +174,11 @@ class DaemonServiceTest {
             long before = daemon.pinnedCounters("flow.service", false).orElseThrow().egressPackets();
             assertThat(daemon.pinnedCounters("flow.service", false).orElseThrow().egressDroppedPackets()).isPositive();
 
+            // A reload with nothing changed swaps nothing.
+            int unchanged = daemon.logText().split("\n").length;
+            daemon.signal("HUP");
+            daemon.awaitLog("reload done: 0 unit(s) changed", unchanged, Duration.ofSeconds(20));
+
             daemon.unit("flow.service", unit.formatted("127.0.0.3", flood), true);
             int lines = daemon.logText().split("\n").length;
             daemon.signal("HUP");

@@ -94,6 +94,22 @@ public final class TollgatedProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts the daemon without waiting for it to come up, for a kill at a random moment of its
+     * start-up (re-adoption); returns the log line from which this run's lines start.
+     */
+    public int spawn() throws IOException {
+        int before = logLineCount();
+        process = new ProcessBuilder(command()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return before;
+    }
+
+    /** How many lines the log has now (for {@link #awaitLog} from this point on). */
+    public int logLineCount() throws IOException {
+        return Files.exists(log) ? Files.readAllLines(log).size() : 0;
+    }
+
     public long pid() {
         return process.pid();
     }
