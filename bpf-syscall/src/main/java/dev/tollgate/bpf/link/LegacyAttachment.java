@@ -45,9 +45,15 @@ public final class LegacyAttachment implements Attachment {
         BpfProgram program = BpfProgram.fromPin(pin);
         try {
             CgroupPrograms.Query q = CgroupPrograms.query(cgroup, type, false);
-            if (!q.programIds().contains(program.id()))
-                throw new IllegalStateException(program + " pinned at " + pin + " is not attached to "
-                        + cgroup.path() + " as " + type.systemdName);
+            if (!q.programIds().contains(program.id())) {
+                // A process killed inside replace() attached the new program but had not yet
+                // moved the pin to it: take the attached program of the same name, and pin it.
+                BpfProgram current = successor(q, program, pin);
+                program.close();
+                program = current;
+                Pins.pinReplacing(program.fd(), pin);
+                Pins.unpin(pin.resolveSibling(pin.getFileName() + "_new"));
+            }
             boolean multi = (q.attachFlags() & AttachFlags.ALLOW_MULTI) != 0;
             if (multi != (mode == AttachMode.MULTI))
                 throw new IllegalStateException(cgroup.path() + " holds " + type.systemdName + " programs in mode "
@@ -57,6 +63,17 @@ public final class LegacyAttachment implements Attachment {
             program.close();
             throw e;
         }
+    }
+
+    /** The program attached at this level that took over from {@code pinned}: the one of the same name. */
+    private static BpfProgram successor(CgroupPrograms.Query q, BpfProgram pinned, Path pin) {
+        for (int id : q.programIds()) {
+            BpfProgram candidate = BpfProgram.fromId(id);
+            if (candidate.name().equals(pinned.name()) && candidate.info().type() == pinned.info().type()) return candidate;
+            candidate.close();
+        }
+        throw new IllegalStateException(pinned + " pinned at " + pin + " is not attached to this cgroup, "
+                + "and no program of that name is");
     }
 
     @Override
