@@ -12,6 +12,7 @@ import dev.tollgate.api.UnitInfo;
 import dev.tollgate.api.varlink.VarlinkClient;
 import dev.tollgate.bpf.BpfMap;
 import dev.tollgate.bpf.Bytes;
+import dev.tollgate.cgroup.Signals;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.testkit.Privileged;
 import java.io.IOException;
@@ -26,9 +27,11 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -40,7 +43,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * end: the flood unit's counters, read through GetCounters and from its pinned map, equal the
  * generator's own count; neither service was ever restarted (same PID, one start in the log);
  * and not one datagram reached 127.0.0.2, which every policy in play denies, where a receiver
- * outside every unit counts what arrives.
+ * outside every unit counts what arrives. In each attach mode (link, multi, single); the kill
+ * moments are drawn from how long a start-up and a reload take on the machine, measured on the way.
  *
  * <p>Rerun a seed with {@code -Dtollgate.seed=N}.
  */
@@ -81,11 +85,22 @@ class KillNineTest {
     }
 
     @ParameterizedTest(name = "attach mode {0}")
-    @ValueSource(strings = {"link", "multi"})
+    @ValueSource(strings = {"link", "multi", "single"})
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void twentyKillsDuringAFloodAndReloadsLoseNoCounterRestartNothingAndLetNoDeniedPacketThrough(String mode) throws Exception {
         long seed = Long.getLong("tollgate.seed", System.nanoTime());
         System.out.printf("KillNineTest[%s] seed=%d (rerun with -Dtollgate.seed=%d)%n", mode, seed, seed);
-        Random rnd = new Random(seed);
+        try {
+            killNine(mode, new Random(seed));
+        } catch (Throwable t) {
+            List<String> lines = daemon.logText().lines().toList();
+            System.out.printf("KillNineTest[%s] failed with seed=%d; the daemons' log (last 150 of %d lines):%n%s%n", mode, seed,
+                    lines.size(), String.join("\n", lines.subList(Math.max(0, lines.size() - 150), lines.size())));
+            throw t;
+        }
+    }
+
+    private void killNine(String mode, Random rnd) throws Exception {
         long t0 = System.nanoTime();
         daemon.args("--attach-mode", mode);
         Path stop = daemon.work.resolve("stop");
@@ -101,10 +116,8 @@ class KillNineTest {
             int otherAllow = 0;
             writeUnit(FLOOD, floodUnit(FLOOD_POLICIES.get(floodPolicy), floodCmd));
             writeUnit(OTHER, otherUnit(OTHER_ALLOWS.get(otherAllow), otherCmd));
-            long startNanos = System.nanoTime();
-            daemon.start();
-            long startupMs = (System.nanoTime() - startNanos) / 1_000_000; // how long a start-up takes here
-            long reloadMs = 100; // how long a reload takes here, learnt on the way
+            long[] startup = startTimed(); // ms from spawn to the first unit taken over, and to "running"
+            long reloadUs = 0; // how long a reload takes here (µs), learnt on the way
             TollgatedProcess.await("the flood to start", Duration.ofSeconds(30),
                     () -> allowed.count.get() > 200 && Files.exists(otherPid));
             String pid = Files.readString(floodPid).trim();
@@ -118,21 +131,23 @@ class KillNineTest {
                     // (half of them late in it, where the units are taken over)...
                     if (rnd.nextInt(3) == 0) {
                         int from = daemon.spawn();
-                        long delay = rnd.nextBoolean() ? rnd.nextLong(startupMs) : startupMs / 2 + rnd.nextLong(startupMs / 2 + 1);
+                        long delay = rnd.nextBoolean() ? rnd.nextLong(startup[1])
+                                : Math.max(0, startup[0] - 20) + rnd.nextLong(Math.max(1, startup[1] - startup[0] + 20));
                         Thread.sleep(delay);
                         List<String> lines = daemon.logText().lines().skip(from).toList();
                         daemon.kill9();
                         long tookOver = lines.stream().filter(l -> l.contains("took over")).count();
                         boolean up = lines.stream().anyMatch(l -> l.contains("tollgated is running"));
-                        log(kill, "start-up +" + delay + " ms of ~" + startupMs + " ms ("
-                                + (up ? "was already up" : tookOver + " of 2 units taken over") + ")");
+                        log(kill, "start-up +%d ms (units taken over from ~%d ms, up at ~%d ms): %s".formatted(delay,
+                                startup[0], startup[1], up ? "was already up" : tookOver + " of 2 units taken over"));
                         continue;
                     }
                     // ...or a normal start, and a check that nothing was lost so far.
-                    startNanos = System.nanoTime();
-                    daemon.start();
-                    startupMs = (startupMs + (System.nanoTime() - startNanos) / 1_000_000) / 2;
-                    lastEgress = checkTakenOver(pid, pid2, lastEgress);
+                    int from = daemon.logLineCount();
+                    long[] t = startTimed();
+                    startup[0] = (startup[0] + t[0]) / 2;
+                    startup[1] = (startup[1] + t[1]) / 2;
+                    lastEgress = checkTakenOver(pid, pid2, lastEgress, from);
                     running = true;
                 }
                 // A reload that changes one unit's address list, alternating between the two units.
@@ -148,18 +163,20 @@ class KillNineTest {
                         : OTHER + " allow=" + OTHER_ALLOWS.get(otherAllow);
                 int from = daemon.logLineCount();
                 long hup = System.nanoTime();
-                daemon.signal("HUP");
+                Signals.send(daemon.pid(), Signals.SIGHUP);
                 if (rnd.nextBoolean()) {
-                    // Inside the reload (or just after it, on a fast machine).
-                    long delay = rnd.nextLong(Math.max(40, 2 * reloadMs));
-                    Thread.sleep(delay);
+                    // Inside the reload (or just after it, now and then).
+                    long delayUs = rnd.nextLong(Math.max(2000, 2 * reloadUs));
+                    Thread.sleep(Duration.ofNanos(delayUs * 1000));
                     boolean done = daemon.logText().lines().skip(from).anyMatch(l -> l.contains("reload done"));
                     daemon.kill9();
-                    log(kill, "reload +" + delay + " ms of ~" + reloadMs + " ms" + (done ? " (had finished)" : "") + " [" + change + "]");
+                    log(kill, "reload +%.1f ms of ~%.1f ms%s [%s]".formatted(delayUs / 1e3, reloadUs / 1e3,
+                            done ? " (had finished)" : "", change));
                 } else {
                     // While the flood runs, some time after a reload.
-                    daemon.awaitLog("reload done", from, Duration.ofSeconds(30));
-                    reloadMs = (reloadMs + (System.nanoTime() - hup) / 1_000_000) / 2;
+                    awaitLine("reload done", from);
+                    long took = (System.nanoTime() - hup) / 1000;
+                    reloadUs = reloadUs == 0 ? took : (reloadUs + took) / 2;
                     long delay = rnd.nextLong(1000);
                     Thread.sleep(delay);
                     daemon.kill9();
@@ -167,8 +184,9 @@ class KillNineTest {
                 }
                 running = false;
             }
-            daemon.start();
-            lastEgress = checkTakenOver(pid, pid2, lastEgress);
+            int lastStart = daemon.logLineCount();
+            startTimed();
+            checkTakenOver(pid, pid2, lastEgress, lastStart);
             System.out.printf("KillNineTest[%s]: %d kills in %.1f s%n", mode, KILLS, (System.nanoTime() - t0) / 1e9);
 
             Files.writeString(stop, "");
@@ -242,15 +260,49 @@ class KillNineTest {
     }
 
     /** After a new daemon came up: both services still the same processes, the counters carried on. */
-    private long checkTakenOver(String pid, String pid2, long lastEgress) throws Exception {
+    private long checkTakenOver(String pid, String pid2, long lastEgress, int fromLine) throws Exception {
         assertThat(Procs.alive(Long.parseLong(pid))).as("flood pid %s alive", pid).isTrue();
         assertThat(Procs.alive(Long.parseLong(pid2))).as("other pid %s alive", pid2).isTrue();
+        String log = String.join("\n", daemon.logText().lines().skip(fromLine).toList());
+        assertThat(log).as("the new daemon's log").doesNotContain("cannot take over").doesNotContain("removed stale pins");
         try (ManagerClient c = client()) {
             UnitInfo u = c.getUnit(FLOOD);
             assertThat(u.mainPID()).as("flood main PID after a restart").isEqualTo(Integer.parseInt(pid));
-            long egress = c.getCounters(List.of(FLOOD)).getFirst().counters().egressPackets();
+            List<CounterSample> samples = c.getCounters(List.of(FLOOD));
+            assertThat(samples).as("GetCounters of %s after a restart", FLOOD).hasSize(1);
+            long egress = samples.getFirst().counters().egressPackets();
             assertThat(egress).as("flood egress packets never go back").isGreaterThanOrEqualTo(lastEgress);
             return egress;
+        }
+    }
+
+    /**
+     * Starts the daemon and waits until it runs; returns the ms from spawn to the first unit
+     * taken over (to "running" if there was none: the first start) and to "running".
+     */
+    private long[] startTimed() throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        int from = daemon.spawn();
+        long adopted = -1;
+        long deadline = t0 + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            List<String> lines = daemon.logText().lines().skip(from).toList();
+            long now = (System.nanoTime() - t0) / 1_000_000;
+            if (adopted < 0 && lines.stream().anyMatch(l -> l.contains("took over"))) adopted = now;
+            if (lines.stream().anyMatch(l -> l.contains("tollgated is running"))) return new long[] {adopted < 0 ? now : adopted, now};
+            if (System.nanoTime() > deadline) throw new AssertionError("tollgated did not come up:\n" + daemon.logText());
+            if (!daemon.alive()) throw new AssertionError("tollgated exited:\n" + daemon.logText());
+            Thread.sleep(1);
+        }
+    }
+
+    /** Waits for a log line with 1 ms resolution (TollgatedProcess.awaitLog polls every 50 ms). */
+    private void awaitLine(String text, int from) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (daemon.logText().lines().skip(from).noneMatch(l -> l.contains(text))) {
+            if (System.nanoTime() > deadline) throw new AssertionError("no '" + text + "' in the log:\n" + daemon.logText());
+            if (!daemon.alive()) throw new AssertionError("tollgated exited:\n" + daemon.logText());
+            Thread.sleep(1);
         }
     }
 

@@ -31,7 +31,7 @@ final class Procs {
 
     /**
      * Open file descriptors by what they are: the link text with numbers taken out
-     * ({@code anon_inode:bpf-map}, {@code socket:[]}, {@code pipe:[]}, a path).
+     * ({@code anon_inode:bpf-map}, {@code socket:[]}, {@code pipe:[]}, a path; jars as one kind).
      */
     static Map<String, Integer> fdKinds(long pid) throws IOException {
         Map<String, Integer> kinds = new TreeMap<>();
@@ -46,7 +46,8 @@ final class Procs {
             } catch (IOException closed) {
                 continue;
             }
-            kinds.merge(target.replaceAll("\\[[0-9]+]", "[]").replaceAll("[0-9]{3,}", "N"), 1, Integer::sum);
+            String kind = target.endsWith(".jar") ? "(a jar)" : target.replaceAll("\\[[0-9]+]", "[]").replaceAll("[0-9]{3,}", "N");
+            kinds.merge(kind, 1, Integer::sum);
         }
         return kinds;
     }

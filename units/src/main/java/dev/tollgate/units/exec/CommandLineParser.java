@@ -54,6 +54,9 @@ public final class CommandLineParser {
         List<ExecCommand> commands = new ArrayList<>();
         List<Issue> issues = new ArrayList<>();
         Words p = new Words(rvalue);
+        // Where the current command starts; its text is built only for a message, since copying
+        // the rest of a long line for every command would make parsing quadratic.
+        int commandStart = p.position();
         boolean semicolon;
         do {
             semicolon = false;
@@ -62,7 +65,7 @@ public final class CommandLineParser {
                 first = p.nextOrRelax(Words.WHITESPACE, FLAGS);
             } catch (Words.InvalidWordException e) {
                 // systemd logs this and returns 0: not fatal by itself.
-                issues.add(new Issue(Severity.WARNING, "Unbalanced quoting, ignoring: \"" + rvalue + "\""));
+                issues.add(new Issue(Severity.WARNING, "Unbalanced quoting, ignoring: \"" + p.textFrom(commandStart) + "\""));
                 return new Result(commands, issues);
             }
             if (first == null) {
@@ -116,7 +119,7 @@ public final class CommandLineParser {
             String path = ((Specifiers.Result.Ok) resolved).value();
             String problem = null;
             if (path.isEmpty()) {
-                problem = "Empty path in command line" + suffix + ": '" + rvalue + "'";
+                problem = "Empty path in command line" + suffix + ": '" + p.textFrom(commandStart) + "'";
             } else if (!PathNames.isSafe(path)) {
                 problem = "Executable name contains special characters" + suffix + ": " + path;
             } else if (path.endsWith("/")) {
@@ -136,14 +139,14 @@ public final class CommandLineParser {
             String simplified = PathNames.isAbsolute(path) ? PathNames.simplify(path) : path;
 
             while (!p.atEnd()) {
-                String rest = p.rest();
-                if (rest.charAt(0) == ';' && (rest.length() == 1 || Words.WHITESPACE.indexOf(rest.charAt(1)) >= 0)) {
+                int c0 = p.peek(0), c1 = p.peek(1), c2 = p.peek(2);
+                if (c0 == ';' && (c1 < 0 || Words.WHITESPACE.indexOf(c1) >= 0)) {
                     p.skip(1);
                     p.skipAll(Words.WHITESPACE);
                     semicolon = true;
                     break;
                 }
-                if (rest.startsWith("\\;") && (rest.length() == 2 || Words.WHITESPACE.indexOf(rest.charAt(2)) >= 0)) {
+                if (c0 == '\\' && c1 == ';' && (c2 < 0 || Words.WHITESPACE.indexOf(c2) >= 0)) {
                     p.skip(2);
                     p.skipAll(Words.WHITESPACE);
                     argv.add(";");
@@ -153,7 +156,7 @@ public final class CommandLineParser {
                 try {
                     word = p.nextOrRelax(Words.WHITESPACE, FLAGS);
                 } catch (Words.InvalidWordException e) {
-                    issues.add(new Issue(level, "Unbalanced quoting" + suffix + ": \"" + rvalue + "\""));
+                    issues.add(new Issue(level, "Unbalanced quoting" + suffix + ": \"" + p.textFrom(commandStart) + "\""));
                     return new Result(commands, issues);
                 }
                 if (word == null) {
@@ -171,11 +174,11 @@ public final class CommandLineParser {
             }
 
             if (argv.isEmpty()) {
-                issues.add(new Issue(level, "Empty executable name or zeroeth argument" + suffix + ": " + rvalue));
+                issues.add(new Issue(level, "Empty executable name or zeroeth argument" + suffix + ": " + p.textFrom(commandStart)));
                 return new Result(commands, issues);
             }
             commands.add(new ExecCommand(simplified, argv, flags));
-            rvalue = p.rest();
+            commandStart = p.position();
         } while (semicolon);
         return new Result(commands, issues);
     }

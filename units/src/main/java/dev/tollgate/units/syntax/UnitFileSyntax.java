@@ -57,7 +57,10 @@ public final class UnitFileSyntax {
      */
     public static List<Entry> parse(Path file, byte[] content, Set<String> sections) {
         State st = new State(file, sections);
+        // The continued line so far, in a buffer that grows by doubling: copying it whole for
+        // every continued line would make a long continuation quadratic.
         byte[] continuation = null;
+        int continuationLength = 0;
         boolean bomSeen = false;
         int line = 0;
         int i = 0;
@@ -88,36 +91,47 @@ public final class UnitFileSyntax {
                 l = Arrays.copyOfRange(buf, UTF8_BOM.length, buf.length);
                 bomSeen = true;
             }
-            byte[] p;
-            if (continuation != null) {
-                if (continuation.length + l.length > LONG_LINE_MAX) {
-                    st.fatal(line, "Continuation line too long");
-                    return st.out;
-                }
-                p = concat(continuation, l);
-            } else {
-                p = l;
+            if (continuation != null && continuationLength + l.length > LONG_LINE_MAX) {
+                st.fatal(line, "Continuation line too long");
+                return st.out;
             }
+            // Only the new line needs scanning: the join is never inside an escape, because the
+            // previous line's trailing backslash became a space.
             boolean escaped = false;
-            for (byte b : p) {
+            for (byte b : l) {
                 if (escaped) {
                     escaped = false;
                 } else if (b == '\\') {
                     escaped = true;
                 }
             }
-            if (escaped) {
-                p[p.length - 1] = ' ';
-                continuation = p;
+            if (continuation == null && !escaped) {
+                if (!st.parseLine(line, l)) {
+                    return st.out;
+                }
                 continue;
             }
+            if (continuation == null) {
+                continuation = new byte[Math.max(256, l.length * 2)];
+                continuationLength = 0;
+            }
+            if (continuationLength + l.length > continuation.length) {
+                continuation = Arrays.copyOf(continuation, Math.max(continuation.length * 2, continuationLength + l.length));
+            }
+            System.arraycopy(l, 0, continuation, continuationLength, l.length);
+            continuationLength += l.length;
+            if (escaped) {
+                continuation[continuationLength - 1] = ' ';
+                continue;
+            }
+            byte[] p = Arrays.copyOf(continuation, continuationLength);
             continuation = null;
             if (!st.parseLine(line, p)) {
                 return st.out;
             }
         }
         if (continuation != null) {
-            st.parseLine(++line, continuation);
+            st.parseLine(++line, Arrays.copyOf(continuation, continuationLength));
         }
         return st.out;
     }
@@ -251,9 +265,4 @@ public final class UnitFileSyntax {
         return true;
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] r = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, r, a.length, b.length);
-        return r;
-    }
 }

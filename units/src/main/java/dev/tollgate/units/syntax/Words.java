@@ -91,6 +91,22 @@ public final class Words {
         return pos < 0 ? "" : new String(cps, pos, cps.length - pos);
     }
 
+    /** The code point {@code k} places after the cursor, or -1 past the end: a look-ahead that copies nothing. */
+    public int peek(int k) {
+        int i = pos + k;
+        return pos < 0 || i >= cps.length ? -1 : cps[i];
+    }
+
+    /** Where the cursor is, for {@link #textFrom}; -1 when systemd's cursor is NULL. */
+    public int position() {
+        return pos;
+    }
+
+    /** The value from an earlier {@link #position()} to its end. */
+    public String textFrom(int position) {
+        return position < 0 ? "" : new String(cps, position, cps.length - position);
+    }
+
     /** Moves the cursor by {@code n} code points (for callers that peek at {@link #rest()}). */
     public void skip(int n) {
         if (pos >= 0) {
