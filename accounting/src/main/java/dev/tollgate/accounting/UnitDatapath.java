@@ -84,17 +84,9 @@ public final class UnitDatapath implements AutoCloseable {
         if (!Files.exists(counterPin)) return java.util.Optional.empty();
         UnitDatapath d = new UnitDatapath(p, mode, dir, BpfMap.fromPin(counterPin));
         try (CgroupHandle cg = CgroupHandle.open(p.cgroup())) {
-            // A process killed inside Pins.pinReplacing leaves its temporary pin behind; the
-            // attachments are re-opened below from the real pins, which take care of the rest.
-            try (Stream<Path> left = Files.list(dir)) {
-                for (Path t : left.filter(x -> x.getFileName().toString().endsWith("_new")).toList()) {
-                    if (!Files.exists(t.resolveSibling(t.getFileName().toString().replaceFirst("_new$", "")))) continue;
-                    if (!t.getFileName().toString().startsWith(dev.tollgate.accounting.PinLayout.POLICY)) continue;
-                    Pins.unpin(t);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot list " + dir, e);
-            }
+            // A process killed inside Pins.pinReplacing leaves its temporary policy pin; the
+            // policy is rebuilt below anyway.
+            Pins.unpin(dir.resolve(PinLayout.POLICY + "_new"));
             Path policyPin = dir.resolve(PinLayout.POLICY);
             if (Files.exists(policyPin)) d.policy = BpfMap.fromPin(policyPin);
             for (Direction dir2 : Direction.values()) {

@@ -664,11 +664,6 @@ public final class Manager implements AutoCloseable {
         return b.append('"').toString();
     }
 
-    /** Forgets a transient unit that has stopped (systemd garbage-collects them). */
-    void collectTransient(UnitRuntime u) {
-        // Kept while it has a result to show; a new run with the same name replaces it.
-    }
-
     // ---- start-up, state, shutdown ----------------------------------------------------------
 
     /**
@@ -823,9 +818,5 @@ public final class Manager implements AutoCloseable {
     @Override
     public void close() {
         runner.close();
-    }
-
-    Collection<UnitRuntime> all() {
-        return units.values();
     }
 }
