@@ -317,14 +317,16 @@ final class ManagerApi implements ManagerService {
     public SubscribeReply subscribe(CallContext ctx, SubscribeRequest r, Replies<SubscribeReply> replies) {
         Set<String> only = r.units() == null || r.units().isEmpty() ? Set.of() : Set.copyOf(r.units());
         long interval = r.counterIntervalMs() == null ? 0 : Math.max(100, r.counterIntervalMs());
-        LinkedBlockingQueue<UnitStatus> queue = new LinkedBlockingQueue<>(10_000);
+        LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>(10_000);
+        Object wake = new Object();
         Consumer<UnitStatus> listener = s -> {
             if (only.isEmpty() || only.contains(s.name())) queue.offer(s);
         };
         m().addListener(listener);
-        // A client that hangs up frees its stream slot at once, not at the next poll.
-        Thread handler = Thread.currentThread();
-        replies.onCancel(handler::interrupt);
+        // A client that hangs up frees its stream slot at once, not at the next poll. (Not by
+        // interrupting this thread: an interrupt during a channel write closes the channel
+        // and cuts a reply in half.)
+        replies.onCancel(() -> queue.offer(wake));
         try {
             List<UnitChange> initial = m().list().stream().filter(s -> only.isEmpty() || only.contains(s.name()))
                     .map(ManagerApi::change).toList();
@@ -332,11 +334,11 @@ final class ManagerApi implements ManagerService {
             long nextSample = System.nanoTime() + interval * 1_000_000;
             while (!replies.isCancelled()) {
                 long waitMs = interval > 0 ? Math.max(1, (nextSample - System.nanoTime()) / 1_000_000) : 500;
-                UnitStatus s = queue.poll(Math.min(waitMs, 500), TimeUnit.MILLISECONDS);
-                if (s != null) {
+                Object next = queue.poll(Math.min(waitMs, 500), TimeUnit.MILLISECONDS);
+                if (next instanceof UnitStatus s) {
                     List<UnitChange> changes = new ArrayList<>(List.of(change(s)));
-                    UnitStatus more;
-                    while ((more = queue.poll()) != null) changes.add(change(more));
+                    Object more;
+                    while ((more = queue.poll()) != null) if (more instanceof UnitStatus m) changes.add(change(m));
                     if (!replies.send(SubscribeReply.unitChange(nowMicros(), changes))) break;
                 }
                 if (interval > 0 && System.nanoTime() >= nextSample) {
