@@ -26,12 +26,23 @@ public final class PrivilegedCondition implements ExecutionCondition {
         }
         for (String command : commands(context)) {
             if (Host.findCommand(command).isEmpty()) {
-                missing.add("command '" + command + "' not on PATH (apt-get install " + command + ")");
+                missing.add("command '" + command + "' not on PATH (apt-get install " + debianPackage(command) + ")");
             }
         }
         return missing.isEmpty()
                 ? ConditionEvaluationResult.enabled("root with cgroup2")
                 : ConditionEvaluationResult.disabled(SKIP_PREFIX + String.join("; ", missing));
+    }
+
+    /** The Debian package that ships a command, where its name differs. */
+    static String debianPackage(String command) {
+        return switch (command) {
+            case "promtool" -> "prometheus";
+            case "capsh" -> "libcap2-bin";
+            case "setpriv", "unshare", "nsenter" -> "util-linux";
+            case "ip" -> "iproute2";
+            default -> command;
+        };
     }
 
     private static List<String> commands(ExtensionContext context) {
