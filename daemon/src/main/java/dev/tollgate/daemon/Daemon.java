@@ -85,18 +85,29 @@ public final class Daemon implements AutoCloseable {
         Log.info("cgroup root %s (%s)", root.cgroup().directory(), root.reason());
         features = Features.probe(Optional.of(mount.mountPoint()), root.cgroup().directory());
         String off = "";
-        try {
-            mode = Optional.of(features.chooseMode(config.attachMode()));
-            accounting = new Accounting(config.bpffsDir(), mode.get());
-            Log.info("attach mode %s (%s); pins under %s", mode.get().configName(), mode.get().mechanism, config.bpffsDir());
-        } catch (IllegalStateException e) {
-            if (config.attachMode().isPresent()) throw e;
-            off = e.getMessage();
-            bpfOffReason = off;
-            Log.warning("cgroup BPF is unavailable, units run without IP accounting and firewall: %s", off);
+        boolean unfilteredAllowed = false;
+        // A forced mode the kernel lacks stops the daemon (chooseMode says why).
+        mode = config.attachMode().isPresent() ? Optional.of(features.chooseMode(config.attachMode()))
+                : features.bestMode();
+        if (mode.isEmpty()) {
+            off = "cgroup BPF is unavailable: " + features.chooseModeFailure();
+            unfilteredAllowed = config.runFirewalledUnitsWithoutCgroupBpf();
+            Log.warning("%s: units run without IP accounting; units with a firewall %s", off,
+                    unfilteredAllowed ? "run unfiltered (firewall-unavailable = run)" : "are refused (firewall-unavailable = refuse)");
+        } else {
+            try {
+                accounting = new Accounting(config.bpffsDir(), mode.get());
+                Log.info("attach mode %s (%s); pins under %s", mode.get().configName(), mode.get().mechanism, config.bpffsDir());
+            } catch (RuntimeException e) {
+                // The kernel has cgroup BPF but our datapath cannot be set up (say, the bpffs
+                // directory is not on bpffs): units with a firewall must not run unfiltered.
+                off = "the datapath cannot be set up: " + e.getMessage();
+                Log.error("%s; units with a firewall are refused, others run without IP accounting", off);
+            }
         }
+        bpfOffReason = off;
         UnitLoader loader = new UnitLoader(config.unitsPath(), HostFacts.probe());
-        manager = new Manager(new Manager.Context(loader, root, accounting, off, config.stateDir()));
+        manager = new Manager(new Manager.Context(loader, root, accounting, off, unfilteredAllowed, config.stateDir()));
         metrics = new DaemonMetrics(manager);
         long t0 = System.nanoTime();
         manager.loadAll();

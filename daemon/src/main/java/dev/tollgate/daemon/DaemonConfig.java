@@ -17,10 +17,11 @@ import java.util.Set;
  */
 public record DaemonConfig(List<Path> unitsPath, Path socket, Optional<String> cgroupRoot, Path bpffsDir,
                            Path stateDir, Optional<AttachMode> attachMode, Optional<String> metricsListen,
-                           Log.Level logLevel, boolean keepUnitsOnExit, Optional<String> adminGroup) {
+                           Log.Level logLevel, boolean keepUnitsOnExit, Optional<String> adminGroup,
+                           boolean runFirewalledUnitsWithoutCgroupBpf) {
     public static final Path DEFAULT_CONFIG = Path.of("/etc/tollgate/tollgated.conf");
     public static final Set<String> KEYS = Set.of("units-path", "socket", "cgroup-root", "bpffs-dir", "state-dir",
-            "attach-mode", "metrics-listen", "log-level", "on-exit", "admin-group");
+            "attach-mode", "metrics-listen", "log-level", "on-exit", "admin-group", "firewall-unavailable");
 
     public DaemonConfig {
         unitsPath = List.copyOf(unitsPath);
@@ -54,6 +55,9 @@ public record DaemonConfig(List<Path> unitsPath, Path socket, Optional<String> c
         String onExit = s.getOrDefault("on-exit", "stop");
         if (!onExit.equals("stop") && !onExit.equals("keep"))
             throw new IllegalArgumentException("on-exit must be 'stop' or 'keep', not '" + onExit + "'");
+        String firewallUnavailable = s.getOrDefault("firewall-unavailable", "refuse");
+        if (!firewallUnavailable.equals("refuse") && !firewallUnavailable.equals("run"))
+            throw new IllegalArgumentException("firewall-unavailable must be 'refuse' or 'run', not '" + firewallUnavailable + "'");
         return new DaemonConfig(units,
                 Path.of(s.getOrDefault("socket", "/run/tollgate/io.tollgate.Manager")).toAbsolutePath(),
                 Optional.ofNullable(s.get("cgroup-root")).filter(x -> !x.isBlank()),
@@ -63,6 +67,7 @@ public record DaemonConfig(List<Path> unitsPath, Path socket, Optional<String> c
                 Optional.ofNullable(s.get("metrics-listen")).filter(x -> !x.isBlank()),
                 Log.Level.parse(s.getOrDefault("log-level", "info")),
                 onExit.equals("keep"),
-                Optional.ofNullable(s.get("admin-group")).filter(x -> !x.isBlank()));
+                Optional.ofNullable(s.get("admin-group")).filter(x -> !x.isBlank()),
+                firewallUnavailable.equals("run"));
     }
 }

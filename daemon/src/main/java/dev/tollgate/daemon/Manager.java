@@ -46,7 +46,7 @@ public final class Manager implements AutoCloseable {
 
     /** What the manager works with. {@code accounting} is null where cgroup BPF is unavailable. */
     public record Context(UnitLoader loader, CgroupRoot root, Accounting accounting, String bpfOffReason,
-                          Path stateDir) {}
+                          boolean firewallMayRunUnfiltered, Path stateDir) {}
 
     /** A reload's outcome: units whose files are broken (their running configuration kept), and the changes made. */
     public record ReloadReport(List<Diagnostic> errors, List<String> changed) {}

@@ -196,6 +196,10 @@ final class ServiceRunner implements AutoCloseable {
             return;
         }
         if (acc == null) {
+            if (hasFirewall(policy) && !ctx.firewallMayRunUnfiltered()) {
+                throw new StartFailure("resources", "the unit has a firewall and it cannot be installed, so the unit"
+                        + " does not run: " + ctx.bpfOffReason());
+            }
             u.accountingNote = "IP accounting and firewall are off: " + ctx.bpfOffReason();
             manager.warnNoBpf(u);
             u.hasDatapath = false;
@@ -210,6 +214,11 @@ final class ServiceRunner implements AutoCloseable {
         } catch (BpfException | IllegalArgumentException | IllegalStateException e) {
             throw new StartFailure("resources", "cannot attach the unit's programs: " + e.getMessage());
         }
+    }
+
+    /** Address lists, socket-bind rules and programs of others: what must never be silently missing. */
+    static boolean hasFirewall(UnitPolicy policy) {
+        return policy.firewall() || !policy.socketBind().isEmpty() || !policy.foreignPrograms().isEmpty();
     }
 
     private Map<String, String> environment(ServiceConfig c, Credentials creds) throws StartFailure {

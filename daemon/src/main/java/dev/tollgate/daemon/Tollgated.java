@@ -37,6 +37,8 @@ public final class Tollgated implements Callable<Integer> {
     String adminGroup;
     @Option(names = "--on-exit", paramLabel = "stop|keep", description = "On SIGTERM stop every unit (default), or keep them running for an upgrade.")
     String onExit;
+    @Option(names = "--firewall-unavailable", paramLabel = "refuse|run", description = "Where the kernel has no cgroup BPF: refuse to run units with a firewall (default), or run them unfiltered as systemd does.")
+    String firewallUnavailable;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Tollgated()).execute(args));
@@ -57,6 +59,7 @@ public final class Tollgated implements Callable<Integer> {
             put(settings, "log-level", logLevel);
             put(settings, "on-exit", onExit);
             put(settings, "admin-group", adminGroup);
+            put(settings, "firewall-unavailable", firewallUnavailable);
             config = DaemonConfig.of(settings);
         } catch (IllegalArgumentException e) {
             System.err.println("tollgated: " + e.getMessage());

@@ -39,6 +39,7 @@ public final class TollgatedProcess implements AutoCloseable {
     private Process process;
     private final List<String> extraArgs = new ArrayList<>();
     private final List<String> wrapper = new ArrayList<>();
+    private Path bpffsDir;
 
     public TollgatedProcess() throws IOException {
         work = Files.createTempDirectory("tollgate-test-" + id);
@@ -48,6 +49,12 @@ public final class TollgatedProcess implements AutoCloseable {
         bpffs = Pins.DEFAULT_BPFFS.resolve("tollgate-test-" + id);
         cgroupRoot = PrivilegedCondition.Host.cgroup2Mount().orElseThrow().resolve(cgroupRootName);
         log = work.resolve("tollgated.log");
+    }
+
+    /** Pins go to this directory instead of the test's own under /sys/fs/bpf (which close() still removes). */
+    public TollgatedProcess bpffsDir(Path dir) {
+        bpffsDir = dir;
+        return this;
     }
 
     public TollgatedProcess args(String... args) {
@@ -79,7 +86,7 @@ public final class TollgatedProcess implements AutoCloseable {
         cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 "dev.tollgate.daemon.Tollgated", "--config", "/dev/null", "--units-path", units.toString(),
-                "--cgroup-root", "/" + cgroupRootName, "--bpffs-dir", bpffs.toString(), "--state-dir", state.toString(),
+                "--cgroup-root", "/" + cgroupRootName, "--bpffs-dir", (bpffsDir == null ? bpffs : bpffsDir).toString(), "--state-dir", state.toString(),
                 "--socket", socket.toString()));
         cmd.addAll(extraArgs);
         return cmd;

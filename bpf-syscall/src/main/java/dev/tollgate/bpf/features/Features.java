@@ -107,7 +107,12 @@ public final class Features {
             return forced.get();
         }
         return bestMode().orElseThrow(() -> new IllegalStateException(
-                "cgroup BPF is unavailable: " + features.get(ATTACH).evidence()));
+                "cgroup BPF is unavailable: " + chooseModeFailure()));
+    }
+
+    /** What the probe saw when it found no way to attach a program to a cgroup. */
+    public String chooseModeFailure() {
+        return features.get(ATTACH).evidence();
     }
 
     /** Probes with scratch cgroups created under {@code scratchParent} (a cgroup v2 directory). */
