@@ -781,19 +781,33 @@ public final class Manager implements AutoCloseable {
             List<UnitRuntime> running = units.values().stream()
                     .filter(u -> u.config instanceof ServiceConfig && u.state != ActiveState.INACTIVE && u.state != ActiveState.FAILED)
                     .toList();
-            List<Thread> stops = new ArrayList<>();
-            for (UnitRuntime u : running) stops.add(Thread.ofVirtual().start(() -> {
-                try {
-                    runner.stop(u, "success");
-                } catch (RuntimeException e) {
-                    Log.error("%s: %s", u.name, e.getMessage());
+            // The reverse of the start order, as systemd stops: a unit ordered After= another
+            // stops before it; units of one wave stop in parallel.
+            Set<UnitName> names = new LinkedHashSet<>();
+            running.forEach(u -> names.add(u.name));
+            Map<UnitName, Integer> wave = new LinkedHashMap<>();
+            Map<UnitName, Set<UnitName>> after = orderingWithin(names);
+            for (UnitName n : names) waveOf(n, after, wave, new HashSet<>());
+            int waves = wave.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+            for (int w = waves - 1; w >= 0; w--) {
+                final int current = w;
+                List<Thread> stops = new ArrayList<>();
+                for (UnitRuntime u : running) {
+                    if (wave.get(u.name) != current) continue;
+                    stops.add(Thread.ofVirtual().start(() -> {
+                        try {
+                            runner.stop(u, "success");
+                        } catch (RuntimeException e) {
+                            Log.error("%s: %s", u.name, e.getMessage());
+                        }
+                    }));
                 }
-            }));
-            for (Thread t : stops) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                for (Thread t : stops) {
+                    try {
+                        t.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }
             // Slices last, children before parents.
