@@ -81,6 +81,12 @@ fi
 exec 9>"$root.lock"
 flock 9
 
+# A debootstrap writing into the root itself (e.g. setup-257.sh's) is left to finish.
+while pgrep -f -- "debootstrap .* $root( |\$)" >/dev/null; do
+    say "waiting for the debootstrap already building $root"
+    sleep 5
+done
+
 if [ -d "$root" ] && usable "$root"; then
     say "reusing $root ($(chroot "$root" varlinkctl --version | head -1))"
     exit 0
@@ -129,12 +135,17 @@ if ! usable "$build"; then
     remove_build "$build"
     exit 1
 fi
+if [ -e "$root" ] && usable "$root"; then
+    say "$root was built by someone else meanwhile; keeping it"
+    remove_build "$build"
+    exit 0
+fi
 if [ -e "$root" ]; then
-    # A root that no longer works (e.g. from an older package set): set aside, then removed.
-    mv "$root" "$build.old"
-    mv "$build" "$root"
+    # A root that does not work (e.g. from an older package set): set aside, then removed.
+    mv -T "$root" "$build.old"
+fi
+mv -T "$build" "$root"
+if [ -e "$build.old" ]; then
     remove_build "$build.old"
-else
-    mv "$build" "$root"
 fi
 say "built $root ($(chroot "$root" varlinkctl --version | head -1))"
