@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Control-plane figures at scale (issue 9): the real tollgated starting N services with
-# accounting and a firewall, daemon-reload, GetCounters for all, RSS and heap; each against a
-# baseline measured in the same run. Usage: bench/control-plane.sh [N (default 1000)]
+# Control plane at scale against the real systemd (issue 15): the same N services booted by
+# systemd 252 (PID 1 of private namespaces, ../shared/systemd-oracle/) and by tollgated in the
+# same run, alternating each round; prints boot, stop, manager RSS and reading all counters,
+# each as median [min-max] over rounds and as the ratio tollgated/systemd.
+# Usage: bench/control-plane.sh [N ...]   (default 1000; e.g. "1000 10000" adds the RSS slope)
+# ROUNDS=3 by default; BENCH_JFR=1 records a JFR profile of each tollgated boot
+# (kept in /tmp/<run>/daemon-N-R/boot.jfr, the run directory is kept then).
 . "$(dirname "$0")/lib.sh"
-bench_require_root "creates cgroups, loads BPF programs and runs tollgated" "$@"
-n=${1:-1000}
+bench_require_root "creates cgroups and namespaces, loads BPF programs, runs systemd and tollgated" "$@"
+[ $# -gt 0 ] || set -- 1000
+rounds=${ROUNDS:-3}
+oracle_scripts=${ORACLE_SCRIPTS:-$MAIN_DIR/../../shared/systemd-oracle}
+[ -x /lib/systemd/systemd ] || { echo "control-plane: systemd 252 is not at /lib/systemd/systemd" >&2; exit 1; }
+[ -f "$oracle_scripts/ns-init.sh" ] || { echo "control-plane: no oracle scripts in $oracle_scripts (set ORACLE_SCRIPTS)" >&2; exit 1; }
+oracle_scripts=$(cd "$oracle_scripts" && pwd)
 cd "$MAIN_DIR"
 . scripts/find-jdk.sh
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
@@ -13,15 +22,18 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
 fi
 chmod +x packaging/target/tollgate/bin/*
 bench_ensure_bpffs
-work=$(mktemp -d "/tmp/$BENCH_NAME.XXXX")
+work="/tmp/$BENCH_NAME"
+mkdir "$work"
 sweep_all() {
     rc=$?
     for d in "$BENCH_CGROUP2/$BENCH_NAME"*; do
         [ -d "$d" ] && find "$d" -depth -type d -exec sh -c 'echo 1 > "$1/cgroup.kill" 2>/dev/null; rmdir "$1" 2>/dev/null' _ {} \;
     done
-    rm -rf /sys/fs/bpf/"$BENCH_NAME"* "$work"
+    rm -rf /sys/fs/bpf/"$BENCH_NAME"*
+    if [ -n "${BENCH_JFR:-}" ]; then echo "control-plane: JFR recordings kept in $work/daemon-*/boot.jfr" >&2
+    else rm -rf "$work"; fi
     exit "$rc"
 }
 trap sweep_all EXIT
-mv "$work" "/tmp/$BENCH_NAME" && work="/tmp/$BENCH_NAME"
-bench_java ControlPlaneBench "$MAIN_DIR/packaging/target/tollgate/bin/tollgated" "$BENCH_CGROUP2" /sys/fs/bpf "$work" "$n"
+bench_java ControlPlaneBench "$MAIN_DIR/packaging/target/tollgate/bin/tollgated" "$BENCH_CGROUP2" /sys/fs/bpf "$work" \
+    "$oracle_scripts" "$rounds" "$@"

@@ -2,98 +2,143 @@ package dev.tollgate.bench;
 
 import dev.tollgate.api.ActiveState;
 import dev.tollgate.api.ManagerClient;
+import dev.tollgate.api.UnitType;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The control plane at scale (issue 9): N services with accounting and a firewall started by
- * the real tollgated until all are active; daemon-reload with nothing changed and with one
- * slice's list changed; GetCounters for all; the daemon's RSS and heap. Baselines measured in
- * the same run: N plain processes started in N fresh cgroups by a shell loop, a no-op API
- * call, and the daemon's RSS with no units.
+ * The control plane at scale against the real systemd (issue 15): the same N services (an
+ * accounted bulk.slice, IPAccounting=yes, a 2-prefix IPAddressDeny=, /bin/sleep infinity)
+ * booted by systemd 252 as PID 1 of private namespaces ({@link SystemdOracle}) and by the real
+ * tollgated, alternating within each round. Per manager: time from starting the manager until
+ * all N are active, time to stop them all (stopping bulk.slice), the manager's RSS with N
+ * running, and reading the four IP counters of every unit (systemctl show vs GetCounters).
+ * Prints each figure's median and range over rounds and the ratio tollgated/systemd with the
+ * range of the per-round ratios. With several N, the RSS slope per unit between them.
  *
- * <p>Args: tollgated-launcher cgroup2-mount bpffs-dir work-dir units
+ * <p>Args: tollgated-launcher cgroup2-mount bpffs-dir work-dir oracle-scripts-dir rounds N...
  */
 public final class ControlPlaneBench {
     private ControlPlaneBench() {}
+
+    /** One manager's figures in one round. */
+    record Round(double bootMs, double stopMs, double rssMiB, double countersMs) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "boot %.0f ms, stop %.0f ms, RSS %.1f MiB, counters %.1f ms", bootMs, stopMs, rssMiB, countersMs);
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         Path launcher = Path.of(args[0]);
         Path cgroup2 = Path.of(args[1]);
         Path bpffsBase = Path.of(args[2]);
         Path work = Path.of(args[3]);
-        int n = Integer.parseInt(args[4]);
+        Path oracleScripts = Path.of(args[4]);
+        int rounds = Integer.parseInt(args[5]);
         String name = work.getFileName().toString();
-        System.out.println("control plane: " + n + " services with IPAccounting=yes and a 2-prefix firewall under an accounted slice");
-
-        // Baseline: what starting N processes in N fresh cgroups costs without tollgate.
-        Path baseRoot = cgroup2.resolve(name + "-baseline");
-        double baselineMs;
-        try {
-            baselineMs = shellBaseline(baseRoot, n);
-        } finally {
-            removeCgroupTree(baseRoot);
-        }
-
-        Path idleUnits = Files.createDirectories(work.resolve("idle-units"));
-        Path units = Files.createDirectories(work.resolve("units"));
-        writeUnits(units, n);
-        long idleRss;
-        try (Daemon idle = new Daemon(launcher, cgroup2, work.resolve("idle"), idleUnits, "/" + name + "-idle", bpffsBase.resolve(name + "-idle"))) {
-            idle.start();
-            idleRss = idle.rssKiB();
-        }
-
-        try (Daemon d = new Daemon(launcher, cgroup2, work.resolve("daemon"), units, "/" + name, bpffsBase.resolve(name))) {
-            long t0 = System.nanoTime();
-            d.start();
-            ManagerClient client = ManagerClient.connect(d.socket);
-            waitAllActive(client, n);
-            double startMs = (System.nanoTime() - t0) / 1e6;
-
-            double noop = median(20, () -> client.getUnit("s1.service"));
-            double reloadSame = median(5, client::reload);
-            Files.writeString(units.resolve("bulk.slice"), "[Slice]\nIPAccounting=yes\nIPAddressDeny=172.16.0.0/12\n");
-            long r0 = System.nanoTime();
-            client.reload();
-            double reloadChanged = (System.nanoTime() - r0) / 1e6;
-            double counters = median(20, () -> client.getCounters(List.of()));
-            int samples = client.getCounters(List.of()).size();
-            double insideMs = daemonSideMs(client.getMetrics(), "io.tollgate.Manager.GetCounters");
-            long rss = d.rssKiB();
-            String heap = d.heapUsed();
-
+        Map<Integer, double[]> rssByN = new LinkedHashMap<>();
+        for (int a = 6; a < args.length; a++) {
+            int n = Integer.parseInt(args[a]);
+            System.out.printf(Locale.ROOT, "%ncontrol plane: %d services (accounted bulk.slice, IPAccounting=yes, IPAddressDeny=10.0.0.0/8 192.168.0.0/16, /bin/sleep infinity), %d rounds, alternating%n", n, rounds);
+            Path units = Files.createDirectories(work.resolve("units-" + n));
+            writeTollgateUnits(units, n);
+            Path oracleDir = Files.createDirectories(work.resolve("oracle-" + n));
+            SystemdOracle oracle = new SystemdOracle(oracleScripts, oracleDir, cgroup2.resolve(name + "-oracle-" + n));
+            oracle.writeUnits(n);
+            List<Round> sd = new ArrayList<>();
+            List<Round> tg = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                boolean systemdFirst = r % 2 == 0;
+                for (int k = 0; k < 2; k++) {
+                    if ((k == 0) == systemdFirst) {
+                        Round x = oracle.round(n);
+                        sd.add(x);
+                        System.out.printf(Locale.ROOT, "  round %d systemd  : %s%n", r + 1, x);
+                    } else {
+                        Round x = tollgateRound(launcher, cgroup2, bpffsBase, work.resolve("daemon-" + n + "-" + r), units,
+                                "/" + name + "-" + n + "-" + r, n);
+                        tg.add(x);
+                        System.out.printf(Locale.ROOT, "  round %d tollgated: %s%n", r + 1, x);
+                    }
+                }
+            }
             System.out.println();
-            row("start " + n + " services until all active", startMs, "ms", baselineMs, "shell loop: " + n + " processes in fresh cgroups", 3000);
-            row("daemon-reload, nothing changed", reloadSame, "ms", noop, "a GetUnit call", 300);
-            row("daemon-reload, one slice's list changed (" + n + " units swap)", reloadChanged, "ms", noop, "a GetUnit call", Double.NaN);
-            row("GetCounters for all (" + samples + " units and slices), client round trip", counters, "ms", noop, "a GetUnit call", Double.NaN);
-            row("GetCounters for all, inside the daemon (mean)", insideMs, "ms", noop, "a GetUnit call", 20);
-            row("daemon RSS with " + n + " units", rss / 1024.0, "MiB", idleRss / 1024.0, "the same daemon with no units", 200);
-            System.out.printf(Locale.ROOT, "%-62s %s%n", "daemon heap", heap);
+            System.out.printf(Locale.ROOT, "%-44s %-24s %-24s %s%n", "N=" + n + " (median [min-max] over " + rounds + ")",
+                    "systemd 252", "tollgated", "tollgated/systemd");
+            row("boot until all " + n + " active", "ms", sd, tg, Round::bootMs);
+            row("stop all (stop bulk.slice)", "ms", sd, tg, Round::stopMs);
+            row("manager RSS with " + n + " running", "MiB", sd, tg, Round::rssMiB);
+            row("4 IP counters of all " + n, "ms", sd, tg, Round::countersMs);
+            rssByN.put(n, new double[] {median(sd, Round::rssMiB), median(tg, Round::rssMiB)});
+        }
+        if (rssByN.size() > 1) {
+            List<Integer> ns = new ArrayList<>(rssByN.keySet());
+            for (int i = 1; i < ns.size(); i++) {
+                int a = ns.get(i - 1), b = ns.get(i);
+                double[] ra = rssByN.get(a), rb = rssByN.get(b);
+                System.out.printf(Locale.ROOT, "RSS per further unit %d -> %d (medians): systemd %.1f KiB, tollgated %.1f KiB%n",
+                        a, b, (rb[0] - ra[0]) * 1024 / (b - a), (rb[1] - ra[1]) * 1024 / (b - a));
+            }
         }
     }
 
-    private static void row(String what, double value, String unit, double baseline, String baselineWhat, double goal) {
-        String verdict = Double.isNaN(goal) ? "" : (value <= goal ? "  goal <= " + (long) goal + " " + unit + ": PASS"
-                : "  goal <= " + (long) goal + " " + unit + ": MISS");
-        System.out.printf(Locale.ROOT, "%-62s %9.1f %-3s  = %6.1fx baseline (%s: %.1f %s)%s%n",
-                what, value, unit, value / baseline, baselineWhat, baseline, unit, verdict);
+    interface Figure {
+        double of(Round r);
+    }
+
+    private static void row(String what, String unit, List<Round> sd, List<Round> tg, Figure f) {
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(sd.size(), tg.size()); i++) ratios.add(f.of(tg.get(i)) / f.of(sd.get(i)));
+        ratios.sort(null);
+        System.out.printf(Locale.ROOT, "%-44s %-24s %-24s %.2fx [%.2f-%.2f]%n", what, spread(sd, f, unit), spread(tg, f, unit),
+                ratios.get(ratios.size() / 2), ratios.getFirst(), ratios.getLast());
+    }
+
+    private static String spread(List<Round> rs, Figure f, String unit) {
+        List<Double> v = rs.stream().map(f::of).sorted().toList();
+        return String.format(Locale.ROOT, "%.1f [%.1f-%.1f] %s", v.get(v.size() / 2), v.getFirst(), v.getLast(), unit);
+    }
+
+    private static double median(List<Round> rs, Figure f) {
+        List<Double> v = rs.stream().map(f::of).sorted().toList();
+        return v.get(v.size() / 2);
+    }
+
+    private static Round tollgateRound(Path launcher, Path cgroup2, Path bpffsBase, Path state, Path units, String cgroupRoot, int n)
+            throws Exception {
+        try (Daemon d = new Daemon(launcher, cgroup2, state, units, cgroupRoot, bpffsBase.resolve(state.getFileName()))) {
+            long t0 = System.nanoTime();
+            d.start();
+            ManagerClient client = ManagerClient.connect(d.socket);
+            awaitServices(client, n, true);
+            double bootMs = (System.nanoTime() - t0) / 1e6;
+            double countersMs = medianMs(10, () -> {
+                if (client.getCounters(List.of()).size() < n) throw new IllegalStateException("GetCounters misses units");
+            });
+            double rssMiB = d.rssKiB() / 1024.0;
+            long s0 = System.nanoTime();
+            client.stopUnit("bulk.slice");
+            awaitServices(client, n, false);
+            double stopMs = (System.nanoTime() - s0) / 1e6;
+            return new Round(bootMs, stopMs, rssMiB, countersMs);
+        }
     }
 
     interface Call {
         void run() throws Exception;
     }
 
-    private static double median(int runs, Call c) throws Exception {
+    static double medianMs(int runs, Call c) throws Exception {
         List<Double> ms = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
             long t = System.nanoTime();
@@ -104,48 +149,39 @@ public final class ControlPlaneBench {
         return ms.get(ms.size() / 2);
     }
 
-    private static double daemonSideMs(String metrics, String method) {
-        double sum = 0, count = 0;
-        for (String line : metrics.split("\n")) {
-            if (!line.contains("method=\"" + method + "\"") || !line.contains("error=\"none\"")) continue;
-            if (line.startsWith("tollgate_request_seconds_sum")) sum = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            if (line.startsWith("tollgate_request_seconds_count")) count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-        }
-        return count == 0 ? Double.NaN : sum / count * 1000;
-    }
-
-    private static void waitAllActive(ManagerClient client, int n) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    /** Polls until all n services are active (or, with active false, none is active or activating). */
+    private static void awaitServices(ManagerClient client, int n, boolean active) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (System.nanoTime() < deadline) {
-            long active = client.listUnits(null, null, true).stream()
-                    .filter(u -> u.type() == dev.tollgate.api.UnitType.SERVICE && u.activeState() == ActiveState.ACTIVE).count();
-            if (active >= n) return;
+            var services = client.listUnits(null, null, true).stream().filter(u -> u.type() == UnitType.SERVICE).toList();
+            long count = active ? services.stream().filter(u -> u.activeState() == ActiveState.ACTIVE).count()
+                    : services.stream().filter(u -> u.activeState() == ActiveState.INACTIVE || u.activeState() == ActiveState.FAILED).count();
+            if (count >= n) return;
             Thread.sleep(20);
         }
-        throw new IllegalStateException("not all " + n + " services became active within 5 minutes");
+        throw new IllegalStateException("tollgated: not all " + n + " services " + (active ? "active" : "stopped") + " within 10 minutes");
     }
 
-    private static void writeUnits(Path dir, int n) throws IOException {
-        Files.writeString(dir.resolve("bulk.slice"), "[Slice]\nIPAccounting=yes\n");
-        Path wants = Files.createDirectories(dir.resolve("multi-user.target.wants"));
+    /** The units of the run, also used by {@link SystemdOracle} (same text, other directory). */
+    static String serviceUnit() {
+        return "[Service]\nSlice=bulk.slice\nIPAccounting=yes\nIPAddressDeny=10.0.0.0/8 192.168.0.0/16\nExecStart=/bin/sleep infinity\n";
+    }
+
+    static final String BULK_SLICE = "[Slice]\nIPAccounting=yes\n";
+
+    static void writeUnits(Path dir, String target, int n) throws IOException {
+        Files.writeString(dir.resolve("bulk.slice"), BULK_SLICE);
+        Path wants = Files.createDirectories(dir.resolve(target + ".wants"));
         for (int i = 1; i <= n; i++) {
             String unit = "s" + i + ".service";
-            Files.writeString(dir.resolve(unit), "[Service]\nSlice=bulk.slice\nIPAccounting=yes\n"
-                    + "IPAddressDeny=10.0.0.0/8 192.168.0.0/16\nExecStart=/bin/sleep infinity\n");
-            Files.createSymbolicLink(wants.resolve(unit), dir.resolve(unit));
+            Files.writeString(dir.resolve(unit), serviceUnit());
+            Path link = wants.resolve(unit);
+            if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.createSymbolicLink(link, dir.resolve(unit));
         }
     }
 
-    private static double shellBaseline(Path root, int n) throws Exception {
-        Files.createDirectories(root);
-        String script = "for i in $(seq 1 " + n + "); do mkdir " + root + "/u$i; "
-                + "setsid bash -c 'echo $$ > \"$0\"/cgroup.procs && exec sleep infinity' " + root + "/u$i "
-                + "</dev/null >/dev/null 2>&1 & done; wait_for=" + n + "; "
-                + "while [ $(cat " + root + "/u*/cgroup.procs 2>/dev/null | wc -l) -lt $wait_for ]; do sleep 0.01; done";
-        long t0 = System.nanoTime();
-        Process p = new ProcessBuilder("bash", "-c", script).inheritIO().start();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) throw new IllegalStateException("baseline did not finish");
-        return (System.nanoTime() - t0) / 1e6;
+    private static void writeTollgateUnits(Path dir, int n) throws IOException {
+        writeUnits(dir, "multi-user.target", n);
     }
 
     static void removeCgroupTree(Path root) throws IOException, InterruptedException {
@@ -154,7 +190,7 @@ public final class ControlPlaneBench {
             for (Path dir : s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
                 Path kill = dir.resolve("cgroup.kill");
                 if (Files.exists(kill)) Files.writeString(kill, "1");
-                for (int i = 0; i < 500; i++) {
+                for (int i = 0; i < 1000; i++) {
                     try {
                         Files.deleteIfExists(dir);
                         break;
@@ -164,6 +200,13 @@ public final class ControlPlaneBench {
                 }
             }
         }
+    }
+
+    static long rssKiB(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+        throw new IOException("no VmRSS for pid " + pid);
     }
 
     /** The real tollgated from the distribution, stopped (SIGTERM: it stops its units) and swept on close. */
@@ -189,10 +232,16 @@ public final class ControlPlaneBench {
 
         void start() throws Exception {
             Files.createDirectories(state);
-            process = new ProcessBuilder(launcher.toString(), "--config", "/dev/null", "--units-path", units.toString(),
+            List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "--config", "/dev/null", "--units-path", units.toString(),
                     "--cgroup-root", cgroupRoot, "--bpffs-dir", bpffs.toString(), "--state-dir", state.toString(),
-                    "--socket", socket.toString(), "--log-level", "warning")
-                    .redirectErrorStream(true).redirectOutput(state.resolve("log").toFile()).start();
+                    "--socket", socket.toString(), "--log-level", "warning"));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(state.resolve("log").toFile());
+            String jfr = System.getenv("BENCH_JFR");
+            if (jfr != null && !jfr.isEmpty()) {
+                pb.environment().put("JDK_JAVA_OPTIONS", "-XX:StartFlightRecording=filename=" + state.resolve("boot.jfr")
+                        + ",settings=profile");
+            }
+            process = pb.start();
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (!Files.exists(socket)) {
                 if (!process.isAlive()) throw new IllegalStateException("tollgated exited: " + Files.readString(state.resolve("log")));
@@ -203,18 +252,7 @@ public final class ControlPlaneBench {
 
         /** The JVM's pid: the launcher execs java, so it is the process we started. */
         long rssKiB() throws IOException {
-            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-            return -1;
-        }
-
-        String heapUsed() throws Exception {
-            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "GC.heap_info").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor();
-            return out.lines().filter(l -> l.contains("total") && l.contains("used")).findFirst().orElse("?").trim();
+            return ControlPlaneBench.rssKiB(process.pid());
         }
 
         @Override
