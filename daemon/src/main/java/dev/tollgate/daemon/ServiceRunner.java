@@ -119,7 +119,8 @@ final class ServiceRunner implements AutoCloseable {
         try {
             creds = Credentials.resolve(c.exec().user(), c.exec().group());
         } catch (IllegalArgumentException e) {
-            throw new StartFailure("resources", e.getMessage());
+            // As systemd's child does: the process fails at its USER step, with status 217.
+            throw spawnFailed(u, new Spawner.Spawned.Failed(Spawner.EXIT_USER, "Failed to determine user credentials: " + e.getMessage()));
         }
         startDatapath(u, c);
         Map<String, String> env = environment(c, creds);
@@ -158,32 +159,49 @@ final class ServiceRunner implements AutoCloseable {
         }
         u.setState(ActiveState.ACTIVATING, "start");
         ExecCommand main = c.service().execStart().getFirst();
-        Process p;
+        Child p;
+        Spawner.Spawned spawned;
         try {
-            p = Spawner.spawn(request(c, main, env, creds));
-        } catch (IOException e) {
+            spawned = Spawner.spawn(request(c, main, env, creds));
+        } catch (IOException | RuntimeException e) {
             throw new StartFailure("resources", "cannot run " + main.path() + ": " + e.getMessage());
+        }
+        switch (spawned) {
+            case Spawner.Spawned.Started s -> p = s.child();
+            case Spawner.Spawned.Failed f -> throw spawnFailed(u, f);
         }
         synchronized (u) {
             u.child = p;
-            u.mainProcess = p.toHandle();
+            u.mainProcess = ProcessHandle.of(p.pid()).orElse(null);
             u.mainPid = p.pid();
         }
         long pid = p.pid();
-        enterCgroup(cg, pid);
-        p.onExit().thenAccept(done -> Thread.ofVirtual().start(() -> onMainExit(u, pid, Optional.of(done.exitValue()))));
+        p.onExit().thenAccept(status -> Thread.ofVirtual().start(() -> onMainExit(u, pid, Optional.of(status))));
         if (c.service().type() == ServiceType.NOTIFY) {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!u.ready && p.isAlive() && System.nanoTime() < deadline) sleep(10);
             if (!u.ready) {
                 if (p.isAlive()) throw new StartFailure("timeout", "start timed out waiting for READY=1");
-                throw new StartFailure("exit-code", "main process exited before READY=1, status " + p.exitValue());
+                throw new StartFailure("exit-code", "main process exited before READY=1, status " + p.onExit().join());
             }
         }
         u.setState(ActiveState.ACTIVE, "running");
         manager.changed(u);
         for (ExecCommand post : c.service().execStartPost()) runControl(u, c, post, env, creds, timeout, "start-post");
         Log.info("started %s (pid %d)", u.name, pid);
+    }
+
+    /**
+     * A main process that failed before its command ran (no binary, no working directory, no
+     * such user): the unit fails with the exit status systemd's child gives for that step
+     * (203/EXEC, 200/CHDIR, 217/USER), Result=exit-code. The start job fails too (as with
+     * systemd's Type=exec; with Type=simple systemd reports the job done and then the failure).
+     */
+    private static StartFailure spawnFailed(UnitRuntime u, Spawner.Spawned.Failed f) {
+        synchronized (u) {
+            recordExit(u, Optional.of(f.exitStatus()));
+        }
+        return new StartFailure("exit-code", f.why() + " (status=" + f.exitStatus() + ")");
     }
 
     /** The unit's programs and maps go on its cgroup before any of its processes can open a socket. */
@@ -255,7 +273,6 @@ final class ServiceRunner implements AutoCloseable {
             case WorkingDirectory.Home h -> Files.isDirectory(creds.home()) || !h.missingOk() ? creds.home() : Path.of("/");
             case WorkingDirectory.At at -> Files.isDirectory(at.path()) || !at.missingOk() ? at.path() : Path.of("/");
         };
-        if (!Files.isDirectory(wd)) throw new StartFailure("resources", "WorkingDirectory=" + wd + " does not exist");
         List<String> argv = cmd.expandArgv(env);
         return new Spawner.Request(manager.cgroupOf(c).directory(), cmd.path(), argv, env, wd, creds,
                 output(c.exec().standardOutput()), output(c.exec().standardError()));
@@ -269,43 +286,42 @@ final class ServiceRunner implements AutoCloseable {
         };
     }
 
-    /**
-     * The wrapper moves itself into the cgroup before it execs; moving it from here as well
-     * makes sure it is there when the start job reports the unit running (a stop right after
-     * then finds it). Moving a process that is already there changes nothing.
-     */
-    private static void enterCgroup(Cgroup cg, long pid) {
-        try {
-            cg.moveIn(pid);
-        } catch (CgroupException e) {
-            // The process is already gone; its exit is handled by the exit watcher.
-        }
-    }
-
     /** Runs a control command to its end; a failure fails the job unless the command has the '-' prefix. */
     private void runControl(UnitRuntime u, ServiceConfig c, ExecCommand cmd, Map<String, String> env, Credentials creds,
                             Duration timeout, String phase) throws StartFailure {
         u.setState(u.state, phase);
-        Process p;
+        Spawner.Spawned spawned;
         try {
-            p = Spawner.spawn(request(c, cmd, env, creds));
-            enterCgroup(manager.cgroupOf(c), p.pid());
-        } catch (IOException e) {
+            spawned = Spawner.spawn(request(c, cmd, env, creds));
+        } catch (IOException | RuntimeException e) {
             if (cmd.ignoresFailure()) return;
             throw new StartFailure("exit-code", "cannot run " + cmd.path() + ": " + e.getMessage());
         }
-        try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                p.waitFor();
-                throw new StartFailure("timeout", phase + " command " + cmd.path() + " timed out");
+        int code;
+        long controlPid = 0;
+        switch (spawned) {
+            case Spawner.Spawned.Failed f -> {
+                Log.error("%s: %s", u.name, f.why());
+                code = f.exitStatus();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new StartFailure("resources", "interrupted");
+            case Spawner.Spawned.Started s -> {
+                Child p = s.child();
+                controlPid = p.pid();
+                try {
+                    Optional<Integer> done = p.waitFor(timeout.toMillis());
+                    if (done.isEmpty()) {
+                        p.signal(Signals.SIGKILL);
+                        p.onExit().join();
+                        throw new StartFailure("timeout", phase + " command " + cmd.path() + " timed out");
+                    }
+                    code = done.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    p.signal(Signals.SIGKILL);
+                    throw new StartFailure("resources", "interrupted");
+                }
+            }
         }
-        int code = p.exitValue();
         if (code != 0 && !cmd.ignoresFailure()) {
             synchronized (u) {
                 recordExit(u, Optional.of(code));
@@ -508,9 +524,10 @@ final class ServiceRunner implements AutoCloseable {
                 }
                 case NONE -> { }
             }
+            Child mainChild = u.child;
             boolean gone = switch (mode) {
                 case CONTROL_GROUP -> cg.awaitEmpty(timeout);
-                case MIXED, PROCESS -> awaitExit(main, timeout);
+                case MIXED, PROCESS -> mainChild != null && mainChild.pid() == main ? awaitExit(mainChild, timeout) : awaitExit(main, timeout);
                 case NONE -> true;
             };
             if (!gone || mode == KillMode.MIXED) {
@@ -533,6 +550,15 @@ final class ServiceRunner implements AutoCloseable {
             }
         } catch (CgroupException e) {
             Log.warning("%s: %s", u.name, e.getMessage());
+        }
+    }
+
+    private static boolean awaitExit(Child child, Duration timeout) {
+        try {
+            return child.waitFor(timeout.toMillis()).isPresent();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !child.isAlive();
         }
     }
 

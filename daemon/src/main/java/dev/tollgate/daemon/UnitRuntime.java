@@ -25,7 +25,7 @@ final class UnitRuntime {
     String subState = "dead";
     long mainPid;
     ProcessHandle mainProcess;
-    Process child;
+    Child child;
     Instant activeEnter;
     Instant stateChange = Instant.now();
     String result = "success";

@@ -133,7 +133,7 @@ class ErrorsTest {
             assertThat(u.pids()).as(unit).isEmpty();
         }
         assertThat(api.getUnit("exits.service").result()).isEqualTo("exit-code");
-        assertThat(api.getUnit("nodir.service").result()).isEqualTo("resources");
+        assertThat(api.getUnit("nodir.service").result()).isEqualTo("exit-code"); // 200/CHDIR, as systemd
     }
 
     /**
