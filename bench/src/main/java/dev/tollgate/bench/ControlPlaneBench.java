@@ -119,7 +119,7 @@ public final class ControlPlaneBench {
         try (Daemon d = new Daemon(launcher, cgroup2, state, units, cgroupRoot, bpffsBase.resolve(state.getFileName()))) {
             long t0 = System.nanoTime();
             d.start();
-            ManagerClient client = ManagerClient.connect(d.socket);
+            ManagerClient client = d.connect();
             awaitServices(client, n, true);
             double bootMs = (System.nanoTime() - t0) / 1e6;
             double countersMs = medianMs(10, () -> {
@@ -247,6 +247,22 @@ public final class ControlPlaneBench {
                 if (!process.isAlive()) throw new IllegalStateException("tollgated exited: " + Files.readString(state.resolve("log")));
                 if (System.nanoTime() > deadline) throw new IllegalStateException("tollgated did not come up");
                 Thread.sleep(10);
+            }
+        }
+
+        /** The socket file exists from bind(2) on; connections are refused until listen(2). */
+        ManagerClient connect() throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            while (true) {
+                try {
+                    return ManagerClient.connect(socket);
+                } catch (IOException e) {
+                    if (!process.isAlive() || System.nanoTime() > deadline) {
+                        throw new IllegalStateException("cannot reach tollgated (alive: " + process.isAlive() + "); its log:\n"
+                                + Files.readString(state.resolve("log")), e);
+                    }
+                    Thread.sleep(5);
+                }
             }
         }
 

@@ -417,9 +417,21 @@ public final class Manager implements AutoCloseable {
             }
         }
         if (u.config instanceof SliceConfig sc) {
-            for (UnitRuntime member : units.values()) {
-                if (member.config != null && member.config.parentSlice().filter(n::equals).isPresent()
-                        && member.state.isActiveOrActivating()) stop(member.name.id());
+            List<String> members = units.values().stream()
+                    .filter(m -> m.config != null && m.config.parentSlice().filter(n::equals).isPresent() && m.state.isActiveOrActivating())
+                    .map(m -> m.name.id()).toList();
+            // The members' stop jobs are independent: they run at once, as systemd runs them.
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(16, Math.max(1, members.size())),
+                    Thread.ofVirtual().name("stop-", 0).factory())) {
+                for (String m : members) {
+                    pool.submit(() -> {
+                        try {
+                            stop(m);
+                        } catch (RuntimeException e) {
+                            Log.warning("%s: %s", m, e.getMessage());
+                        }
+                    });
+                }
             }
             try {
                 cgroupOf(sc).remove();
