@@ -421,8 +421,7 @@ public final class Manager implements AutoCloseable {
                     .filter(m -> m.config != null && m.config.parentSlice().filter(n::equals).isPresent() && m.state.isActiveOrActivating())
                     .map(m -> m.name.id()).toList();
             // The members' stop jobs are independent: they run at once, as systemd runs them.
-            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(16, Math.max(1, members.size())),
-                    Thread.ofVirtual().name("stop-", 0).factory())) {
+            try (var pool = jobPool("stop-", members.size())) {
                 for (String m : members) {
                     pool.submit(() -> {
                         try {
@@ -679,6 +678,16 @@ public final class Manager implements AutoCloseable {
     // ---- start-up, state, shutdown ----------------------------------------------------------
 
     /**
+     * Up to 16 jobs at once. Platform threads, not virtual ones: a job spends its time in native
+     * calls (bpf(2), posix_spawn and its hand-over, cgroup writes), which pin a virtual thread's
+     * carrier, so virtual jobs would run only as many at once as there are cores.
+     */
+    private static java.util.concurrent.ExecutorService jobPool(String name, int jobs) {
+        return java.util.concurrent.Executors.newFixedThreadPool(Math.min(16, Math.max(1, jobs)),
+                Thread.ofPlatform().daemon().name(name, 0).factory());
+    }
+
+    /**
      * Starts what the default target wants and is not running yet. Units are started in waves:
      * a unit ordered After= another wanted unit waits for that one's wave; units of one wave
      * start in parallel, as systemd runs independent jobs at once.
@@ -693,8 +702,7 @@ public final class Manager implements AutoCloseable {
         for (int w = 0; w < waves; w++) {
             final int current = w;
             List<UnitName> now = wave.entrySet().stream().filter(e -> e.getValue() == current).map(Map.Entry::getKey).toList();
-            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(16, Math.max(1, now.size())),
-                    Thread.ofVirtual().name("start-", 0).factory())) {
+            try (var pool = jobPool("start-", now.size())) {
                 for (UnitName n : now) {
                     pool.submit(() -> {
                         UnitRuntime u = units.get(n);
