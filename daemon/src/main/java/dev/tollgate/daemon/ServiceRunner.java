@@ -56,6 +56,7 @@ final class ServiceRunner implements AutoCloseable {
     ServiceRunner(Manager manager, Manager.Context ctx) {
         this.manager = manager;
         this.ctx = ctx;
+        Log.info("services are spawned by %s", Spawner.method());
     }
 
     /** A start step failed: the unit's result and the message for the caller. */

@@ -100,6 +100,20 @@ class SpawnTest {
         assertThat(Files.exists(daemon.cgroupRoot.resolve("system.slice/noexec.service"))).isFalse();
     }
 
+    @Test
+    @SuppressWarnings("restricted")
+    void theProbeSpawnsIntoTheCgroupWhereGlibcCan() throws Throwable {
+        var linker = java.lang.foreign.Linker.nativeLinker();
+        var version = linker.downcallHandle(linker.defaultLookup().find("gnu_get_libc_version").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.ADDRESS));
+        String glibc = ((java.lang.foreign.MemorySegment) version.invokeExact()).reinterpret(32).getString(0);
+        String[] v = glibc.split("\\.");
+        boolean atLeast239 = Integer.parseInt(v[0]) > 2 || Integer.parseInt(v[0]) == 2 && Integer.parseInt(v[1]) >= 39;
+        System.out.println("glibc " + glibc + ": " + dev.tollgate.daemon.Spawner.method());
+        assertThat(dev.tollgate.daemon.Spawner.method().startsWith("pidfd_spawn")).as("glibc " + glibc).isEqualTo(atLeast239);
+        assertThat(daemon.logText()).contains("services are spawned by " + dev.tollgate.daemon.Spawner.method());
+    }
+
     private static String field(List<String> status, String name) {
         return status.stream().filter(l -> l.startsWith(name + ":")).findFirst().orElseThrow().substring(name.length() + 1).strip();
     }
