@@ -566,6 +566,36 @@ public final class Manager implements AutoCloseable {
 
     private void forgetEnabled() {
         enabled = null;
+        fileStates = null;
+        fileStateOf.clear();
+    }
+
+    /** The search path's links, read once per change (enable, disable, reload), and the states worked out from them. */
+    private volatile UnitFileStates fileStates;
+    private final Map<UnitName, UnitFileState> fileStateOf = new ConcurrentHashMap<>();
+
+    /**
+     * The unit's UnitFileState= as systemctl shows it (enabled, disabled, static, indirect,
+     * masked, transient, ...), worked out as list-unit-files does; empty when it is not loaded.
+     */
+    public Optional<String> unitFileState(String name) {
+        Optional<UnitRuntime> found = find(name).map(units::get);
+        if (found.isEmpty()) return Optional.empty();
+        UnitRuntime u = found.get();
+        if (u.isTransient) return Optional.of(UnitFileState.TRANSIENT.spelling());
+        if (u.load instanceof LoadResult.Masked) return Optional.of(UnitFileState.MASKED.spelling());
+        UnitConfig c = u.config;
+        Optional<Path> file = c == null ? Optional.empty() : c.sources().fragment();
+        if (file.isEmpty()) {
+            // A slice that exists only by name, or a unit whose file went away.
+            return Optional.of(u.name.type() == UnitType.SLICE ? UnitFileState.STATIC.spelling()
+                    : isEnabled(u.name) ? UnitFileState.ENABLED.spelling() : UnitFileState.DISABLED.spelling());
+        }
+        return Optional.of(fileStateOf.computeIfAbsent(u.name, n -> {
+            UnitFileStates states = fileStates;
+            if (states == null) fileStates = states = UnitFileStates.of(ctx.loader());
+            return states.stateOf(n, file.get());
+        }).spelling());
     }
 
     /**

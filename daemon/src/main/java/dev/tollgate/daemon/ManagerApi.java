@@ -192,20 +192,26 @@ final class ManagerApi implements ManagerService {
                     && "loaded".equals(s.loadState())) {
                 continue;
             }
-            out.add(info(s));
+            out.add(describe(s));
         }
         return new ListUnitsReply(out);
     }
 
     @Override
     public GetUnitReply getUnit(CallContext ctx, GetUnitRequest r) {
-        return new GetUnitReply(info(m().statusLoading(r.name()).orElseThrow(() -> new ManagerError.NoSuchUnit(r.name()).toException())));
+        return new GetUnitReply(describe(m().statusLoading(r.name()).orElseThrow(() -> new ManagerError.NoSuchUnit(r.name()).toException())));
+    }
+
+    /** The unit as queries show it: its UnitFileState= worked out as list-unit-files does. */
+    private UnitInfo describe(UnitStatus s) {
+        UnitInfo u = info(s);
+        return m().unitFileState(s.name()).map(u::withUnitFileState).orElse(u);
     }
 
     @Override
     public GetUnitsReply getUnits(CallContext ctx, GetUnitsRequest r) {
         List<UnitInfo> out = new ArrayList<>(r.names().size());
-        for (String name : r.names()) out.add(m().statusLoading(name).map(ManagerApi::info).orElseGet(() -> notFound(name)));
+        for (String name : r.names()) out.add(m().statusLoading(name).map(this::describe).orElseGet(() -> notFound(name)));
         return new GetUnitsReply(out);
     }
 

@@ -38,6 +38,11 @@ public final class UnitFileStates {
         this.links = scanLinks(loader.searchPath());
     }
 
+    /** The links of the search path as they are now, to ask {@link #stateOf} about many units. */
+    public static UnitFileStates of(UnitLoader loader) {
+        return new UnitFileStates(loader);
+    }
+
     /**
      * The unit files of the types tollgate loads (services, slices), sorted as systemctl sorts
      * them: by type suffix, then by name, ignoring case.
@@ -65,7 +70,13 @@ public final class UnitFileStates {
         return name.substring(name.lastIndexOf('.'));
     }
 
-    private UnitFileState stateOf(UnitName n, Path file) {
+    /**
+     * The state of unit {@code n} read from {@code file}: for a file of that name, as listed;
+     * for an instance read from its template's file, as systemd's {@code unit_file_get_state()}
+     * judges it: enabled when linked under the instance's own name, indirect when the template
+     * is linked only under other names, else as the template's rules say.
+     */
+    public UnitFileState stateOf(UnitName n, Path file) {
         if (isMask(file)) {
             return UnitFileState.MASKED;
         }

@@ -340,7 +340,9 @@ class ManagerMethodsTest {
         assertThat(u.ipAccounting()).isTrue();
         assertThat(u.ipAddressDeny()).containsExactly("127.0.0.2/32");
         assertThat(u.ipAddressAllow()).isEmpty();
-        assertThat(u.unitFileState()).isEqualTo("disabled");
+        // No [Install] section: static, as systemctl shows it; one with [Install], not linked: disabled.
+        assertThat(u.unitFileState()).isEqualTo("static");
+        assertThat(api.getUnit("installable.service").unitFileState()).isEqualTo("disabled");
         assertThat(api.getUnit("enabled-at-boot.service").unitFileState()).isEqualTo("enabled");
         assertThat(api.getUnit("enabled-at-boot.service").activeState()).as("started at boot").isEqualTo(ActiveState.ACTIVE);
         UnitInfo slice = api.getUnit("api.slice");

@@ -273,6 +273,9 @@ class TollctlSystemTest {
                   instance name specified.
                 """);
         assertThat(daemon.units.resolve("multi-user.target.wants/helper.service")).doesNotExist();
+        assertThat(ok("show", "-p", "UnitFileState", "--value", "helper", "hidden", "greeter@five").out())
+                .as("static, masked, and an instance of a template with [Install]").isEqualTo("static\n\nmasked\n\ndisabled\n");
+        assertThat(tollctl.run("status", "idle").out()).contains("     Loaded: loaded (" + daemon.units.resolve("idle.service") + "; static)\n");
     }
 
     @Test
