@@ -567,12 +567,16 @@ public final class Manager implements AutoCloseable {
     private void forgetEnabled() {
         enabled = null;
         fileStates = null;
-        fileStateOf.clear();
     }
 
-    /** The search path's links, read once per change (enable, disable, reload), and the states worked out from them. */
-    private volatile UnitFileStates fileStates;
-    private final Map<UnitName, UnitFileState> fileStateOf = new ConcurrentHashMap<>();
+    /**
+     * The search path's links as read once per change (enable, disable, reload), and the states
+     * worked out from them; replaced as a whole, so that no state read from old links outlives
+     * a change.
+     */
+    private record FileStates(UnitFileStates links, Map<UnitName, UnitFileState> states) {}
+
+    private volatile FileStates fileStates;
 
     /**
      * The unit's UnitFileState= as systemctl shows it (enabled, disabled, static, indirect,
@@ -591,11 +595,10 @@ public final class Manager implements AutoCloseable {
             return Optional.of(u.name.type() == UnitType.SLICE ? UnitFileState.STATIC.spelling()
                     : isEnabled(u.name) ? UnitFileState.ENABLED.spelling() : UnitFileState.DISABLED.spelling());
         }
-        return Optional.of(fileStateOf.computeIfAbsent(u.name, n -> {
-            UnitFileStates states = fileStates;
-            if (states == null) fileStates = states = UnitFileStates.of(ctx.loader());
-            return states.stateOf(n, file.get());
-        }).spelling());
+        FileStates cache = fileStates;
+        if (cache == null) fileStates = cache = new FileStates(UnitFileStates.of(ctx.loader()), new ConcurrentHashMap<>());
+        UnitFileStates links = cache.links();
+        return Optional.of(cache.states().computeIfAbsent(u.name, n -> links.stateOf(n, file.get())).spelling());
     }
 
     /**
