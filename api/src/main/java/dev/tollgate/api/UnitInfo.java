@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param loadState loaded, not-found, bad-setting, error or masked
  * @param subState running, exited, dead, failed, auto-restart, ... (services); active, dead (slices)
  * @param result success, exit-code, signal, core-dump, timeout, ...; or null
- * @param unitFileState enabled, disabled, static or transient; or null
+ * @param unitFileState enabled, disabled, static, indirect, masked, alias, linked, transient or bad; or null
  * @param mainPID the main process, or null
  * @param controlGroup the cgroup path below the cgroup2 mount ({@code /tollgate.slice/web.service}), or null
  * @param slice the slice the unit is in, or null for the root slice
@@ -53,6 +53,13 @@ public record UnitInfo(
         pids = pids == null ? List.of() : List.copyOf(pids);
         ipAddressAllow = ipAddressAllow == null ? List.of() : List.copyOf(ipAddressAllow);
         ipAddressDeny = ipAddressDeny == null ? List.of() : List.copyOf(ipAddressDeny);
+    }
+
+    /** This unit with another {@code unitFileState}. */
+    public UnitInfo withUnitFileState(String state) {
+        return new UnitInfo(name, type, description, loadState, activeState, subState, result, fragmentPath, dropInPaths, state,
+                mainPID, pids, controlGroup, slice, activeEnterTimestamp, ipAccounting, ipAddressAllow, ipAddressDeny, attachMode,
+                delegate, counters, lastError);
     }
 
     /** A loaded, inactive unit with nothing else known: a start for builders and tests. */

@@ -13,6 +13,8 @@ import dev.tollgate.units.ResourceControl;
 import dev.tollgate.units.ServiceConfig;
 import dev.tollgate.units.SliceConfig;
 import dev.tollgate.units.UnitConfig;
+import dev.tollgate.units.UnitFileState;
+import dev.tollgate.units.UnitFileStates;
 import dev.tollgate.units.UnitLoader;
 import dev.tollgate.units.UnitName;
 import dev.tollgate.units.UnitSection;
@@ -185,6 +187,56 @@ public final class Manager implements AutoCloseable {
 
     public Optional<UnitStatus> status(String name) {
         return find(name).map(units::get).map(this::status);
+    }
+
+    /**
+     * The unit, loaded now if it is not yet and has a unit file (an instance: its template's),
+     * as systemd loads a unit on first mention ({@code LoadUnit}): {@code status} of
+     * {@code getty@tty1.service} shows it loaded and inactive before it ever ran. A name with
+     * no file, a template's own name, or a slice that exists only by name is not kept.
+     */
+    public Optional<UnitStatus> statusLoading(String name) {
+        return mention(name).map(units::get).map(this::status);
+    }
+
+    /** {@link #find}, after loading a unit that has a file and is not loaded yet. */
+    Optional<UnitName> mention(String name) {
+        Optional<UnitName> known = find(name);
+        if (known.isPresent()) return known;
+        Optional<UnitName> parsed = UnitName.parse(name.contains(".") ? name : name + ".service");
+        if (parsed.isEmpty() || parsed.get().isTemplate()
+                || (parsed.get().type() != UnitType.SERVICE && parsed.get().type() != UnitType.SLICE)) {
+            return Optional.empty();
+        }
+        UnitRuntime fresh = new UnitRuntime(parsed.get());
+        reload(fresh);
+        boolean hasFile = switch (fresh.load) {
+            case LoadResult.Loaded l -> l.config().sources().fragment().isPresent();
+            case LoadResult.Masked m -> true;
+            case LoadResult.Failed f -> true;
+            case null, default -> false;
+        };
+        if (!hasFile) return Optional.empty();
+        synchronized (this) {
+            if (units.putIfAbsent(fresh.name, fresh) == null) ensureSlices();
+        }
+        return Optional.of(fresh.name);
+    }
+
+    /**
+     * The unit files on the search path with their states, and the transient units (state
+     * transient), sorted as systemctl list-unit-files sorts them.
+     */
+    public List<UnitFileStates.Entry> unitFileStates() {
+        List<UnitFileStates.Entry> out = new ArrayList<>(UnitFileStates.list(ctx.loader()));
+        for (UnitRuntime u : units.values()) {
+            UnitConfig c = u.config;
+            if (u.isTransient && c != null) {
+                out.add(new UnitFileStates.Entry(u.name, c.sources().fragment().orElse(null), UnitFileState.TRANSIENT));
+            }
+        }
+        out.sort(UnitFileStates.ORDER);
+        return out;
     }
 
     UnitStatus status(UnitRuntime u) {
@@ -514,18 +566,58 @@ public final class Manager implements AutoCloseable {
 
     private void forgetEnabled() {
         enabled = null;
+        fileStates = null;
     }
 
-    /** Creates the unit's [Install] links in the first search directory; returns the links made. */
-    public List<String> enable(String name) {
+    /**
+     * The search path's links as read once per change (enable, disable, reload), and the states
+     * worked out from them; replaced as a whole, so that no state read from old links outlives
+     * a change.
+     */
+    private record FileStates(UnitFileStates links, Map<UnitName, UnitFileState> states) {}
+
+    private volatile FileStates fileStates;
+
+    /**
+     * The unit's UnitFileState= as systemctl shows it (enabled, disabled, static, indirect,
+     * masked, transient, ...), worked out as list-unit-files does; empty when it is not loaded.
+     */
+    public Optional<String> unitFileState(String name) {
+        Optional<UnitRuntime> found = find(name).map(units::get);
+        if (found.isEmpty()) return Optional.empty();
+        UnitRuntime u = found.get();
+        if (u.isTransient) return Optional.of(UnitFileState.TRANSIENT.spelling());
+        if (u.load instanceof LoadResult.Masked) return Optional.of(UnitFileState.MASKED.spelling());
+        UnitConfig c = u.config;
+        Optional<Path> file = c == null ? Optional.empty() : c.sources().fragment();
+        if (file.isEmpty()) {
+            // A slice that exists only by name, or a unit whose file went away.
+            return Optional.of(u.name.type() == UnitType.SLICE ? UnitFileState.STATIC.spelling()
+                    : isEnabled(u.name) ? UnitFileState.ENABLED.spelling() : UnitFileState.DISABLED.spelling());
+        }
+        FileStates cache = fileStates;
+        if (cache == null) fileStates = cache = new FileStates(UnitFileStates.of(ctx.loader()), new ConcurrentHashMap<>());
+        UnitFileStates links = cache.links();
+        return Optional.of(cache.states().computeIfAbsent(u.name, n -> links.stateOf(n, file.get())).spelling());
+    }
+
+    /**
+     * What enabling did: the links made ({@code LINK -> TARGET}), and whether the unit has an
+     * [Install] section at all (systemd's {@code carries_install_info}; without one nothing is
+     * made and systemctl explains why, successfully).
+     */
+    public record Enabled(boolean carriesInstallInfo, List<String> links) {}
+
+    /** Creates the unit's [Install] links in the first search directory. */
+    public Enabled enable(String name) {
         UnitRuntime u = loadedService(name);
         InstallSection install = u.config instanceof ServiceConfig s ? s.install()
                 : u.config instanceof SliceConfig sl ? sl.install() : InstallSection.EMPTY;
         Path file = u.config.sources().fragment().orElseThrow(() ->
                 new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit " + u.name + " has no unit file to enable."));
         if (install.isEmpty()) {
-            throw new ManagerException(ManagerException.Kind.BAD_REQUEST, u.name.id(),
-                    "The unit files have no installation config (WantedBy=, RequiredBy=, Alias=), so they are static.");
+            Log.info("enable %s: no [Install] section, nothing to do", u.name);
+            return new Enabled(false, List.of());
         }
         List<String> made = new ArrayList<>();
         for (var link : install.enableLinks(configDir(), u.name, file)) {
@@ -540,7 +632,7 @@ public final class Manager implements AutoCloseable {
         }
         forgetEnabled();
         Log.info("enabled %s: %s", u.name, String.join(", ", made));
-        return made;
+        return new Enabled(true, made);
     }
 
     /** Removes the unit's links from every search directory it can write to. */

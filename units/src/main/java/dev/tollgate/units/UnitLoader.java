@@ -210,6 +210,31 @@ public final class UnitLoader {
         return out;
     }
 
+    /**
+     * The {@code [Install]} section of the unit file {@code file} read as {@code name}, as
+     * systemctl's install.c reads it: that file alone, no drop-ins, the rest of the file
+     * unchecked (a unit with a bad {@code [Service]} setting can still be enabled). Empty when
+     * the file cannot be read.
+     */
+    public Optional<InstallSection> readInstall(UnitName name, Path file) {
+        if (!name.type().isSupported()) {
+            return Optional.empty();
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        ParseContext ctx = new ParseContext(name, Set.of(name), Optional.of(file), host);
+        UnitDraft draft = new UnitDraft(name.type());
+        List<UnitFileSyntax.Entry> install = UnitFileSyntax.parse(file, bytes, UnitDraft.sectionsOf(name.type())).stream()
+                .filter(e -> e instanceof UnitFileSyntax.Entry.Assign a && a.assignment().section().equals("Install"))
+                .toList();
+        draft.apply(install, ctx);
+        return Optional.of(draft.installSection());
+    }
+
     /** Units linked into {@code NAME.wants/} in any search directory (what {@code WantedBy=NAME} enabled). */
     public List<UnitName> wants(UnitName unit) {
         return linked(unit, ".wants");
