@@ -7,6 +7,7 @@ import dev.tollgate.libc.Statfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -80,37 +81,36 @@ public record Cgroup2Mount(Path mountPoint, CgroupPath root, Layout layout, Set<
      */
     static Cgroup2Mount locate(FileSystemProbe probe, List<MountInfo.Mount> table) throws CgroupException {
         List<MountInfo.Mount> visible = MountInfo.visible(table);
-        Path mountPoint = null;
-        Layout layout = null;
-        Path asked = ApiFileSystems.CGROUP;
+        // systemd's places first, then any other visible cgroup2 mount (whole hierarchies first).
+        record Place(Path mountPoint, Layout layout) {}
+        List<Place> places = new ArrayList<>(List.of(
+                new Place(ApiFileSystems.CGROUP, Layout.UNIFIED), new Place(ApiFileSystems.CGROUP_UNIFIED, Layout.HYBRID)));
+        Layout elsewhere = visible.stream().anyMatch(v -> v.fsType().equals("cgroup")) ? Layout.HYBRID : Layout.UNIFIED;
+        visible.stream().filter(m -> m.fsType().equals("cgroup2"))
+                .sorted(Comparator.comparing(m -> !m.root().equals("/")))
+                .map(MountInfo.Mount::mountPoint).distinct()
+                .filter(p -> places.stream().noneMatch(known -> known.mountPoint().equals(p)))
+                .forEach(p -> places.add(new Place(p, elsewhere)));
+        Place found = null;
+        Path asked = null;
         try {
-            if (probe.isCgroup2(ApiFileSystems.CGROUP)) {
-                mountPoint = ApiFileSystems.CGROUP;
-                layout = Layout.UNIFIED;
-            } else if (probe.isCgroup2(asked = ApiFileSystems.CGROUP_UNIFIED)) {
-                mountPoint = ApiFileSystems.CGROUP_UNIFIED;
-                layout = Layout.HYBRID;
-            } else {
-                List<MountInfo.Mount> elsewhere = visible.stream().filter(m -> m.fsType().equals("cgroup2"))
-                        .sorted(Comparator.comparing(m -> !m.root().equals("/"))).toList();
-                for (MountInfo.Mount m : elsewhere) {
-                    if (probe.isCgroup2(asked = m.mountPoint())) {
-                        mountPoint = m.mountPoint();
-                        layout = visible.stream().anyMatch(v -> v.fsType().equals("cgroup")) ? Layout.HYBRID : Layout.UNIFIED;
-                        break;
-                    }
+            for (Place p : places) {
+                asked = p.mountPoint();
+                if (probe.isCgroup2(asked)) {
+                    found = p;
+                    break;
                 }
             }
         } catch (IOException e) {
             throw CgroupException.io("statfs", asked, e);
         }
-        if (mountPoint == null) {
+        if (found == null) {
             throw CgroupException.failed("find cgroup2 at", ApiFileSystems.CGROUP,
                     "statfs says neither " + ApiFileSystems.CGROUP + " nor " + ApiFileSystems.CGROUP_UNIFIED
                             + " is cgroup2, and mountinfo lists no other visible cgroup2 mount (tollgate needs cgroup v2:"
                             + " mount it with 'mount -t cgroup2 none /sys/fs/cgroup', or boot with systemd.unified_cgroup_hierarchy=1)");
         }
-        Path at = mountPoint;
+        Path at = found.mountPoint();
         MountInfo.Mount line = visible.stream()
                 .filter(m -> m.fsType().equals("cgroup2") && m.mountPoint().equals(at))
                 .reduce((first, second) -> second).orElse(null);
@@ -124,7 +124,7 @@ public record Cgroup2Mount(Path mountPoint, CgroupPath root, Layout layout, Set<
                     : "statfs says it is cgroup2, but " + MountInfo.PROC_SELF_MOUNTINFO
                             + " lists no visible cgroup2 mount there (is " + at + " a subdirectory of one?)");
         }
-        return new Cgroup2Mount(mountPoint, CgroupPath.parse(line.root()), layout, line.superOptions());
+        return new Cgroup2Mount(at, CgroupPath.parse(line.root()), found.layout(), line.superOptions());
     }
 
     /**
