@@ -118,7 +118,7 @@ class FailClosedTest {
         try (ManagerClient c = client(d)) {
             assertThat(awaitSettled(c, counted(d)).activeState().wireName()).isEqualTo("active");
             TollgatedProcess.await("the accounted unit ran", Duration.ofSeconds(60), () -> Files.exists(d.work.resolve("counted-ran")));
-            assertRefused(d, c, "the unit has a firewall and it cannot be installed", "not on a bpffs mount");
+            assertRefused(d, c, "the unit has a firewall and it cannot be installed", "is not on bpffs");
         }
         try (Stream<Path> s = Files.list(notBpffs)) {
             assertThat(s.toList()).as("nothing pinned or written into the bad directory").isEmpty();
