@@ -83,6 +83,9 @@ final class ServiceRunner implements AutoCloseable {
                 doStart(u, c);
             } catch (StartFailure f) {
                 Log.error("%s: %s", u.name, f.getMessage());
+                synchronized (u) {
+                    u.failure = f.getMessage();
+                }
                 failStart(u, c, f.result);
                 throw new ManagerException(ManagerException.Kind.UNIT_FAILED, u.name.id(),
                         "Job for " + u.name + " failed: " + f.getMessage(), f.result, List.of());
@@ -98,6 +101,8 @@ final class ServiceRunner implements AutoCloseable {
             u.ready = false;
             u.exitCode = null;
             u.exitSignal = null;
+            u.execMainPid = 0;
+            u.failure = "";
             u.result = "success";
             u.lastCounters = null;
             u.mainPid = 0;
@@ -168,6 +173,7 @@ final class ServiceRunner implements AutoCloseable {
             u.child = p;
             u.mainProcess = p.toHandle();
             u.mainPid = p.pid();
+            u.execMainPid = p.pid();
         }
         long pid = p.pid();
         enterCgroup(cg, pid);
@@ -297,6 +303,13 @@ final class ServiceRunner implements AutoCloseable {
             throw new StartFailure("resources", "interrupted");
         }
         int code = p.exitValue();
+        if (phase.equals("start")) {
+            // A oneshot's ExecStart= is its main process, as systemd reports it (ExecMainPID=, ExecMainStatus=).
+            synchronized (u) {
+                u.execMainPid = p.pid();
+                recordExit(u, Optional.of(code));
+            }
+        }
         if (code != 0 && !cmd.ignoresFailure()) {
             synchronized (u) {
                 recordExit(u, Optional.of(code));
