@@ -214,8 +214,24 @@ final class ServiceRunner implements AutoCloseable {
         } catch (PolicyRefused e) {
             throw new StartFailure("resources", e.getMessage());
         } catch (BpfException | IllegalArgumentException | IllegalStateException e) {
-            throw new StartFailure("resources", "cannot attach the unit's programs: " + e.getMessage());
+            Log.debug("%s: %s", u.name, e.getMessage());
+            throw new StartFailure("resources", "cannot attach the unit's programs: " + oneLine(e.getMessage()));
         }
+    }
+
+    /**
+     * A kernel error for status, on one line: a refused program's verifier log can run to
+     * thousands of lines, and its last line before the statistics ("processed N insns ...")
+     * says why ("unreachable insn 10"); the whole log goes to the daemon's debug log.
+     */
+    static String oneLine(String message) {
+        int log = message.indexOf("\nverifier log:\n");
+        if (log < 0) return message.replace('\n', ' ');
+        List<String> lines = message.substring(log + "\nverifier log:\n".length()).strip().lines()
+                .filter(l -> !l.isBlank() && !l.startsWith("processed ") && !l.startsWith("verification time")
+                        && !l.startsWith("stack depth"))
+                .toList();
+        return message.substring(0, log).replace('\n', ' ') + (lines.isEmpty() ? "" : "; verifier: " + lines.getLast());
     }
 
     private Map<String, String> environment(ServiceConfig c, Credentials creds) throws StartFailure {
