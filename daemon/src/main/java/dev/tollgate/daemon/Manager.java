@@ -58,11 +58,13 @@ public final class Manager implements AutoCloseable {
     private final List<Consumer<UnitStatus>> listeners = new CopyOnWriteArrayList<>();
     private final ServiceRunner runner;
     private final StateFile stateFile;
+    private final TransientFiles transientFiles;
     private final Set<String> warnedNoBpf = ConcurrentHashMap.newKeySet();
 
     public Manager(Context ctx) {
         this.ctx = ctx;
         this.stateFile = new StateFile(ctx.stateDir().resolve("state.json"));
+        this.transientFiles = new TransientFiles(ctx.stateDir());
         this.runner = new ServiceRunner(this, ctx);
     }
 
@@ -85,7 +87,7 @@ public final class Manager implements AutoCloseable {
 
     private List<Diagnostic> reload(UnitRuntime u) {
         LoadResult r = u.isTransient && u.transientText != null
-                ? ctx.loader().loadTransient(u.name.id(), u.transientText)
+                ? ctx.loader().loadTransient(u.name.id(), u.transientText, transientFiles.path(u.name.id()))
                 : ctx.loader().load(u.name.id());
         List<Diagnostic> out = new ArrayList<>();
         for (Diagnostic d : r.diagnostics()) {
@@ -292,10 +294,11 @@ public final class Manager implements AutoCloseable {
                 sub = exists ? "active" : "dead";
             }
             return new UnitStatus(u.name.id(), u.name.type().name().toLowerCase(java.util.Locale.ROOT),
-                    c == null ? "" : c.unit().description().orElse(""), loadState, loadError, state, sub, u.mainPid, pids,
+                    c == null ? u.name.id() : c.unit().description().orElse(u.name.id()), loadState, loadError, state, sub, u.mainPid, pids,
                     cgroup, slice, micros(u.activeEnter), micros(u.stateChange), accounting, allow, deny,
                     ctx.accounting() == null ? "none" : ctx.accounting().mode().configName(), delegate, traffic, dropped,
-                    u.result, Optional.ofNullable(u.exitCode), Optional.ofNullable(u.exitSignal), u.accountingNote,
+                    u.result, u.execMainPid, Optional.ofNullable(u.exitCode), Optional.ofNullable(u.exitSignal), u.failure,
+                    u.accountingNote,
                     isEnabled(u.name), c == null ? "" : c.sources().fragment().map(Path::toString).orElse(""),
                     c == null ? List.of() : c.sources().dropIns().stream().map(Path::toString).toList(), u.isTransient);
         }
@@ -317,6 +320,25 @@ public final class Manager implements AutoCloseable {
             c.ifPresent(x -> out.put(u.id(), x));
         }
         return out;
+    }
+
+    /**
+     * Which of a unit's counters are its figures to show, as show and status treat them: the
+     * traffic only with IPAccounting=yes (without it the program still counts, for its slices,
+     * but systemd has no data to show), the dropped figures when an IP firewall applies. A
+     * slice has counters only when it is accounted.
+     */
+    public record CounterView(boolean traffic, boolean dropped) {
+        public boolean any() {
+            return traffic || dropped;
+        }
+    }
+
+    public CounterView counterView(String name) {
+        Optional<UnitConfig> c = find(name).flatMap(this::configOf);
+        if (c.isEmpty()) return new CounterView(false, false);
+        if (c.get() instanceof SliceConfig) return new CounterView(c.get().resources().ipAccounting(), false);
+        return new CounterView(c.get().resources().ipAccounting(), policyOf(c.get()).firewall());
     }
 
     /** The configuration a unit runs with (or would start with). */
@@ -688,9 +710,11 @@ public final class Manager implements AutoCloseable {
                 || ctx.loader().unitFiles().containsKey(n)) {
             throw new ManagerException(ManagerException.Kind.UNIT_EXISTS, n.id(), "Unit " + n + " already exists.");
         }
-        StringBuilder text = new StringBuilder("[Unit]\nDescription=")
-                .append(description.map(d -> d.replace("\n", " ")).orElse("[tollctl run] " + String.join(" ", command).replace("\n", " ")))
-                .append("\n[Service]\n");
+        // The description is the client's (tollctl run makes one up, as systemd-run does); without
+        // one the unit has none, and its name stands for it.
+        StringBuilder text = new StringBuilder("[Unit]\n");
+        description.ifPresent(d -> text.append("Description=").append(d.replace("\n", " ")).append('\n'));
+        text.append("[Service]\n");
         slice.ifPresent(s -> text.append("Slice=").append(s.endsWith(".slice") ? s : s + ".slice").append('\n'));
         for (String p : properties) {
             if (!p.contains("=")) throw new ManagerException(ManagerException.Kind.BAD_REQUEST, n.id(), "Property '" + p + "' is not KEY=VALUE.");
@@ -702,9 +726,16 @@ public final class Manager implements AutoCloseable {
         UnitRuntime u = runtime(n);
         u.isTransient = true;
         u.transientText = text.toString();
+        try {
+            transientFiles.write(n.id(), u.transientText);
+        } catch (IOException e) {
+            units.remove(n);
+            throw new ManagerException(ManagerException.Kind.UNIT_FAILED, n.id(), "cannot write the transient unit file: " + e.getMessage());
+        }
         List<Diagnostic> errors = reload(u);
         if (!(u.load instanceof LoadResult.Loaded)) {
             units.remove(n);
+            transientFiles.remove(n.id());
             String why = u.load instanceof LoadResult.Failed f ? f.reason() : "cannot load";
             throw new ManagerException(ManagerException.Kind.INVALID_UNIT, n.id(), why
                     + (errors.isEmpty() ? "" : " " + errors.stream().map(Object::toString).toList()));
@@ -847,6 +878,11 @@ public final class Manager implements AutoCloseable {
             if (e.transientText() != null) {
                 u.isTransient = true;
                 u.transientText = e.transientText();
+                try {
+                    transientFiles.write(u.name.id(), u.transientText);
+                } catch (IOException ex) {
+                    Log.warning("%s: cannot write its transient unit file: %s", u.name, ex.getMessage());
+                }
                 reload(u);
             }
             if (u.config == null) {
@@ -864,6 +900,10 @@ public final class Manager implements AutoCloseable {
             units.values().stream().filter(u -> u.hasDatapath).forEach(u -> running.add(u.name.id()));
             for (String stale : acc.removeStale(running)) Log.info("removed stale pins of %s", stale);
         }
+        // Transient units that were not running when the last daemon stopped are gone, and their files with them.
+        Set<String> transients = new HashSet<>();
+        units.values().stream().filter(u -> u.isTransient).forEach(u -> transients.add(u.name.id()));
+        transientFiles.removeAllBut(transients);
         saveState();
     }
 
@@ -915,6 +955,7 @@ public final class Manager implements AutoCloseable {
             }
             stateFile.flush(List.of());
             stateFile.delete();
+            transientFiles.removeAllBut(Set.of());
         } else {
             runner.releaseAll(units.values());
             stateFile.flush(units.values());

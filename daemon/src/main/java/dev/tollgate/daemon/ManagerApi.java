@@ -139,17 +139,27 @@ final class ManagerApi implements ManagerService {
                 s.activeEnterTimestampMicros() == 0 ? null : s.activeEnterTimestampMicros(), s.ipAccounting(),
                 s.ipAddressAllow(), s.ipAddressDeny(),
                 s.attachMode().equals("none") ? null : dev.tollgate.api.AttachMode.fromWire(s.attachMode()),
-                s.delegate(), counters, lastError(s));
+                s.delegate(), counters, lastError(s), s.execMainPid() > 0 ? (int) s.execMainPid() : null,
+                s.exitSignal().isPresent() ? "killed" : s.exitCode().isPresent() ? "exited" : null,
+                s.exitSignal().or(s::exitCode).orElse(null));
     }
 
     private static String lastError(UnitStatus s) {
         if (!s.loadError().isEmpty()) return s.loadError();
         if (!s.accountingNote().isEmpty()) return s.accountingNote();
         if (s.activeState() == ActiveState.FAILED) {
+            if (!s.failure().isEmpty()) return s.result() + ": " + s.failure();
             return s.result() + s.exitCode().map(c -> ", status " + c).orElse("")
                     + s.exitSignal().map(c -> ", signal " + dev.tollgate.cgroup.Signals.name(c)).orElse("");
         }
         return null;
+    }
+
+    /** One unit's sample: counters only when it has accounting or a firewall, and whether the traffic figures are its. */
+    private CounterSample sample(String name, dev.tollgate.accounting.Counters c, long ts) {
+        Manager.CounterView view = m().counterView(name);
+        return new CounterSample(name, name.endsWith(".slice") ? UnitType.SLICE : UnitType.SERVICE, ts,
+                view.any() ? counters(c) : null, view.traffic());
     }
 
     static dev.tollgate.api.Counters counters(dev.tollgate.accounting.Counters c) {
@@ -239,8 +249,7 @@ final class ManagerApi implements ManagerService {
         Map<String, dev.tollgate.accounting.Counters> all = run(() -> m().counters(r.names() == null ? List.of() : r.names()));
         long ts = nowMicros();
         List<CounterSample> samples = new ArrayList<>();
-        all.forEach((name, c) -> samples.add(new CounterSample(name, name.endsWith(".slice") ? UnitType.SLICE : UnitType.SERVICE,
-                ts, counters(c))));
+        all.forEach((name, c) -> samples.add(sample(name, c, ts)));
         return new GetCountersReply(samples);
     }
 
@@ -400,7 +409,7 @@ final class ManagerApi implements ManagerService {
         List<CounterSample> out = new ArrayList<>();
         m().counters(List.of()).forEach((name, c) -> {
             if (only.isEmpty() || only.contains(name)) {
-                out.add(new CounterSample(name, name.endsWith(".slice") ? UnitType.SLICE : UnitType.SERVICE, ts, counters(c)));
+                out.add(sample(name, c, ts));
             }
         });
         return out;

@@ -83,6 +83,9 @@ final class ServiceRunner implements AutoCloseable {
                 doStart(u, c);
             } catch (StartFailure f) {
                 Log.error("%s: %s", u.name, f.getMessage());
+                synchronized (u) {
+                    u.failure = f.getMessage();
+                }
                 failStart(u, c, f.result);
                 throw new ManagerException(ManagerException.Kind.UNIT_FAILED, u.name.id(),
                         "Job for " + u.name + " failed: " + f.getMessage(), f.result, List.of());
@@ -98,6 +101,8 @@ final class ServiceRunner implements AutoCloseable {
             u.ready = false;
             u.exitCode = null;
             u.exitSignal = null;
+            u.execMainPid = 0;
+            u.failure = "";
             u.result = "success";
             u.lastCounters = null;
             u.mainPid = 0;
@@ -168,6 +173,7 @@ final class ServiceRunner implements AutoCloseable {
             u.child = p;
             u.mainProcess = p.toHandle();
             u.mainPid = p.pid();
+            u.execMainPid = p.pid();
         }
         long pid = p.pid();
         enterCgroup(cg, pid);
@@ -212,13 +218,29 @@ final class ServiceRunner implements AutoCloseable {
         } catch (PolicyRefused e) {
             throw new StartFailure("resources", e.getMessage());
         } catch (BpfException | IllegalArgumentException | IllegalStateException e) {
-            throw new StartFailure("resources", "cannot attach the unit's programs: " + e.getMessage());
+            Log.debug("%s: %s", u.name, e.getMessage());
+            throw new StartFailure("resources", "cannot attach the unit's programs: " + oneLine(e.getMessage()));
         }
     }
 
     /** Address lists, socket-bind rules and programs of others: what must never be silently missing. */
     static boolean hasFirewall(UnitPolicy policy) {
         return policy.firewall() || !policy.socketBind().isEmpty() || !policy.foreignPrograms().isEmpty();
+    }
+
+    /**
+     * A kernel error for status, on one line: a refused program's verifier log can run to
+     * thousands of lines, and its last line before the statistics ("processed N insns ...")
+     * says why ("unreachable insn 10"); the whole log goes to the daemon's debug log.
+     */
+    static String oneLine(String message) {
+        int log = message.indexOf("\nverifier log:\n");
+        if (log < 0) return message.replace('\n', ' ');
+        List<String> lines = message.substring(log + "\nverifier log:\n".length()).strip().lines()
+                .filter(l -> !l.isBlank() && !l.startsWith("processed ") && !l.startsWith("verification time")
+                        && !l.startsWith("stack depth"))
+                .toList();
+        return message.substring(0, log).replace('\n', ' ') + (lines.isEmpty() ? "" : "; verifier: " + lines.getLast());
     }
 
     private Map<String, String> environment(ServiceConfig c, Credentials creds) throws StartFailure {
@@ -306,6 +328,13 @@ final class ServiceRunner implements AutoCloseable {
             throw new StartFailure("resources", "interrupted");
         }
         int code = p.exitValue();
+        if (phase.equals("start")) {
+            // A oneshot's ExecStart= is its main process, as systemd reports it (ExecMainPID=, ExecMainStatus=).
+            synchronized (u) {
+                u.execMainPid = p.pid();
+                recordExit(u, Optional.of(code));
+            }
+        }
         if (code != 0 && !cmd.ignoresFailure()) {
             synchronized (u) {
                 recordExit(u, Optional.of(code));

@@ -20,13 +20,18 @@ public final class Spawner {
     public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     /** Exit status of the wrapper when it cannot enter the cgroup (systemd's EXIT_CGROUP). */
     public static final int EXIT_CGROUP = 219;
+    /** Exit status when the command cannot be executed: missing, not executable (systemd's EXIT_EXEC). */
+    public static final int EXIT_EXEC = 203;
+
+    /** Become the command; if exec fails (bash has said why on stderr), exit as systemd's child does. */
+    private static final String EXEC = "shopt -s execfail; exec -a \"$1\" \"${@:2}\"; exit " + EXIT_EXEC;
 
     /**
      * Enter the cgroup, set systemd's default soft limit of open files (the JVM raised its own
      * to the hard limit, and services would inherit that), then become the command.
      */
     private static final String SCRIPT = "echo $$ > \"$0\" || exit " + EXIT_CGROUP
-            + "; ulimit -Sn 1024 2>/dev/null; exec -a \"$1\" \"${@:2}\"";
+            + "; ulimit -Sn 1024 2>/dev/null; " + EXEC;
 
     /** How a stream of the service is connected. */
     public sealed interface Output {
@@ -55,7 +60,7 @@ public final class Spawner {
         if (!r.credentials().isRoot()) {
             cmd.addAll(List.of("/usr/bin/setpriv", "--reuid=" + r.credentials().uid(), "--regid=" + r.credentials().gid(),
                     r.credentials().userName().matches("[0-9]+") ? "--clear-groups" : "--init-groups",
-                    "--", "/bin/bash", "-c", "exec -a \"$0\" \"$@\"", r.argv().getFirst()));
+                    "--", "/bin/bash", "-c", EXEC, "setpriv", r.argv().getFirst()));
         }
         cmd.add(r.executable());
         cmd.addAll(r.argv().subList(1, r.argv().size()));

@@ -94,6 +94,7 @@ class FailClosedTest {
         UnitInfo walled = awaitSettled(c, walled(d));
         assertThat(walled.activeState().wireName()).isEqualTo("failed");
         assertThat(walled.result()).isEqualTo("resources");
+        assertThat(walled.lastError()).as("the reason, as status shows it").contains(why);
         assertThat(d.logText().lines().filter(l -> l.contains(walled(d) + ": ")).toList())
                 .anySatisfy(line -> assertThat(line).contains(why));
         // A second, explicit start is refused the same way.
