@@ -38,9 +38,14 @@ bench_build() {
     cd - >/dev/null
 }
 
+# BENCH_NETNS=PID runs the JVM in that process's network namespace (the systemd oracle's);
+# BENCH_CPU=N pins it to CPU N.
 bench_java() {
     local main=$1; shift
-    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms256m \
+    local prefix=()
+    [ -n "${BENCH_NETNS:-}" ] && prefix+=(nsenter -t "$BENCH_NETNS" -n)
+    [ -n "${BENCH_CPU:-}" ] && prefix+=(taskset -c "$BENCH_CPU")
+    "${prefix[@]}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms256m \
         -cp "$BENCH_DIR/target/bench.jar:$BENCH_DIR/target/lib/*" "dev.tollgate.bench.$main" "$@"
 }
 
