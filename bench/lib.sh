@@ -76,6 +76,19 @@ bench_sweep() {
         echo "$BENCH_SCRIPT: restoring kernel.bpf_stats_enabled=$BENCH_STATS_BEFORE" >&2
         echo "$BENCH_STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
     fi
+    # Units and slice files of this run in the systemd oracle (datapath.sh, udp-pps.sh), if the JVM could not.
+    if [ -n "${ORACLE:-}" ] && [ -s "$ORACLE/systemd.pid" ]; then
+        local run=${BENCH_NAME#tollgate-bench-} left
+        left=$("$ORACLE/sdx" systemctl list-units --all --plain --no-legend "tg[bp]*$run*" 2>/dev/null | awk '{print $1}')
+        if [ -n "$left" ]; then
+            echo "$BENCH_SCRIPT: stopping leftover oracle units: $left" >&2
+            "$ORACLE/sdx" systemctl stop $left 2>/dev/null || true
+        fi
+        if ls "$ORACLE"/units/tg[bp]"$run"*.slice >/dev/null 2>&1; then
+            rm -f "$ORACLE"/units/tg[bp]"$run"*.slice
+            "$ORACLE/sdx" systemctl daemon-reload 2>/dev/null || true
+        fi
+    fi
     if [ "$BENCH_MOUNTED_BPFFS" = 1 ]; then
         umount /sys/fs/bpf 2>/dev/null || true
     fi

@@ -215,9 +215,17 @@ public final class SliceCounters implements AutoCloseable {
         members.remove(mapId);
     }
 
-    public synchronized Counters read() {
+    public Counters read() {
+        return read(Map.of());
+    }
+
+    /** The same, taking members' counters from {@code known} (by map id) where they were just read. */
+    synchronized Counters read(Map<Integer, Counters> known) {
         Counters sum = totals(retiredValue());
-        for (Member m : members.values()) sum = sum.plus(passed(read(m.map())).minus(m.base()));
+        for (var e : members.entrySet()) {
+            Counters c = known.get(e.getKey());
+            sum = sum.plus(passed(c != null ? c : read(e.getValue().map())).minus(e.getValue().base()));
+        }
         return sum;
     }
 
