@@ -38,9 +38,14 @@ bench_build() {
     cd - >/dev/null
 }
 
+# BENCH_NETNS=PID runs the JVM in that process's network namespace (the systemd oracle's);
+# BENCH_CPU=N pins it to CPU N.
 bench_java() {
     local main=$1; shift
-    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms256m \
+    local prefix=()
+    [ -n "${BENCH_NETNS:-}" ] && prefix+=(nsenter -t "$BENCH_NETNS" -n)
+    [ -n "${BENCH_CPU:-}" ] && prefix+=(taskset -c "$BENCH_CPU")
+    "${prefix[@]}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms256m \
         -cp "$BENCH_DIR/target/bench.jar:$BENCH_DIR/target/lib/*" "dev.tollgate.bench.$main" "$@"
 }
 
@@ -70,6 +75,19 @@ bench_sweep() {
     if [ -n "$BENCH_STATS_BEFORE" ] && [ "$(cat /proc/sys/kernel/bpf_stats_enabled)" != "$BENCH_STATS_BEFORE" ]; then
         echo "$BENCH_SCRIPT: restoring kernel.bpf_stats_enabled=$BENCH_STATS_BEFORE" >&2
         echo "$BENCH_STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
+    fi
+    # Units and slice files of this run in the systemd oracle (datapath.sh, udp-pps.sh), if the JVM could not.
+    if [ -n "${ORACLE:-}" ] && [ -s "$ORACLE/systemd.pid" ]; then
+        local run=${BENCH_NAME#tollgate-bench-} left
+        left=$("$ORACLE/sdx" systemctl list-units --all --plain --no-legend "tg[bp]*$run*" 2>/dev/null | awk '{print $1}')
+        if [ -n "$left" ]; then
+            echo "$BENCH_SCRIPT: stopping leftover oracle units: $left" >&2
+            "$ORACLE/sdx" systemctl stop $left 2>/dev/null || true
+        fi
+        if ls "$ORACLE"/units/tg[bp]"$run"*.slice >/dev/null 2>&1; then
+            rm -f "$ORACLE"/units/tg[bp]"$run"*.slice
+            "$ORACLE/sdx" systemctl daemon-reload 2>/dev/null || true
+        fi
     fi
     if [ "$BENCH_MOUNTED_BPFFS" = 1 ]; then
         umount /sys/fs/bpf 2>/dev/null || true

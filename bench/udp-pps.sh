@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Loopback throughput with and without tollgate's (b) programs (accounting + a 5-prefix
-# firewall) on the sender's and the receiver's cgroup: UDP packets per second from a batched
-# sendmmsg/recvmmsg generator (sockperf's own rate without programs is printed for reference),
-# and TCP throughput with iperf3. Prints both, and the ratios (goal for UDP: >= 0.91).
+# Loopback throughput with kernel.bpf_stats_enabled=0, tollgate against the real systemd 252
+# (issue 16), in the systemd oracle's network namespace: UDP packets per second from a batched
+# sendmmsg/recvmmsg generator (Java through FFM, no allocation per batch) with sender and
+# receiver in one cgroup per configuration: no programs, the floor (r0 = 1), systemd's unit and
+# tollgate's alone (IPAccounting=yes, IPAddressDeny=any, IPAddressAllow=127.0.0.0/8 10.0.0.0/8
+# 192.168.0.0/16) and under three accounted slices; ratios tollgate/systemd (goal >= 1). TCP
+# throughput with iperf3 for reference; sockperf's own rate without programs.
 #
-# Usage: sudo bench/udp-pps.sh [--seconds 2] [--rounds 9] [--payload 16] [--batch 64]
-#                              [--pairs 1] [--tcp-seconds 5] [--tcp-rounds 5] [--no-tcp] [--no-sockperf]
+# Needs a running oracle: ORACLE=/tmp/oracle-x ../shared/systemd-oracle/setup.sh.
+# Usage: sudo ORACLE=DIR bench/udp-pps.sh [--seconds 2] [--rounds 5] [--payload 16] [--batch 64]
+#                              [--tcp-seconds 5] [--tcp-rounds 3] [--no-tcp] [--no-sockperf]
 # Root only. Installs sockperf and iperf3 with apt-get if they are missing (Debian/Ubuntu).
-# Creates cgroups tollgate-bench-*/{sender,receiver}.service under the cgroup2 mount and pins
-# under /sys/fs/bpf/tollgate-bench-*, and removes them (also on failure and Ctrl-C).
+# Creates cgroups tollgate-bench-*/... under the cgroup2 mount, pins under
+# /sys/fs/bpf/tollgate-bench-*, units tgp* in the oracle, and removes them (also on failure and Ctrl-C).
 # BENCH_SKIP_BUILD=1 uses the jars already built.
 . "$(dirname "$0")/lib.sh"
 bench_require_root "creates cgroups, loads and attaches BPF programs and may install sockperf and iperf3" "$@"
@@ -31,4 +35,6 @@ bench_build
 trap bench_sweep EXIT
 trap 'exit 130' INT TERM
 bench_ensure_bpffs
-bench_java UdpPpsBench --name "$BENCH_NAME" "$@"
+export ORACLE=${ORACLE:-/tmp/systemd-oracle}
+[ -s "$ORACLE/systemd.pid" ] || { echo "udp-pps: no systemd oracle at $ORACLE (start one: sudo ORACLE=$ORACLE ../shared/systemd-oracle/setup.sh)" >&2; exit 1; }
+BENCH_NETNS=$(cat "$ORACLE/systemd.pid") bench_java UdpPpsBench --name "$BENCH_NAME" "$@"

@@ -51,7 +51,7 @@ done
 
 # ---- the distribution ------------------------------------------------------------------------
 # The modules whose jars make up the distribution; a change to one of them means a rebuild.
-modules=(bpf-syscall cgroup-model units accounting api daemon cli packaging)
+modules=(libc bpf-syscall cgroup-model units accounting api daemon cli packaging)
 
 dist_is_stale() {
     [ -x "$dist/bin/tollgated" ] && [ -x "$dist/bin/tollctl" ] || { echo "no distribution yet"; return 0; }

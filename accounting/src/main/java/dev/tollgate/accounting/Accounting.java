@@ -68,13 +68,16 @@ public final class Accounting implements AutoCloseable {
     public UnitDatapath start(UnitPolicy p) {
         refuseIfNeeded(p);
         UnitDatapath old;
-        List<BpfMap> sliceMaps;
+        List<SliceCounters> accounted;
         synchronized (this) {
             old = units.remove(p.unit());
-            sliceMaps = sliceMaps(p);
+            accounted = slices(p);
         }
-        if (old != null) old.remove();
-        UnitDatapath d = UnitDatapath.create(p, mode, pins, sliceMaps);
+        if (old != null) retire(old);
+        // Members before the programs count anything: a kill in between leaves a member at zero.
+        UnitDatapath d = UnitDatapath.create(p, mode, pins, x -> {
+            for (SliceCounters s : accounted) s.join(x.countersMap(), Counters.ZERO);
+        });
         synchronized (this) {
             units.put(p.unit(), d);
         }
@@ -86,14 +89,69 @@ public final class Accounting implements AutoCloseable {
         refuseIfNeeded(p);
         UnitDatapath d = units.get(p.unit());
         if (d == null) throw new IllegalStateException(p.unit() + " has no datapath to update");
-        d.apply(p, sliceMaps(p));
+        d.apply(p);
+        memberships(d, p);
+    }
+
+    /**
+     * Makes the unit a member of exactly its accounted slices: it joins those it is not in
+     * yet with what it counted so far as base (a slice counts from the moment it is
+     * accounted for the unit, as systemd's slice program does from its attachment), and
+     * leaves the others.
+     */
+    private void memberships(UnitDatapath d, UnitPolicy p) {
+        int id = d.countersMap().id();
+        Counters now = null;
+        for (SliceCounters s : slices(p)) {
+            if (s.isMember(id)) continue;
+            if (now == null) now = d.counters();
+            s.join(d.countersMap(), now);
+        }
+        for (var e : slices.entrySet()) {
+            if (!p.accountedSlices().contains(e.getKey())) e.getValue().leave(id);
+        }
+    }
+
+    /** A stopping unit: its programs go first, so that its counters are final when the slices fold them. */
+    private void retire(UnitDatapath d) {
+        RuntimeException first = null;
+        try {
+            d.detach();
+        } catch (RuntimeException e) {
+            first = e;
+        }
+        List<SliceCounters> all;
+        synchronized (this) {
+            all = List.copyOf(slices.values());
+        }
+        for (SliceCounters s : all) s.leave(d.countersMap().id());
+        try {
+            d.remove();
+        } catch (RuntimeException e) {
+            if (first == null) first = e;
+        }
+        if (first != null) throw first;
+    }
+
+    /** Pins of a unit with no datapath object (stale, or stopped by another daemon): folded, then removed. */
+    private void retirePins(Path dir) {
+        Path counters = dir.resolve(PinLayout.COUNTERS);
+        if (Files.exists(counters)) {
+            try (BpfMap m = BpfMap.fromPin(counters)) {
+                for (SliceCounters s : slices.values()) s.leave(m.id());
+            }
+        }
+        Pins.removeTree(dir);
     }
 
     /** Takes over a running unit's pinned datapath after a restart; empty if nothing is pinned for it. */
     public synchronized Optional<UnitDatapath> adopt(UnitPolicy p) {
         refuseIfNeeded(p);
-        Optional<UnitDatapath> d = UnitDatapath.adopt(p, mode, pins, sliceMaps(p));
-        d.ifPresent(x -> units.put(p.unit(), x));
+        Optional<UnitDatapath> d = UnitDatapath.adopt(p, mode, pins);
+        d.ifPresent(x -> {
+            units.put(p.unit(), x);
+            memberships(x, p);
+        });
         return d;
     }
 
@@ -101,9 +159,9 @@ public final class Accounting implements AutoCloseable {
     public synchronized void stop(String unit) {
         UnitDatapath d = units.remove(unit);
         if (d != null) {
-            d.remove();
+            retire(d);
         } else {
-            Pins.removeTree(pins.unit(unit));
+            retirePins(pins.unit(unit));
         }
     }
 
@@ -122,8 +180,14 @@ public final class Accounting implements AutoCloseable {
     /** Counters of every unit and accounted slice, by name. */
     public synchronized Map<String, Counters> allCounters() {
         Map<String, Counters> all = new LinkedHashMap<>();
-        units.forEach((n, d) -> all.put(n, d.counters()));
-        slices.forEach((n, s) -> all.put(n, s.read()));
+        Map<Integer, Counters> byMap = new HashMap<>();
+        units.forEach((n, d) -> {
+            Counters c = d.counters();
+            all.put(n, c);
+            byMap.put(d.countersMap().id(), c);
+        });
+        // Slices sum the members' counters just read: one lookup per unit, not one per unit and slice.
+        slices.forEach((n, s) -> all.put(n, s.read(byMap)));
         return all;
     }
 
@@ -143,7 +207,7 @@ public final class Accounting implements AutoCloseable {
             for (Path dir : s.toList()) {
                 String unit = PinLayout.unescape(dir.getFileName().toString());
                 if (!running.contains(unit) && !units.containsKey(unit)) {
-                    Pins.removeTree(dir);
+                    retirePins(dir);
                     removed.add(unit);
                 }
             }
@@ -157,10 +221,10 @@ public final class Accounting implements AutoCloseable {
         return slices.computeIfAbsent(name, n -> SliceCounters.openOrCreate(n, pins));
     }
 
-    private List<BpfMap> sliceMaps(UnitPolicy p) {
-        List<BpfMap> maps = new ArrayList<>();
-        for (String s : p.accountedSlices()) maps.add(slice(s).map());
-        return maps;
+    private synchronized List<SliceCounters> slices(UnitPolicy p) {
+        List<SliceCounters> out = new ArrayList<>();
+        for (String s : p.accountedSlices()) out.add(slice(s));
+        return out;
     }
 
     private void refuseIfNeeded(UnitPolicy p) {

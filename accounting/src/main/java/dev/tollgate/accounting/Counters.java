@@ -21,4 +21,12 @@ public record Counters(long ingressPackets, long ingressBytes, long egressPacket
                 ingressDroppedPackets + o.ingressDroppedPackets, ingressDroppedBytes + o.ingressDroppedBytes,
                 egressDroppedPackets + o.egressDroppedPackets, egressDroppedBytes + o.egressDroppedBytes);
     }
+
+    /** The difference, field by field (u64 arithmetic: exact as long as {@code o} was counted before this). */
+    public Counters minus(Counters o) {
+        return new Counters(ingressPackets - o.ingressPackets, ingressBytes - o.ingressBytes,
+                egressPackets - o.egressPackets, egressBytes - o.egressBytes,
+                ingressDroppedPackets - o.ingressDroppedPackets, ingressDroppedBytes - o.ingressDroppedBytes,
+                egressDroppedPackets - o.egressDroppedPackets, egressDroppedBytes - o.egressDroppedBytes);
+    }
 }

@@ -8,80 +8,128 @@ import static dev.tollgate.bpf.asm.Register.R3;
 import static dev.tollgate.bpf.asm.Register.R4;
 import static dev.tollgate.bpf.asm.Register.R6;
 import static dev.tollgate.bpf.asm.Register.R7;
+import static dev.tollgate.bpf.asm.Register.R8;
 
 import dev.tollgate.bpf.asm.Assembler;
 import dev.tollgate.bpf.asm.Helper;
 import dev.tollgate.bpf.asm.Instructions;
 import dev.tollgate.bpf.asm.Size;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 
 /**
  * The one cgroup_skb program a unit runs per direction: its firewall first (when it has
- * address lists), then accounting into its own counters and those of every accounted
- * ancestor slice, so a packet runs one program of ours whatever the depth.
+ * address lists), then accounting into its own counters. Slices are not touched per packet:
+ * a slice's counters are the sum of its members' counters ({@link SliceCounters}), so a
+ * packet runs one program of ours, with the same work whatever the depth.
  *
- * <p>Maps it references by name: {@code policy} (the unit's {@link PolicyTrie}), {@code unit}
- * (the unit's counters), {@code slice0}…
- * (accounted slices' counters, nearest first). Counter slots are per-CPU; the adds are
- * atomic anyway, because two programs may interleave on one CPU when a preemptible kernel
- * runs them with only migration disabled.
+ * <p>The firewall comes in two forms. A short list (at most {@link #COMPILED_MAX} entries) is
+ * compiled into the program as masked compares on the address, allow entries first (an allow
+ * wins whatever the prefix lengths, as in systemd), then deny entries: no map lookup, no
+ * helper call. A longer one is looked up in the unit's {@link PolicyTrie}, so the cost does
+ * not grow with the list. A policy change swaps the whole program either way.
+ *
+ * <p>Maps it references by name: {@code policy} (the trie, trie form only) and {@code unit}
+ * (the unit's counters). Counter slots are per-CPU; the adds are atomic anyway, because two
+ * programs may interleave on one CPU when a preemptible kernel runs them with only migration
+ * disabled.
  */
 public final class SkbProgram {
-    /** The shape of a unit's program: what changes it needs a program swap, not a map update. */
-    public record Shape(Direction direction, boolean firewall, int accountedSlices, boolean directRead) {
-        public Shape {
-            if (accountedSlices < 0 || accountedSlices > 64)
-                throw new IllegalArgumentException("accounted slices must be 0..64, got " + accountedSlices);
+    /** Longest list compiled into the program; above it the trie's lookup is cheaper than the compares. */
+    public static final int COMPILED_MAX = 16;
+
+    /** How the program decides on a packet's address. */
+    public sealed interface Firewall {
+        /** Accounting only. */
+        record None() implements Firewall {}
+
+        /** Looks the address up in the unit's trie. */
+        record Trie() implements Firewall {}
+
+        /** The rules themselves, as compares: part of the program, so part of its shape. */
+        record Compiled(List<PolicyTrie.Entry> rules) implements Firewall {
+            public Compiled {
+                rules = List.copyOf(rules);
+            }
+        }
+    }
+
+    /** The shape of a unit's program: what changes it needs a program swap. */
+    public record Shape(Direction direction, Firewall firewall, boolean directRead) {
+        /** Accounting only. */
+        public static Shape accounting(Direction d) {
+            return new Shape(d, new Firewall.None(), true);
         }
 
-        /** With direct packet reads (kernel 5.2+), the default. */
-        public Shape(Direction direction, boolean firewall, int accountedSlices) {
-            this(direction, firewall, accountedSlices, true);
+        /** Firewall by trie lookup, whatever the list. */
+        public static Shape trie(Direction d) {
+            return new Shape(d, new Firewall.Trie(), true);
+        }
+
+        /** The form a list gets: compiled when short, the trie when long; accounting only when empty. */
+        public static Shape of(Direction d, List<PolicyTrie.Entry> rules) {
+            if (rules.isEmpty()) return accounting(d);
+            return rules.size() <= COMPILED_MAX ? new Shape(d, new Firewall.Compiled(rules), true) : trie(d);
+        }
+
+        public boolean filters() {
+            return !(firewall instanceof Firewall.None);
+        }
+
+        public boolean usesTrie() {
+            return firewall instanceof Firewall.Trie;
         }
 
         public Shape withDirectRead(boolean direct) {
-            return new Shape(direction, firewall, accountedSlices, direct);
+            return new Shape(direction, firewall, direct);
         }
     }
 
     public static final String POLICY_MAP = "policy";
     public static final String UNIT_MAP = "unit";
 
-    // Stack: a u32 zero key at fp-4; the LPM key (21 bytes) at fp-32.
+    // Stack: a u32 zero key at fp-4; the LPM key (21 bytes) at fp-32; an address read by the helper at fp-48.
     private static final int ZERO_KEY = -4;
     private static final int LPM_KEY = -32;
+    private static final int ADDRESS = -48;
     private static final int SKB_LEN = 0, SKB_PROTOCOL = 16, SKB_DATA = 76, SKB_DATA_END = 80;
 
     private SkbProgram() {}
 
-    public static String sliceMap(int index) {
-        return "slice" + index;
-    }
-
     public static Instructions build(Shape shape) {
         Direction d = shape.direction();
-        Assembler a = new Assembler()
-                .mov(R6, R1)
-                .stw(R10, ZERO_KEY, 0);
-        if (shape.firewall()) firewall(a, d, shape.directRead());
+        Assembler a = new Assembler().mov(R6, R1);
+        // Whether anything jumps to "drop": the verifier refuses unreachable code.
+        boolean drops = switch (shape.firewall()) {
+            case Firewall.None n -> false;
+            case Firewall.Trie t -> {
+                trie(a, d, shape.directRead());
+                yield true;
+            }
+            case Firewall.Compiled c -> compiled(a, d, c.rules(), shape.directRead());
+        };
         a.label("pass").ldxw(R7, R6, SKB_LEN);
-        count(a, UNIT_MAP, d.passedOffset, "counted_unit");
-        for (int i = 0; i < shape.accountedSlices(); i++) count(a, sliceMap(i), d.passedOffset, "counted_slice" + i);
+        count(a, d.passedOffset, "counted");
         a.mov(R0, 1).exit();
-        if (shape.firewall()) {
+        if (drops) {
             a.label("drop").ldxw(R7, R6, SKB_LEN);
-            count(a, UNIT_MAP, d.droppedOffset, "counted_drop");
+            count(a, d.droppedOffset, "counted_drop");
             a.mov(R0, 0).exit();
         }
         return a.assemble();
     }
 
-    /** Looks the checked address up in the unit's trie: allow wins, then deny drops, else pass. */
-    private static void firewall(Assembler a, Direction d, boolean direct) {
+    private static void dispatch(Assembler a) {
         a.ldxw(R7, R6, SKB_PROTOCOL)
                 .jeq(R7, networkOrder16(0x0800), "ipv4")
                 .jeq(R7, networkOrder16(0x86DD), "ipv6")
                 .ja("pass");
+    }
+
+    /** Looks the checked address up in the unit's trie: allow wins, then deny drops, else pass. */
+    private static void trie(Assembler a, Direction d, boolean direct) {
+        dispatch(a);
         key(a, "ipv4", PolicyTrie.FAMILY_IPV4, 32, d.ipv4AddressOffset, 4, direct);
         a.ja("lookup");
         key(a, "ipv6", PolicyTrie.FAMILY_IPV6, 128, d.ipv6AddressOffset, 16, direct);
@@ -121,8 +169,88 @@ public final class SkbProgram {
         if (direct) a.label(label + "_read");
     }
 
-    private static void count(Assembler a, String map, int offset, String next) {
-        a.ldMapFd(R1, map).mov(R2, R10).add(R2, ZERO_KEY)
+    /**
+     * The rules as compares. R8 points at the checked address: into the packet when the linear
+     * data holds it, else at a copy on the stack made by bpf_skb_load_bytes. Addresses are
+     * compared as 32-bit words in the order they were loaded, masks and values converted the
+     * same way, so no byte swap is needed.
+     */
+    private static boolean compiled(Assembler a, Direction d, List<PolicyTrie.Entry> rules, boolean direct) {
+        boolean drops = false;
+        dispatch(a);
+        for (int len : new int[] {4, 16}) {
+            String label = len == 4 ? "ipv4" : "ipv6";
+            if (rules.stream().noneMatch(e -> e.address().length == len)) {
+                a.label(label).ja("pass"); // no rule for this family: nothing to read
+                continue;
+            }
+            address(a, label, len == 4 ? d.ipv4AddressOffset : d.ipv6AddressOffset, len, direct);
+            drops |= compares(a, label, rules, len);
+        }
+        return drops;
+    }
+
+    private static void address(Assembler a, String label, int headerOffset, int len, boolean direct) {
+        a.label(label);
+        if (direct) {
+            a.ldxw(R8, R6, SKB_DATA).ldxw(R3, R6, SKB_DATA_END)
+                    .mov(R1, R8).add(R1, headerOffset + len)
+                    .jgt(R1, R3, label + "_helper")
+                    .add(R8, headerOffset)
+                    .ja(label + "_read");
+            a.label(label + "_helper");
+        }
+        a.mov(R1, R6).mov(R2, headerOffset).mov(R3, R10).add(R3, ADDRESS).mov(R4, len)
+                .call(Helper.SKB_LOAD_BYTES)
+                .jne(R0, 0, "pass")
+                .mov(R8, R10).add(R8, ADDRESS);
+        if (direct) a.label(label + "_read");
+    }
+
+    /**
+     * Allow entries, then deny entries, then pass; nothing after a prefix of length 0 (it
+     * matches all). Returns whether any compare leads to "drop".
+     */
+    private static boolean compares(Assembler a, String family, List<PolicyTrie.Entry> rules, int len) {
+        int n = 0;
+        boolean drops = false;
+        for (int flag : new int[] {PolicyTrie.ALLOW, PolicyTrie.DENY}) {
+            String target = flag == PolicyTrie.ALLOW ? "pass" : "drop";
+            for (PolicyTrie.Entry e : rules) {
+                if ((e.flags() & flag) == 0 || e.address().length != len) continue;
+                String next = family + "_next" + n++;
+                byte[] addr = e.address();
+                int words = (e.prefixLength() + 31) / 32;
+                if (words == 0) {
+                    // 0.0.0.0/0 or ::/0: every address of the family matches; what follows is unreachable.
+                    a.ja(target);
+                    return drops || flag == PolicyTrie.DENY;
+                }
+                drops |= flag == PolicyTrie.DENY;
+                for (int w = 0; w < words; w++) {
+                    int bits = Math.min(32, e.prefixLength() - 32 * w);
+                    int mask = asLoaded(bits == 32 ? -1 : -1 << (32 - bits));
+                    int value = asLoaded(ByteBuffer.wrap(addr, 4 * w, 4).order(ByteOrder.BIG_ENDIAN).getInt()) & mask;
+                    a.ldxw(R1, R8, 4 * w);
+                    if (bits < 32) a.and32(R1, mask);
+                    if (w < words - 1) a.jne32(R1, value, next);
+                    else a.jeq32(R1, value, target);
+                }
+                a.label(next);
+            }
+        }
+        a.ja("pass");
+        return drops;
+    }
+
+    /** A big-endian (network order) word as a u32 load from memory sees it on this machine. */
+    private static int asLoaded(int networkOrder) {
+        return ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? Integer.reverseBytes(networkOrder) : networkOrder;
+    }
+
+    private static void count(Assembler a, int offset, String next) {
+        a.stw(R10, ZERO_KEY, 0)
+                .ldMapFd(R1, UNIT_MAP).mov(R2, R10).add(R2, ZERO_KEY)
                 .call(Helper.MAP_LOOKUP_ELEM)
                 .jeq(R0, 0, next)
                 .mov(R1, 1)

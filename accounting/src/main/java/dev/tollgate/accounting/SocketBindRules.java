@@ -1,5 +1,7 @@
 package dev.tollgate.accounting;
 
+import dev.tollgate.units.net.IpFamily;
+import dev.tollgate.units.net.SocketBindRule;
 import java.util.List;
 
 /**
@@ -17,6 +19,20 @@ public record SocketBindRules(List<Rule> allow, List<Rule> deny) {
         deny = List.copyOf(deny);
         if (allow.size() > MAX_RULES || deny.size() > MAX_RULES)
             throw new IllegalArgumentException("at most " + MAX_RULES + " socket-bind rules per list");
+    }
+
+    /** The rules of a unit's {@code SocketBindAllow=} and {@code SocketBindDeny=} settings, in order. */
+    public static SocketBindRules of(List<SocketBindRule> allow, List<SocketBindRule> deny) {
+        return new SocketBindRules(allow.stream().map(SocketBindRules::rule).toList(),
+                deny.stream().map(SocketBindRules::rule).toList());
+    }
+
+    private static Rule rule(SocketBindRule r) {
+        int family = r.family().map(f -> f == IpFamily.IPV4 ? AF_INET : AF_INET6).orElse(AF_ANY);
+        int proto = r.transport().map(t -> t == SocketBindRule.Transport.TCP ? PROTO_TCP : PROTO_UDP).orElse(PROTO_ANY);
+        int min = r.ports().map(SocketBindRule.PortRange::low).orElse(0);
+        int count = r.ports().map(p -> p.high() - p.low() + 1).orElse(0);
+        return new Rule(family, proto, min, count);
     }
 
     public boolean isEmpty() {

@@ -26,9 +26,12 @@ import java.util.stream.Stream;
  * One unit's kernel objects: its counters, its policy trie, its programs and their
  * attachments on the unit's cgroup, all pinned under the unit's bpffs directory.
  *
- * <p>Changes are applied without a gap: a new address list is a new trie, and a new program
- * that references it swapped in on the live attachment (link update, BPF_F_REPLACE or a
- * single-mode re-attach), so every packet sees the whole old policy or the whole new one.
+ * <p>Changes are applied without a gap: a new address list is a new program (the list
+ * compiled into it, or a new trie it references) swapped in on the live attachment (link
+ * update, BPF_F_REPLACE or a single-mode re-attach), so every packet sees the whole old
+ * policy or the whole new one. The trie is made and pinned for every list, also one compiled
+ * into the program: it is the policy's record in bpffs, for inspection and for programs of
+ * an earlier version that a restarted daemon takes over.
  * The trie is referenced by the program rather than swapped in a map-in-map slot: a
  * map-in-map update from user space waits for an RCU grace period (synchronize_rcu), about
  * 14 ms each here, which would make a reload of a thousand units take many seconds. The
@@ -57,7 +60,7 @@ public final class UnitDatapath implements AutoCloseable {
     }
 
     /** Creates everything for a starting unit, with fresh counters. Nothing is left behind if it fails. */
-    static UnitDatapath create(UnitPolicy p, AttachMode mode, PinLayout pins, List<BpfMap> sliceMaps) {
+    static UnitDatapath create(UnitPolicy p, AttachMode mode, PinLayout pins, java.util.function.Consumer<UnitDatapath> beforeAttach) {
         Path dir = pins.unit(p.unit());
         Pins.removeTree(dir);
         Pins.ensureDirectory(dir);
@@ -65,7 +68,8 @@ public final class UnitDatapath implements AutoCloseable {
         UnitDatapath d = new UnitDatapath(p, mode, dir, counters);
         try {
             counters.pin(dir.resolve(PinLayout.COUNTERS));
-            d.reconcile(p, sliceMaps);
+            beforeAttach.accept(d);
+            d.reconcile(p);
             return d;
         } catch (RuntimeException e) {
             d.remove();
@@ -78,7 +82,7 @@ public final class UnitDatapath implements AutoCloseable {
      * attachment (cgroup, attach type, mode), keeps the counters, and brings policy and
      * programs up to date with atomic swaps. Empty if there is nothing pinned for it.
      */
-    static java.util.Optional<UnitDatapath> adopt(UnitPolicy p, AttachMode mode, PinLayout pins, List<BpfMap> sliceMaps) {
+    static java.util.Optional<UnitDatapath> adopt(UnitPolicy p, AttachMode mode, PinLayout pins) {
         Path dir = pins.unit(p.unit());
         Path counterPin = dir.resolve(PinLayout.COUNTERS);
         if (!Files.exists(counterPin)) return java.util.Optional.empty();
@@ -103,7 +107,7 @@ public final class UnitDatapath implements AutoCloseable {
                 d.foreign.add(Attachment.open(mode, cg, t, pin));
             }
             d.applied = null;
-            d.reconcile(p, sliceMaps);
+            d.reconcile(p);
             return java.util.Optional.of(d);
         } catch (RuntimeException e) {
             d.close();
@@ -140,6 +144,11 @@ public final class UnitDatapath implements AutoCloseable {
         return SliceCounters.read(counters);
     }
 
+    /** The unit's counters map, which accounted slices sum (see {@link SliceCounters}). */
+    BpfMap countersMap() {
+        return counters;
+    }
+
     /** Ids of the programs attached for this unit, for bpftool cross-checks. */
     public Map<String, Integer> programIds() {
         Map<String, Integer> ids = new HashMap<>();
@@ -149,16 +158,14 @@ public final class UnitDatapath implements AutoCloseable {
     }
 
     /** Applies a changed policy: only what differs, each change atomic. */
-    synchronized void apply(UnitPolicy next, List<BpfMap> sliceMaps) {
+    synchronized void apply(UnitPolicy next) {
         if (!next.unit().equals(unit) || !next.cgroup().equals(cgroup))
             throw new IllegalArgumentException("policy for " + next.unit() + " at " + next.cgroup()
                     + " applied to " + unit + " at " + cgroup);
-        reconcile(next, sliceMaps);
+        reconcile(next);
     }
 
-    private void reconcile(UnitPolicy next, List<BpfMap> sliceMaps) {
-        if (sliceMaps.size() != next.accountedSlices().size())
-            throw new IllegalArgumentException("one counters map per accounted slice is needed");
+    private void reconcile(UnitPolicy next) {
         UnitPolicy before = applied;
         try (CgroupHandle cg = CgroupHandle.open(cgroup)) {
             boolean listsChanged = before == null || !before.addressRules().equals(next.addressRules());
@@ -169,9 +176,8 @@ public final class UnitDatapath implements AutoCloseable {
             } else if (!next.firewall()) {
                 policy = null;
             }
-            boolean mapsChanged = newTrie || before == null || !before.accountedSlices().equals(next.accountedSlices());
             try {
-                for (Direction d : Direction.values()) reconcileSkb(cg, d, before, next, sliceMaps, mapsChanged);
+                for (Direction d : Direction.values()) reconcileSkb(cg, d, before, next, newTrie);
             } catch (RuntimeException e) {
                 if (newTrie) policy.close();
                 policy = oldTrie;
@@ -189,8 +195,7 @@ public final class UnitDatapath implements AutoCloseable {
         applied = next;
     }
 
-    private void reconcileSkb(CgroupHandle cg, Direction d, UnitPolicy before, UnitPolicy next,
-                              List<BpfMap> sliceMaps, boolean mapsChanged) {
+    private void reconcileSkb(CgroupHandle cg, Direction d, UnitPolicy before, UnitPolicy next, boolean newTrie) {
         Attachment current = skb.get(d);
         if (!next.needsSkbPrograms()) {
             if (current != null) {
@@ -200,8 +205,9 @@ public final class UnitDatapath implements AutoCloseable {
             return;
         }
         boolean shapeChanged = before == null || !before.shape(d).equals(next.shape(d));
-        if (current != null && !shapeChanged && !mapsChanged) return;
-        try (BpfProgram program = loadSkb(next.shape(d), sliceMaps)) {
+        // A compiled list is part of the shape; a trie program must move to a new trie.
+        if (current != null && !shapeChanged && !(newTrie && next.shape(d).usesTrie())) return;
+        try (BpfProgram program = loadSkb(next.shape(d))) {
             if (current == null) {
                 Attachment a = Attachment.attach(mode, cg, d.attachType, program);
                 skb.put(d, a);
@@ -215,25 +221,24 @@ public final class UnitDatapath implements AutoCloseable {
     /** Whether the verifier accepts direct packet reads here (kernel 5.2+); learnt at the first load. */
     private static volatile Boolean directReadWorks;
 
-    private BpfProgram loadSkb(SkbProgram.Shape shape, List<BpfMap> sliceMaps) {
-        if (!shape.firewall() || Boolean.FALSE.equals(directReadWorks)) return loadSkbAs(shape.withDirectRead(false), sliceMaps);
+    private BpfProgram loadSkb(SkbProgram.Shape shape) {
+        if (!shape.filters() || Boolean.FALSE.equals(directReadWorks)) return loadSkbAs(shape.withDirectRead(false));
         try {
-            BpfProgram p = loadSkbAs(shape.withDirectRead(true), sliceMaps);
+            BpfProgram p = loadSkbAs(shape.withDirectRead(true));
             directReadWorks = true;
             return p;
         } catch (dev.tollgate.bpf.sys.BpfException e) {
             if (directReadWorks != null) throw e;
             directReadWorks = false;
-            return loadSkbAs(shape.withDirectRead(false), sliceMaps);
+            return loadSkbAs(shape.withDirectRead(false));
         }
     }
 
-    private BpfProgram loadSkbAs(SkbProgram.Shape shape, List<BpfMap> sliceMaps) {
+    private BpfProgram loadSkbAs(SkbProgram.Shape shape) {
         Map<String, BpfMap> maps = new HashMap<>();
         maps.put(SkbProgram.UNIT_MAP, counters);
-        if (shape.firewall()) maps.put(SkbProgram.POLICY_MAP, Objects.requireNonNull(policy, "policy map"));
-        for (int i = 0; i < sliceMaps.size(); i++) maps.put(SkbProgram.sliceMap(i), sliceMaps.get(i));
-        String name = (shape.firewall() ? "tg_fw_" : "tg_acct_") + shape.direction().shortName();
+        if (shape.usesTrie()) maps.put(SkbProgram.POLICY_MAP, Objects.requireNonNull(policy, "policy map"));
+        String name = (shape.filters() ? "tg_fw_" : "tg_acct_") + shape.direction().shortName();
         return BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, name, null, SkbProgram.build(shape), maps));
     }
 
@@ -303,6 +308,25 @@ public final class UnitDatapath implements AutoCloseable {
                     + f.attachType().systemdName + " needs " + f.attachType().programType);
         }
         return p;
+    }
+
+    /** Detaches everything of this unit; its pins stay until {@link #remove()}. */
+    synchronized void detach() {
+        RuntimeException first = null;
+        List<Attachment> all = new ArrayList<>(foreign);
+        all.addAll(bind.values());
+        all.addAll(skb.values());
+        for (Attachment a : all) {
+            try {
+                a.detach();
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
+            }
+        }
+        foreign.clear();
+        bind.clear();
+        skb.clear();
+        if (first != null) throw first;
     }
 
     /** Detaches and unpins everything of this unit (the unit stopped). */

@@ -32,7 +32,7 @@ public record UnitPolicy(String unit, Path cgroup, boolean accounting, List<Poli
     }
 
     public SkbProgram.Shape shape(Direction d) {
-        return new SkbProgram.Shape(d, firewall(), accountedSlices.size());
+        return SkbProgram.Shape.of(d, addressRules);
     }
 
     /** A program pinned by someone else (IPIngressFilterPath=, IPEgressFilterPath=, BPFProgram=). */

@@ -106,6 +106,9 @@ class AccountingTrafficTest {
         assertThat(server.counters()).isEqualTo(new Counters(10, 1280, 10, 1280, 0, 0, 0, 0));
         // The slice counts its members' traffic, including the member without accounting of its own.
         assertThat(acc.sliceCounters(SLICE)).contains(new Counters(15, 1920, 15, 1920, 0, 0, 0, 0));
+        // All counters at once sum the slice from the members' counters read for the units.
+        assertThat(acc.allCounters()).containsEntry(SLICE, new Counters(15, 1920, 15, 1920, 0, 0, 0, 0))
+                .containsEntry("web-server.service", server.counters());
 
         exchange(flowIn("web-server.service", "::1"), 10, 100);
         assertThat(server.counters()).isEqualTo(new Counters(20, 1280 + 1480, 20, 1280 + 1480, 0, 0, 0, 0));

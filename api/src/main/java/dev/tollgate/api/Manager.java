@@ -17,6 +17,8 @@ public final class Manager {
 
     public static final String LIST_UNITS = INTERFACE + ".ListUnits";
     public static final String GET_UNIT = INTERFACE + ".GetUnit";
+    public static final String GET_UNITS = INTERFACE + ".GetUnits";
+    public static final String LIST_UNIT_FILES = INTERFACE + ".ListUnitFiles";
     public static final String GET_COUNTERS = INTERFACE + ".GetCounters";
     public static final String START_UNIT = INTERFACE + ".StartUnit";
     public static final String STOP_UNIT = INTERFACE + ".StopUnit";

@@ -1,11 +1,16 @@
 package dev.tollgate.api;
 
+import dev.tollgate.api.Messages.EnableUnitReply;
 import dev.tollgate.api.Messages.GetCountersReply;
 import dev.tollgate.api.Messages.GetCountersRequest;
 import dev.tollgate.api.Messages.GetMetricsReply;
 import dev.tollgate.api.Messages.GetUnitFileReply;
 import dev.tollgate.api.Messages.GetUnitReply;
 import dev.tollgate.api.Messages.GetUnitRequest;
+import dev.tollgate.api.Messages.GetUnitsReply;
+import dev.tollgate.api.Messages.GetUnitsRequest;
+import dev.tollgate.api.Messages.ListUnitFilesReply;
+import dev.tollgate.api.Messages.ListUnitFilesRequest;
 import dev.tollgate.api.Messages.ListUnitsReply;
 import dev.tollgate.api.Messages.ListUnitsRequest;
 import dev.tollgate.api.Messages.ProbeReply;
@@ -81,6 +86,16 @@ public final class ManagerClient implements AutoCloseable {
         return client.call(Manager.GET_UNIT, new GetUnitRequest(name), GetUnitReply.class).unit();
     }
 
+    /** One unit per name, in order; names tollgated does not know come back as not-found units. */
+    public List<UnitInfo> getUnits(List<String> names) throws IOException {
+        return client.call(Manager.GET_UNITS, new GetUnitsRequest(names), GetUnitsReply.class).units();
+    }
+
+    /** The unit files matching one of {@code patterns} (null: all) in one of {@code states} (null: all). */
+    public List<UnitFile> listUnitFiles(List<String> patterns, List<String> states) throws IOException {
+        return client.call(Manager.LIST_UNIT_FILES, new ListUnitFilesRequest(patterns, states), ListUnitFilesReply.class).unitFiles();
+    }
+
     /** Counters of these units and slices, read at one moment; null for every one with accounting. */
     public List<CounterSample> getCounters(List<String> names) throws IOException {
         return client.call(Manager.GET_COUNTERS, new GetCountersRequest(names), GetCountersReply.class).samples();
@@ -107,8 +122,9 @@ public final class ManagerClient implements AutoCloseable {
         return client.call(Manager.RUN_TRANSIENT, request, RunTransientReply.class);
     }
 
-    public List<UnitFileChange> enableUnit(String name) throws IOException {
-        return client.call(Manager.ENABLE_UNIT, new UnitRequest(name), UnitFileChangesReply.class).changes();
+    /** The links made, and whether the unit has an [Install] section at all. */
+    public EnableUnitReply enableUnit(String name) throws IOException {
+        return client.call(Manager.ENABLE_UNIT, new UnitRequest(name), EnableUnitReply.class);
     }
 
     public List<UnitFileChange> disableUnit(String name) throws IOException {

@@ -3,6 +3,8 @@ package dev.tollgate.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.Messages.GetCountersRequest;
 import dev.tollgate.api.Messages.GetUnitRequest;
+import dev.tollgate.api.Messages.GetUnitsRequest;
+import dev.tollgate.api.Messages.ListUnitFilesRequest;
 import dev.tollgate.api.Messages.ListUnitsRequest;
 import dev.tollgate.api.Messages.RunTransientRequest;
 import dev.tollgate.api.Messages.SubscribeRequest;
@@ -42,6 +44,8 @@ public final class ManagerHandler implements MethodHandler {
         return switch (method) {
             case "ListUnits" -> service.listUnits(ctx, MethodHandler.parameters(p, ListUnitsRequest.class));
             case "GetUnit" -> service.getUnit(ctx, MethodHandler.parameters(p, GetUnitRequest.class));
+            case "GetUnits" -> service.getUnits(ctx, MethodHandler.parameters(p, GetUnitsRequest.class));
+            case "ListUnitFiles" -> service.listUnitFiles(ctx, MethodHandler.parameters(p, ListUnitFilesRequest.class));
             case "GetCounters" -> service.getCounters(ctx, MethodHandler.parameters(p, GetCountersRequest.class));
             case "StartUnit" -> service.startUnit(ctx, MethodHandler.parameters(p, UnitRequest.class));
             case "StopUnit" -> service.stopUnit(ctx, MethodHandler.parameters(p, UnitRequest.class));

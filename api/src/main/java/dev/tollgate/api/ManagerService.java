@@ -1,11 +1,16 @@
 package dev.tollgate.api;
 
+import dev.tollgate.api.Messages.EnableUnitReply;
 import dev.tollgate.api.Messages.GetCountersReply;
 import dev.tollgate.api.Messages.GetCountersRequest;
 import dev.tollgate.api.Messages.GetMetricsReply;
 import dev.tollgate.api.Messages.GetUnitFileReply;
 import dev.tollgate.api.Messages.GetUnitReply;
 import dev.tollgate.api.Messages.GetUnitRequest;
+import dev.tollgate.api.Messages.GetUnitsReply;
+import dev.tollgate.api.Messages.GetUnitsRequest;
+import dev.tollgate.api.Messages.ListUnitFilesReply;
+import dev.tollgate.api.Messages.ListUnitFilesRequest;
 import dev.tollgate.api.Messages.ListUnitsReply;
 import dev.tollgate.api.Messages.ListUnitsRequest;
 import dev.tollgate.api.Messages.ProbeReply;
@@ -41,6 +46,14 @@ public interface ManagerService {
         throw notImplemented(ctx);
     }
 
+    default GetUnitsReply getUnits(CallContext ctx, GetUnitsRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    default ListUnitFilesReply listUnitFiles(CallContext ctx, ListUnitFilesRequest request) {
+        throw notImplemented(ctx);
+    }
+
     default GetCountersReply getCounters(CallContext ctx, GetCountersRequest request) {
         throw notImplemented(ctx);
     }
@@ -65,7 +78,7 @@ public interface ManagerService {
         throw notImplemented(ctx);
     }
 
-    default UnitFileChangesReply enableUnit(CallContext ctx, UnitRequest request) {
+    default EnableUnitReply enableUnit(CallContext ctx, UnitRequest request) {
         throw notImplemented(ctx);
     }
 

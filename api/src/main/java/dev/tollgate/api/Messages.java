@@ -64,6 +64,40 @@ public final class Messages {
         }
     }
 
+    // ---- GetUnits ----
+
+    public record GetUnitsRequest(List<String> names) {
+        public GetUnitsRequest {
+            names = list(names);
+        }
+    }
+
+    /** One unit per name asked, in that order; not-found units for names tollgated does not know. */
+    public record GetUnitsReply(List<UnitInfo> units) {
+        public GetUnitsReply {
+            units = list(units);
+        }
+    }
+
+    // ---- ListUnitFiles ----
+
+    /**
+     * @param patterns shell patterns the names must match one of; null for all
+     * @param states states the files must be in one of; null for all
+     */
+    public record ListUnitFilesRequest(List<String> patterns, List<String> states) {
+        public ListUnitFilesRequest {
+            patterns = nullableList(patterns);
+            states = nullableList(states);
+        }
+    }
+
+    public record ListUnitFilesReply(List<UnitFile> unitFiles) {
+        public ListUnitFilesReply {
+            unitFiles = list(unitFiles);
+        }
+    }
+
     // ---- GetCounters ----
 
     /** @param names units and slices; null for every one with IPAccounting=yes */
@@ -145,7 +179,18 @@ public final class Messages {
 
     // ---- EnableUnit, DisableUnit ----
 
-    /** The reply of EnableUnit and DisableUnit. */
+    /**
+     * The reply of EnableUnit.
+     *
+     * @param carriesInstallInfo whether the unit has an [Install] section that does something
+     */
+    public record EnableUnitReply(boolean carriesInstallInfo, List<UnitFileChange> changes) {
+        public EnableUnitReply {
+            changes = list(changes);
+        }
+    }
+
+    /** The reply of DisableUnit. */
     public record UnitFileChangesReply(List<UnitFileChange> changes) {
         public UnitFileChangesReply {
             changes = list(changes);

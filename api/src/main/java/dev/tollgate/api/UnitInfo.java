@@ -10,13 +10,16 @@ import java.util.Objects;
  * @param loadState loaded, not-found, bad-setting, error or masked
  * @param subState running, exited, dead, failed, auto-restart, ... (services); active, dead (slices)
  * @param result success, exit-code, signal, core-dump, timeout, ...; or null
- * @param unitFileState enabled, disabled, static or transient; or null
+ * @param unitFileState enabled, disabled, static, indirect, masked, alias, linked, transient or bad; or null
  * @param mainPID the main process, or null
  * @param controlGroup the cgroup path below the cgroup2 mount ({@code /tollgate.slice/web.service}), or null
  * @param slice the slice the unit is in, or null for the root slice
  * @param activeEnterTimestamp CLOCK_REALTIME microseconds of the last entry into active, or null
  * @param attachMode how programs are attached; null while nothing is
  * @param counters null without {@code IPAccounting=yes} (systemd's {@code [no data]})
+ * @param execMainPID the main process of the last run, kept after it exited (ExecMainPID=), or null
+ * @param execMainCode how it ended: exited, killed or dumped (ExecMainCode=); null while it runs
+ * @param execMainStatus its exit status or the signal number (ExecMainStatus=); 203 when it could not be executed
  */
 public record UnitInfo(
         String name,
@@ -40,7 +43,10 @@ public record UnitInfo(
         AttachMode attachMode,
         boolean delegate,
         Counters counters,
-        String lastError) {
+        String lastError,
+        Integer execMainPID,
+        String execMainCode,
+        Integer execMainStatus) {
 
     public UnitInfo {
         Objects.requireNonNull(name, "name");
@@ -53,6 +59,24 @@ public record UnitInfo(
         pids = pids == null ? List.of() : List.copyOf(pids);
         ipAddressAllow = ipAddressAllow == null ? List.of() : List.copyOf(ipAddressAllow);
         ipAddressDeny = ipAddressDeny == null ? List.of() : List.copyOf(ipAddressDeny);
+    }
+
+    /** This unit with another {@code unitFileState}. */
+    public UnitInfo withUnitFileState(String state) {
+        return new UnitInfo(name, type, description, loadState, activeState, subState, result, fragmentPath, dropInPaths, state,
+                mainPID, pids, controlGroup, slice, activeEnterTimestamp, ipAccounting, ipAddressAllow, ipAddressDeny, attachMode,
+                delegate, counters, lastError, execMainPID, execMainCode, execMainStatus);
+    }
+
+    /** Without the last run's main process and exit (for builders that know none). */
+    public UnitInfo(String name, UnitType type, String description, String loadState, ActiveState activeState,
+                    String subState, String result, String fragmentPath, List<String> dropInPaths, String unitFileState,
+                    Integer mainPID, List<Integer> pids, String controlGroup, String slice, Long activeEnterTimestamp,
+                    boolean ipAccounting, List<String> ipAddressAllow, List<String> ipAddressDeny, AttachMode attachMode,
+                    boolean delegate, Counters counters, String lastError) {
+        this(name, type, description, loadState, activeState, subState, result, fragmentPath, dropInPaths, unitFileState,
+                mainPID, pids, controlGroup, slice, activeEnterTimestamp, ipAccounting, ipAddressAllow, ipAddressDeny,
+                attachMode, delegate, counters, lastError, null, null, null);
     }
 
     /** A loaded, inactive unit with nothing else known: a start for builders and tests. */

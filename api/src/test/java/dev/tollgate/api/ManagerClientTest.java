@@ -3,6 +3,7 @@ package dev.tollgate.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.api.Messages.EnableUnitReply;
 import dev.tollgate.api.Messages.GetCountersReply;
 import dev.tollgate.api.Messages.GetCountersRequest;
 import dev.tollgate.api.Messages.GetMetricsReply;
@@ -127,9 +128,9 @@ class ManagerClientTest {
         }
 
         @Override
-        public UnitFileChangesReply enableUnit(CallContext ctx, UnitRequest request) {
+        public EnableUnitReply enableUnit(CallContext ctx, UnitRequest request) {
             check(ctx);
-            return (UnitFileChangesReply) Samples.fullReply("EnableUnit");
+            return (EnableUnitReply) Samples.fullReply("EnableUnit");
         }
 
         @Override
@@ -211,7 +212,7 @@ class ManagerClientTest {
             assertThat(t.runTransient(new RunTransientRequest("x.service", null, null, null, List.of("/bin/true"), null)))
                     .isEqualTo(RunTransientReply.started("x.service"));
 
-            assertThat(t.enableUnit("web.service")).hasSize(2);
+            assertThat(t.enableUnit("web.service").changes()).hasSize(1);
             assertThat(t.disableUnit("web.service")).isEmpty();
             assertThat(t.getUnitFile("web.service")).isEqualTo(Samples.fullReply("GetUnitFile"));
             assertThat(t.probe()).isEqualTo(Samples.fullReply("Probe"));

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.Messages.GetCountersRequest;
 import dev.tollgate.api.Messages.GetUnitRequest;
+import dev.tollgate.api.Messages.GetUnitsRequest;
+import dev.tollgate.api.Messages.ListUnitFilesRequest;
 import dev.tollgate.api.Messages.ListUnitsRequest;
 import dev.tollgate.api.Messages.RunTransientRequest;
 import dev.tollgate.api.Messages.SubscribeRequest;
@@ -71,7 +73,8 @@ class ManagerInterfaceTest {
                 "ProbeFeature", new ProbeFeature("x", true, "y"),
                 "Property", new Property("IPAccounting", "yes"),
                 "DropIn", new DropIn("/a", "b"),
-                "UnitFileChange", new UnitFileChange(UnitFileChangeType.SYMLINK, "/a", "/b"));
+                "UnitFileChange", new UnitFileChange(UnitFileChangeType.SYMLINK, "/a", "/b"),
+                "UnitFile", Samples.UNIT_FILE);
         for (Member.Type t : IDL.types()) {
             if (t.type() instanceof IdlType.Enum) {
                 continue;
@@ -120,6 +123,9 @@ class ManagerInterfaceTest {
                 Map.entry("ListUnits", List.of(new ListUnitsRequest(null, null, null),
                         new ListUnitsRequest(List.of(UnitType.SERVICE, UnitType.SLICE), List.of("failed", "running"), true))),
                 Map.entry("GetUnit", List.of(new GetUnitRequest("web.service"))),
+                Map.entry("GetUnits", List.of(new GetUnitsRequest(List.of("a.service", "b@c.service")))),
+                Map.entry("ListUnitFiles", List.of(new ListUnitFilesRequest(null, null),
+                        new ListUnitFilesRequest(List.of("*.service", "web*"), List.of("enabled", "static")))),
                 Map.entry("GetCounters", List.of(new GetCountersRequest(null), new GetCountersRequest(List.of("a.slice")))),
                 Map.entry("StartUnit", List.of(new UnitRequest("a.service"))),
                 Map.entry("StopUnit", List.of(new UnitRequest("a.service"))),

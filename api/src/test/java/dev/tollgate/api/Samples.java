@@ -1,9 +1,12 @@
 package dev.tollgate.api;
 
+import dev.tollgate.api.Messages.EnableUnitReply;
 import dev.tollgate.api.Messages.GetCountersReply;
 import dev.tollgate.api.Messages.GetMetricsReply;
 import dev.tollgate.api.Messages.GetUnitFileReply;
 import dev.tollgate.api.Messages.GetUnitReply;
+import dev.tollgate.api.Messages.GetUnitsReply;
+import dev.tollgate.api.Messages.ListUnitFilesReply;
 import dev.tollgate.api.Messages.ListUnitsReply;
 import dev.tollgate.api.Messages.ProbeReply;
 import dev.tollgate.api.Messages.ReloadReply;
@@ -24,7 +27,7 @@ final class Samples {
             List.of("/etc/tollgate/units/web.service.d/10-ip.conf"), "enabled", 4242, List.of(4242, 4243),
             "/tollgate.slice/web.slice/web.service", "web.slice", 1_700_000_000_000_000L, true,
             List.of("10.0.0.0/8", "::1/128"), List.of("0.0.0.0/0", "::/0"), AttachMode.LINK, false, COUNTERS,
-            "attach failed once: EPERM");
+            "attach failed once: EPERM", 4100, "exited", 203);
 
     static final UnitInfo SLICE = UnitInfo.inactive("web.slice", UnitType.SLICE, "web.slice");
 
@@ -32,6 +35,8 @@ final class Samples {
             "IPAddressAllow", "invalid prefix '10.0.0.0/33', ignoring");
 
     static final Diagnostic BARE_DIAGNOSTIC = new Diagnostic(Severity.ERROR, null, null, null, null, "no such unit");
+
+    static final UnitFile UNIT_FILE = new UnitFile("web.service", "/etc/tollgate/units/web.service", "enabled");
 
     static final CounterSample SAMPLE = new CounterSample("web.service", UnitType.SERVICE, 123_456_789L, COUNTERS);
     static final CounterSample NO_DATA = new CounterSample("web.slice", UnitType.SLICE, 123_456_790L, null);
@@ -44,11 +49,16 @@ final class Samples {
         return switch (method) {
             case "ListUnits" -> new ListUnitsReply(List.of(WEB, SLICE));
             case "GetUnit" -> new GetUnitReply(WEB);
+            case "GetUnits" -> new GetUnitsReply(List.of(WEB, SLICE));
+            case "ListUnitFiles" -> new ListUnitFilesReply(List.of(UNIT_FILE, new UnitFile("run-u7.service", null, "transient")));
             case "GetCounters" -> new GetCountersReply(List.of(SAMPLE, NO_DATA));
             case "StartUnit", "StopUnit", "RestartUnit" -> new UnitStateReply("web.service", ActiveState.ACTIVE, "running");
             case "Reload" -> new ReloadReply(List.of(DIAGNOSTIC, BARE_DIAGNOSTIC));
             case "RunTransient" -> new RunTransientReply("run-u7.service", "exit-code", "exited", 3, COUNTERS);
-            case "EnableUnit", "DisableUnit" -> new UnitFileChangesReply(List.of(
+            case "EnableUnit" -> new EnableUnitReply(true, List.of(
+                    new UnitFileChange(UnitFileChangeType.SYMLINK, "/etc/tollgate/units/multi-user.target.wants/web.service",
+                            "/etc/tollgate/units/web.service")));
+            case "DisableUnit" -> new UnitFileChangesReply(List.of(
                     new UnitFileChange(UnitFileChangeType.SYMLINK, "/etc/tollgate/units/multi-user.target.wants/web.service",
                             "/etc/tollgate/units/web.service"),
                     new UnitFileChange(UnitFileChangeType.UNLINK, "/etc/tollgate/units/old.target.wants/web.service", null)));
@@ -67,11 +77,14 @@ final class Samples {
         return switch (method) {
             case "ListUnits" -> new ListUnitsReply(List.of());
             case "GetUnit" -> new GetUnitReply(SLICE);
+            case "GetUnits" -> new GetUnitsReply(null);
+            case "ListUnitFiles" -> new ListUnitFilesReply(null);
             case "GetCounters" -> new GetCountersReply(null);
             case "StartUnit", "StopUnit", "RestartUnit" -> new UnitStateReply("a.service", ActiveState.FAILED, "failed");
             case "Reload" -> new ReloadReply(null);
             case "RunTransient" -> RunTransientReply.started("run-u8.service");
-            case "EnableUnit", "DisableUnit" -> new UnitFileChangesReply(null);
+            case "EnableUnit" -> new EnableUnitReply(false, null);
+            case "DisableUnit" -> new UnitFileChangesReply(null);
             case "GetUnitFile" -> new GetUnitFileReply("a.service", "/run/tollgate/transient/a.service", "", null);
             case "Probe" -> new ProbeReply(null, null, true, "forced by configuration", null, "4.19.0");
             case "GetMetrics" -> new GetMetricsReply("");

@@ -1,6 +1,6 @@
 package dev.tollgate.bench;
 
-import dev.tollgate.bpf.Mounts;
+import dev.tollgate.libc.ApiFileSystems;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -32,8 +32,12 @@ final class BenchTree implements AutoCloseable {
     }
 
     static Path cgroup2Mount() {
-        return Mounts.first("cgroup2").orElseThrow(() -> new IllegalStateException(
-                "no cgroup2 mount in /proc/self/mountinfo (expected /sys/fs/cgroup or /sys/fs/cgroup/unified)"));
+        try {
+            return ApiFileSystems.cgroup2().orElseThrow(() -> new IllegalStateException(
+                    "statfs says neither /sys/fs/cgroup nor /sys/fs/cgroup/unified is cgroup2"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Creates the top directory; refuses a name that exists (never adopts someone else's tree). */

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 /**
  * The control plane at scale against the real systemd (issue 15): the same N services (an
  * accounted bulk.slice, IPAccounting=yes, a 2-prefix IPAddressDeny=, /bin/sleep infinity)
- * booted by systemd 252 as PID 1 of private namespaces ({@link SystemdOracle}) and by the real
+ * booted by systemd 252 as PID 1 of private namespaces ({@link SystemdBoot}) and by the real
  * tollgated, alternating within each round. Per manager: time from starting the manager until
  * all N are active, time to stop them all (stopping bulk.slice), the manager's RSS with N
  * running, and reading the four IP counters of every unit (systemctl show vs GetCounters).
@@ -53,7 +53,7 @@ public final class ControlPlaneBench {
             Path units = Files.createDirectories(work.resolve("units-" + n));
             writeTollgateUnits(units, n);
             Path oracleDir = Files.createDirectories(work.resolve("oracle-" + n));
-            SystemdOracle oracle = new SystemdOracle(oracleScripts, oracleDir, cgroup2.resolve(name + "-oracle-" + n));
+            SystemdBoot oracle = new SystemdBoot(oracleScripts, oracleDir, cgroup2.resolve(name + "-oracle-" + n));
             oracle.writeUnits(n);
             List<Round> sd = new ArrayList<>();
             List<Round> tg = new ArrayList<>();
@@ -162,7 +162,7 @@ public final class ControlPlaneBench {
         throw new IllegalStateException("tollgated: not all " + n + " services " + (active ? "active" : "stopped") + " within 10 minutes");
     }
 
-    /** The units of the run, also used by {@link SystemdOracle} (same text, other directory). */
+    /** The units of the run, also used by {@link SystemdBoot} (same text, other directory). */
     static String serviceUnit() {
         return "[Service]\nSlice=bulk.slice\nIPAccounting=yes\nIPAddressDeny=10.0.0.0/8 192.168.0.0/16\nExecStart=/bin/sleep infinity\n";
     }

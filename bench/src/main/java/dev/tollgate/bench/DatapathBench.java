@@ -4,69 +4,48 @@ import static dev.tollgate.bench.Figures.f;
 
 import dev.tollgate.accounting.Accounting;
 import dev.tollgate.accounting.Counters;
-import dev.tollgate.accounting.Direction;
 import dev.tollgate.accounting.UnitDatapath;
 import dev.tollgate.accounting.UnitPolicy;
 import dev.tollgate.bpf.Pins;
 import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.testkit.ScratchCgroup;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.ToDoubleFunction;
 
 /**
- * Datapath cost per packet from the kernel's own statistics (run_time_ns / run_cnt with
- * kernel.bpf_stats_enabled=1), on identical loopback UDP traffic from sockets in the leaf of
- * three nested slices: the floor (r0 = 1), tollgate's unit program in three shapes, and a
- * rebuild of systemd 252's programs ({@link SystemdFirewallRebuild}). Each round runs every
- * configuration once, in a rotating order; figures are medians over the rounds with their
- * range, and every comparison is a ratio against figures of the same run.
+ * Datapath cost per packet from the kernel's own statistics (run_time_ns with
+ * kernel.bpf_stats_enabled=1), tollgate against the real systemd 252 ({@link SystemdOracle}),
+ * on identical loopback UDP floods in one network namespace: for each configuration a
+ * sender and a receiver socket charged to the unit's cgroup (created with this process moved
+ * into it for a moment), so each datagram runs the unit's egress programs once and its
+ * ingress programs once. What counts for a configuration is every program that
+ * {@code bpftool cgroup show CGROUP effective} lists for the unit's cgroup (the unit's and its
+ * slices'), read before and after the flood.
  *
- * <p>Everything it creates (cgroups {@code tollgate-bench-*} under the cgroup2 mount, pins
- * under {@code /sys/fs/bpf/tollgate-bench-*}, programs, maps, links) is removed at the end,
- * on failure and on SIGINT/SIGTERM (shutdown hook), and bpf_stats_enabled is put back.
+ * <p>Configurations: the floor ({@code r0 = 1}); the unit alone (IPAccounting=yes,
+ * IPAddressDeny=any, IPAddressAllow= the issue's three prefixes), systemd's and ours; the same
+ * unit under three slices with IPAccounting=yes, systemd's and ours; with {@code --lists} the
+ * unit alone with 64 and 1,024 allowed prefixes. All are set up once; each round floods
+ * every configuration once in a rotating order; figures are medians over the rounds with
+ * their range, and every ratio is taken per round, then its median.
  */
 public final class DatapathBench {
     private static final PrintStream OUT = System.out;
+    private static final List<String> SD_SLICES = List.of("a.slice", "a-b.slice", "a-b-c.slice");
 
-    enum Config {
-        FLOOR("floor: r0 = 1; exit"),
-        ACCOUNTING("(a) accounting only"),
-        FIREWALL("(b) accounting + 5-prefix firewall"),
-        SLICES("(c) (b) + 3 accounted slices"),
-        SYSTEMD("systemd 252 rebuild, (c)'s policy"),
-        // What-if variants (--what-if): tollgate's program with one technique changed; not tollgate's code.
-        WHATIF_B_DIRECT("what-if (b), address by direct packet read"),
-        WHATIF_C_PLAIN("what-if (c), plain (unlocked) per-CPU adds"),
-        WHATIF_C_BOTH("what-if (c), direct read + plain adds");
-
-        final String title;
-
-        Config(String title) {
-            this.title = title;
-        }
-
-        boolean whatIf() {
-            return name().startsWith("WHATIF");
-        }
-    }
-
-    record Options(long packets, int rounds, int payload, InetAddress address, String name, long warmup,
-                   Duration timeout, boolean whatIf) {
-        static Options parse(String[] args) throws Exception {
-            long packets = 200_000, warmup = 20_000;
+    record Options(long packets, int rounds, int payload, boolean ipv6, String name, long warmup, boolean lists,
+                   Path oracle) {
+        static Options parse(String[] args) {
+            long packets = 1_000_000, warmup = 20_000;
             int rounds = 5, payload = 64;
-            String address = "127.0.0.1";
+            boolean ipv6 = false, lists = false;
             String name = "tollgate-bench-" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-            long timeoutSeconds = 60;
-            boolean whatIf = false;
+            String oracle = System.getenv().getOrDefault("ORACLE", "/tmp/systemd-oracle");
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 String v = i + 1 < args.length ? args[i + 1] : null;
@@ -74,21 +53,25 @@ public final class DatapathBench {
                     case "--packets" -> { packets = Long.parseLong(need(a, v)); i++; }
                     case "--rounds" -> { rounds = Integer.parseInt(need(a, v)); i++; }
                     case "--payload" -> { payload = Integer.parseInt(need(a, v)); i++; }
-                    case "--address" -> { address = need(a, v); i++; }
+                    case "--address" -> {
+                        String addr = need(a, v);
+                        if (!addr.equals("127.0.0.1") && !addr.equals("::1"))
+                            throw new IllegalArgumentException("--address must be 127.0.0.1 or ::1");
+                        ipv6 = addr.equals("::1");
+                        i++;
+                    }
                     case "--name" -> { name = need(a, v); i++; }
                     case "--warmup" -> { warmup = Long.parseLong(need(a, v)); i++; }
-                    case "--timeout" -> { timeoutSeconds = Long.parseLong(need(a, v)); i++; }
-                    case "--what-if" -> whatIf = true;
+                    case "--oracle" -> { oracle = need(a, v); i++; }
+                    case "--lists" -> lists = true;
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
-            if (packets < 1000 || packets > 10_000_000) throw new IllegalArgumentException("--packets must be 1000..10000000");
+            if (packets < 1000 || packets > 100_000_000) throw new IllegalArgumentException("--packets must be 1000..100000000");
             if (rounds < 1 || rounds > 50) throw new IllegalArgumentException("--rounds must be 1..50");
             if (payload < 1 || payload > 1400) throw new IllegalArgumentException("--payload must be 1..1400 (no fragments)");
             if (warmup < 0 || warmup > packets) throw new IllegalArgumentException("--warmup must be 0..packets");
-            InetAddress addr = InetAddress.getByName(address);
-            if (!addr.isLoopbackAddress()) throw new IllegalArgumentException("--address must be a loopback address (127.0.0.1 or ::1)");
-            return new Options(packets, rounds, payload, addr, name, warmup, Duration.ofSeconds(timeoutSeconds), whatIf);
+            return new Options(packets, rounds, payload, ipv6, name, warmup, lists, Path.of(oracle));
         }
 
         private static String need(String option, String value) {
@@ -97,40 +80,68 @@ public final class DatapathBench {
         }
     }
 
-    /** One program whose statistics count for a configuration: on the leaf ("unit") or a slice. */
-    record Measured(String level, Direction direction, int programId) {
-        boolean unit() {
-            return level.equals("unit");
-        }
+    /** One configuration: who installed it, where its sockets live, and how to check its counters. */
+    record Config(String key, String title, boolean systemd, Path cgroup, Flood flood, Check check) {}
+
+    interface Check {
+        /** After a flood of {@code n} more datagrams each way: what disagrees, or null. */
+        String after(long n);
     }
 
-    /** A configuration's programs, attached; close() takes them away. */
-    interface Installed extends AutoCloseable {
-        List<Measured> programs();
+    /** A connected sender and a receiver, both charged to one cgroup; floods in sendmmsg batches of 64. */
+    record Flood(MmsgSocket sender, MmsgSocket receiver) implements AutoCloseable {
+        static final int BATCH = 64;
 
-        /** After traffic: what disagrees with {@code expected} datagrams each way, or null. */
-        String check(long expected);
+        static Flood openIn(Path cgroup, boolean ipv6, int payload) throws Exception {
+            return ScratchCgroup.inside(cgroup, () -> {
+                MmsgSocket r = MmsgSocket.open(4 << 20, ipv6);
+                MmsgSocket s = null;
+                try {
+                    r.receiveTimeout(2000);
+                    r.prepare(BATCH, 2048);
+                    s = MmsgSocket.open(4 << 20, ipv6);
+                    s.connect(r.port());
+                    s.prepare(BATCH, payload);
+                    return new Flood(s, r);
+                } catch (RuntimeException e) {
+                    r.close();
+                    if (s != null) s.close();
+                    throw e;
+                }
+            });
+        }
+
+        /** Sends and receives {@code count} datagrams, a batch at a time, each drained before the next; wall ns. */
+        long run(long count) {
+            long t0 = System.nanoTime();
+            long sent = 0, received = 0;
+            while (sent < count) {
+                int n = sender.sendBatch((int) Math.min(BATCH, count - sent));
+                if (n <= 0) throw new IllegalStateException("sendmmsg: " + (n == -MmsgSocket.EPERM ? "EPERM (dropped by a program)" : "errno " + -n));
+                sent += n;
+                while (received < sent) {
+                    int k = receiver.receiveBatch();
+                    if (k <= 0) throw new IllegalStateException(f("recvmmsg: errno %d after %d of %d datagrams", -k, received, sent));
+                    received += k;
+                }
+            }
+            return System.nanoTime() - t0;
+        }
 
         @Override
-        void close();
+        public void close() {
+            try {
+                sender.close();
+            } finally {
+                receiver.close();
+            }
+        }
     }
 
-    /** One configuration's round: per program, its statistics over the measured datagrams. */
-    record Sample(Config config, Map<Measured, RunStats> deltas, LoopbackUdp.Exchange exchange) {
-        double ns(Direction d, boolean unitOnly) {
-            double sum = 0;
-            for (var e : deltas.entrySet()) {
-                if (e.getKey().direction() == d && (!unitOnly || e.getKey().unit())) sum += e.getValue().nsPerRun();
-            }
-            return sum;
-        }
-
-        double total(boolean unitOnly) {
-            return ns(Direction.INGRESS, unitOnly) + ns(Direction.EGRESS, unitOnly);
-        }
-
-        double wallNsPerDatagram() {
-            return (double) exchange.elapsedNs() / exchange.received();
+    /** One configuration's round: run time per direction over the flood, programs counted, wall time. */
+    record Sample(double ingressNs, double egressNs, int programs, double wallNs) {
+        double perDirection() {
+            return (ingressNs + egressNs) / 2;
         }
     }
 
@@ -139,8 +150,9 @@ public final class DatapathBench {
     private BenchTree tree;
     private Path bpffs;
     private Accounting accounting;
-    private LoopbackUdp flow;
-    private Installed current;
+    private SystemdOracle oracle;
+    private FloorProgram floor;
+    private final List<Flood> floods = new ArrayList<>();
     private boolean cleaned;
 
     private DatapathBench(Options options) {
@@ -151,10 +163,10 @@ public final class DatapathBench {
         Options options;
         try {
             options = Options.parse(args);
-        } catch (Exception e) {
+        } catch (RuntimeException e) {
             System.err.println("datapath: " + e.getMessage());
             System.err.println("usage: datapath [--packets N] [--rounds R] [--payload BYTES] [--address 127.0.0.1|::1]"
-                    + " [--warmup N] [--timeout SECONDS] [--what-if] [--name tollgate-bench-XXXX]");
+                    + " [--warmup N] [--lists] [--oracle DIR] [--name tollgate-bench-XXXX]");
             System.exit(2);
             return;
         }
@@ -164,8 +176,7 @@ public final class DatapathBench {
             System.exit(1);
         }
         DatapathBench bench = new DatapathBench(options);
-        Thread hook = new Thread(bench::cleanup, "bench-cleanup");
-        Runtime.getRuntime().addShutdownHook(hook);
+        Runtime.getRuntime().addShutdownHook(new Thread(bench::cleanup, "bench-cleanup"));
         int rc = 1;
         try {
             rc = bench.run();
@@ -179,53 +190,71 @@ public final class DatapathBench {
     }
 
     private int run() throws Exception {
-        OUT.println("tollgate datapath benchmark (" + options.name() + ")");
-        OUT.println("host: " + HostInfo.describe());
+        String runSlice = options.name().replace("tollgate-bench-", "tgb");
+        List<String> sdSlices = List.of(runSlice + ".slice", runSlice + "-b.slice", runSlice + "-b-c.slice");
         synchronized (this) {
+            oracle = SystemdOracle.open(options.oracle());
             stats = BpfStatsSwitch.enable();
             tree = BenchTree.create(options.name());
             bpffs = Pins.DEFAULT_BPFFS.resolve(options.name());
             accounting = new Accounting(bpffs, AttachMode.LINK);
         }
+        OUT.println("tollgate datapath benchmark against systemd (" + options.name() + ")");
+        OUT.println("host: " + HostInfo.describe());
+        OUT.println("systemd: " + oracle.version() + ", PID 1 of private namespaces (oracle " + options.oracle()
+                + ", host PID " + oracle.pid() + "); this JVM runs in its network namespace");
         OUT.println("kernel.bpf_stats_enabled: was " + stats.previous() + ", 1 for the run, put back at the end");
-        OUT.println("cgroups: " + tree.root() + "/" + String.join("/", BenchTree.SLICES) + "/" + BenchTree.UNIT);
-        OUT.println(f("traffic per configuration and round: %,d UDP datagrams of %d B payload, %s -> %s, sender and "
-                        + "receiver sockets in the leaf (+%,d warm-up datagrams not measured)",
-                options.packets(), options.payload(), options.address().getHostAddress(),
-                options.address().getHostAddress(), options.warmup()));
-        OUT.println("firewall (b), (c), systemd: " + FirewallRules.describe(FirewallRules.FIVE));
-        OUT.println("attachment: tollgate by bpf_link (its default here); floor and systemd rebuild by BPF_PROG_ATTACH "
-                + "with BPF_F_ALLOW_MULTI (as systemd 252)");
+        String addr = options.ipv6() ? "::1" : "127.0.0.1";
+        OUT.println(f("flood per configuration and round: %,d UDP datagrams of %d B payload, %s -> %s, sendmmsg batches of %d,"
+                        + " each drained with recvmmsg before the next; sender and receiver sockets charged to the unit's cgroup"
+                        + " (+%,d warm-up datagrams not measured)", options.packets(), options.payload(), addr, addr,
+                Flood.BATCH, options.warmup()));
+        FirewallRules.Policy issue = FirewallRules.issue(options.ipv6());
+        OUT.println("unit: IPAccounting=yes " + issue.describe());
+        OUT.println("slices (systemd: " + String.join(" ", sdSlices) + "; tollgate: " + String.join(" ", SD_SLICES)
+                + "): IPAccounting=yes each");
 
-        SystemdFirewallRebuild.Check check = SystemdFirewallRebuild.verify(FirewallRules.FIVE);
-        OUT.println(f("systemd rebuild self-check (BPF_PROG_TEST_RUN, crafted IPv4/IPv6/ARP packets, both directions): "
-                + "%d/%d as systemd's", check.cases() - check.failures().size(), check.cases()));
-        if (!check.failures().isEmpty()) {
-            check.failures().forEach(x -> OUT.println("  " + x));
-            return 1;
+        List<Config> configs = new ArrayList<>();
+        synchronized (this) {
+            floor = FloorProgram.install(List.of(tree.dir("floor.service")));
+            oracle.accountedSlices(sdSlices);
         }
-        OUT.println();
-
-        flow = LoopbackUdp.openIn(tree.leaf(), options.address(), options.payload());
-        // Warms up the JIT of this JVM and the socket path, with no program attached.
-        flow.exchange(Math.max(options.warmup(), 50_000), options.timeout());
-
-        Map<Config, List<Sample>> samples = new EnumMap<>(Config.class);
-        List<String> problems = new ArrayList<>();
-        Config[] order = java.util.Arrays.stream(Config.values()).filter(c -> options.whatIf() || !c.whatIf())
-                .toArray(Config[]::new);
-        for (int round = 0; round < options.rounds(); round++) {
-            StringBuilder line = new StringBuilder(f("round %d/%d:", round + 1, options.rounds()));
-            for (int k = 0; k < order.length; k++) {
-                Config c = order[(k + round) % order.length];
-                Sample s = measure(c, problems);
-                samples.computeIfAbsent(c, x -> new ArrayList<>()).add(s);
-                line.append(f("  %s %.1f", shortName(c), s.total(false)));
+        configs.add(config("floor", "floor: r0 = 1 (tollgate-bench cgroup)", false, tree.dir("floor.service"), n -> null));
+        configs.add(systemdConfig("sd", "systemd 252, unit alone", "tgb-alone-" + runSlice, null, issue));
+        configs.add(ours("tg", "tollgate, unit alone", tree.dir("alone.service"), "alone.service", issue, List.of()));
+        configs.add(systemdConfig("sd3", "systemd 252, unit under 3 accounted slices", "tgb-sliced-" + runSlice,
+                sdSlices.getLast(), issue));
+        configs.add(ours("tg3", "tollgate, unit under 3 accounted slices",
+                tree.dir(String.join("/", SD_SLICES) + "/sliced.service"), "sliced.service", issue, SD_SLICES.reversed()));
+        if (options.lists()) {
+            for (int n : List.of(64, 1024)) {
+                FirewallRules.Policy p = FirewallRules.sized(n, options.ipv6());
+                configs.add(systemdConfig("sd" + n, "systemd 252, unit alone, " + p.name(), "tgb-l" + n + "-" + runSlice, null, p));
+                configs.add(ours("tg" + n, "tollgate, unit alone, " + p.name(), tree.dir("l" + n + ".service"),
+                        "l" + n + ".service", p, List.of()));
             }
-            OUT.println(line.append("  (ns per packet, in+out)"));
+        }
+        for (Config c : configs) {
+            List<SystemdOracle.Program> ps = SystemdOracle.effectivePrograms(c.cgroup());
+            OUT.println(f("  %-5s %-48s %d programs: %s", c.key(), c.title(), ps.size(),
+                    String.join(" ", ps.stream().map(p -> p.id() + (p.ingress() ? "/in:" : "/out:") + p.name()).toList())));
         }
         OUT.println();
-        report(samples);
+
+        Map<String, List<Sample>> samples = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (int round = 0; round < options.rounds(); round++) {
+            StringBuilder line = new StringBuilder(f("round %d/%d (ns per packet and direction):", round + 1, options.rounds()));
+            for (int k = 0; k < configs.size(); k++) {
+                Config c = configs.get((k + round) % configs.size());
+                Sample s = measure(c, problems);
+                samples.computeIfAbsent(c.key(), x -> new ArrayList<>()).add(s);
+            }
+            for (Config c : configs) line.append(f("  %s %.1f", c.key(), samples.get(c.key()).get(round).perDirection()));
+            OUT.println(line);
+        }
+        OUT.println();
+        report(configs, samples);
         if (!problems.isEmpty()) {
             OUT.println();
             OUT.println("PROBLEMS (the figures above are suspect):");
@@ -235,251 +264,132 @@ public final class DatapathBench {
         return 0;
     }
 
-    private static String shortName(Config c) {
-        return switch (c) {
-            case FLOOR -> "floor";
-            case ACCOUNTING -> "a";
-            case FIREWALL -> "b";
-            case SLICES -> "c";
-            case SYSTEMD -> "systemd";
-            case WHATIF_B_DIRECT -> "b'";
-            case WHATIF_C_PLAIN -> "c'";
-            case WHATIF_C_BOTH -> "c''";
-        };
-    }
-
-    private Sample measure(Config c, List<String> problems) throws Exception {
-        Installed inst = install(c);
-        try {
-            LoopbackUdp.Exchange warm = flow.exchange(options.warmup(), options.timeout());
-            Map<Measured, RunStats> before = snapshot(inst);
-            LoopbackUdp.Exchange x = flow.exchange(options.packets(), options.timeout());
-            Map<Measured, RunStats> deltas = new LinkedHashMap<>();
-            snapshot(inst).forEach((m, after) -> deltas.put(m, after.minus(before.get(m))));
-            if (!warm.complete(options.warmup()) || !x.complete(options.packets()))
-                problems.add(c.title + ": traffic incomplete: " + warm + ", " + x);
-            for (var e : deltas.entrySet()) {
-                if (e.getValue().runCount() != options.packets())
-                    problems.add(f("%s: %s %s program ran %d times for %d datagrams", c.title, e.getKey().level(),
-                            e.getKey().direction().shortName(), e.getValue().runCount(), options.packets()));
-            }
-            String bad = inst.check(options.warmup() + options.packets());
-            if (bad != null) problems.add(c.title + ": " + bad);
-            return new Sample(c, deltas, x);
-        } finally {
-            uninstall(inst);
-        }
-    }
-
-    private static Map<Measured, RunStats> snapshot(Installed inst) {
-        Map<Measured, RunStats> m = new LinkedHashMap<>();
-        for (Measured p : inst.programs()) m.put(p, RunStats.of(p.programId()));
-        return m;
-    }
-
-    private synchronized Installed install(Config c) {
+    private synchronized Config config(String key, String title, boolean systemd, Path cgroup, Check check) throws Exception {
         if (cleaned) throw new IllegalStateException("cleaned up already (interrupted)");
-        current = switch (c) {
-            case FLOOR -> floor();
-            case ACCOUNTING -> ours(false, List.of());
-            case FIREWALL -> ours(true, List.of());
-            case SLICES -> ours(true, BenchTree.slicesNearestFirst());
-            case SYSTEMD -> systemd();
-            case WHATIF_B_DIRECT -> whatIf(new WhatIfProgram.Variant(true, 0, true, false));
-            case WHATIF_C_PLAIN -> whatIf(new WhatIfProgram.Variant(true, 3, false, true));
-            case WHATIF_C_BOTH -> whatIf(new WhatIfProgram.Variant(true, 3, true, true));
+        Flood fl = Flood.openIn(cgroup, options.ipv6(), options.payload());
+        floods.add(fl);
+        return new Config(key, title, systemd, cgroup, fl, check);
+    }
+
+    private Config systemdConfig(String key, String title, String service, String slice, FirewallRules.Policy p) throws Exception {
+        Path cg;
+        synchronized (this) {
+            cg = oracle.startService(service + ".service", slice, p.properties());
+        }
+        return config(key, title, true, cg, n -> null);
+    }
+
+    /** tollgate's unit through the accounting module, exactly as the daemon starts one. */
+    private Config ours(String key, String title, Path cgroup, String unit, FirewallRules.Policy p, List<String> slices)
+            throws Exception {
+        UnitDatapath d;
+        synchronized (this) {
+            d = accounting.start(new UnitPolicy(unit, cgroup, true, p.entries(), slices, null, List.of(), false));
+        }
+        Map<String, Counters> before = new LinkedHashMap<>();
+        Counters[] unitBefore = {Counters.ZERO};
+        Check check = n -> {
+            // Called after every flood: compares with the previous call, so that it checks each flood exactly.
+            String bad = null;
+            Counters c = d.counters();
+            if (c.ingressPackets() - unitBefore[0].ingressPackets() != n || c.egressPackets() - unitBefore[0].egressPackets() != n)
+                bad = f("unit %s counted %d in / %d out, expected %d each", unit, c.ingressPackets() - unitBefore[0].ingressPackets(),
+                        c.egressPackets() - unitBefore[0].egressPackets(), n);
+            unitBefore[0] = c;
+            for (String s : slices) {
+                Counters now = accounting.sliceCounters(s).orElse(Counters.ZERO);
+                Counters was = before.getOrDefault(s, Counters.ZERO);
+                if (bad == null && (now.ingressPackets() - was.ingressPackets() != n || now.egressPackets() - was.egressPackets() != n))
+                    bad = f("slice %s counted %d in / %d out, expected %d each", s, now.ingressPackets() - was.ingressPackets(),
+                            now.egressPackets() - was.egressPackets(), n);
+                before.put(s, now);
+            }
+            return bad;
         };
-        return current;
+        return config(key, title, false, cgroup, check);
     }
 
-    private synchronized void uninstall(Installed inst) {
-        if (current == inst) current = null;
-        inst.close();
+    private Sample measure(Config c, List<String> problems) {
+        c.flood().run(options.warmup());
+        String warm = c.check().after(options.warmup());
+        if (warm != null) problems.add(c.title() + " (warm-up): " + warm);
+        List<SystemdOracle.Program> programs = SystemdOracle.effectivePrograms(c.cgroup());
+        Map<SystemdOracle.Program, RunStats> before = new LinkedHashMap<>();
+        for (SystemdOracle.Program p : programs) before.put(p, RunStats.of(p.id()));
+        long wall = c.flood().run(options.packets());
+        double in = 0, out = 0;
+        for (SystemdOracle.Program p : programs) {
+            RunStats d = RunStats.of(p.id()).minus(before.get(p));
+            if (d.runCount() != options.packets())
+                problems.add(f("%s: program %d (%s) ran %d times for %d datagrams", c.title(), p.id(),
+                        p.ingress() ? "ingress" : "egress", d.runCount(), options.packets()));
+            if (p.ingress()) in += (double) d.runTimeNs() / options.packets();
+            else out += (double) d.runTimeNs() / options.packets();
+        }
+        String bad = c.check().after(options.packets());
+        if (bad != null) problems.add(c.title() + ": " + bad);
+        return new Sample(in, out, programs.size(), (double) wall / options.packets());
     }
 
-    /** The trivial program on the leaf, both directions. */
-    private Installed floor() {
-        FloorProgram fl = FloorProgram.install(List.of(tree.leaf()));
-        List<Measured> programs = fl.attached().stream().map(a -> new Measured("unit", a.direction(), a.programId())).toList();
-        return new Installed() {
-            public List<Measured> programs() {
-                return programs;
-            }
-
-            public String check(long expected) {
-                return null;
-            }
-
-            public void close() {
-                fl.close();
-            }
-        };
-    }
-
-    /** tollgate's unit program through the accounting module, exactly as the daemon starts a unit. */
-    private Installed ours(boolean firewall, List<String> accountedSlices) {
-        UnitPolicy policy = new UnitPolicy(BenchTree.UNIT, tree.leaf(), true,
-                firewall ? FirewallRules.trieEntries(FirewallRules.FIVE) : List.of(), accountedSlices, null, List.of(),
-                false);
-        Map<String, Counters> slicesBefore = new LinkedHashMap<>();
-        UnitDatapath d = accounting.start(policy);
-        for (String s : accountedSlices) slicesBefore.put(s, accounting.sliceCounters(s).orElse(Counters.ZERO));
-        Map<String, Integer> ids = d.programIds();
-        List<Measured> programs = List.of(new Measured("unit", Direction.INGRESS, ids.get("ingress")),
-                new Measured("unit", Direction.EGRESS, ids.get("egress")));
-        return new Installed() {
-            public List<Measured> programs() {
-                return programs;
-            }
-
-            public String check(long expected) {
-                Counters c = d.counters();
-                if (c.ingressPackets() != expected || c.egressPackets() != expected)
-                    return f("unit counters %d in / %d out, expected %d each", c.ingressPackets(), c.egressPackets(), expected);
-                for (var e : slicesBefore.entrySet()) {
-                    Counters now = accounting.sliceCounters(e.getKey()).orElse(Counters.ZERO);
-                    long in = now.ingressPackets() - e.getValue().ingressPackets();
-                    long out = now.egressPackets() - e.getValue().egressPackets();
-                    if (in != expected || out != expected)
-                        return f("slice %s counted %d in / %d out, expected %d each", e.getKey(), in, out, expected);
-                }
-                return null;
-            }
-
-            public void close() {
-                accounting.stop(BenchTree.UNIT);
-            }
-        };
-    }
-
-    private Installed systemd() {
-        SystemdFirewallRebuild s = SystemdFirewallRebuild.install(tree.leaf(), tree.slices(), FirewallRules.FIVE);
-        List<Measured> programs = s.programs().stream()
-                .map(p -> new Measured(p.cgroupLevel(), p.direction(), p.program().id())).toList();
-        return new Installed() {
-            public List<Measured> programs() {
-                return programs;
-            }
-
-            public String check(long expected) {
-                long in = s.unitPackets(Direction.INGRESS), out = s.unitPackets(Direction.EGRESS);
-                return in == expected && out == expected ? null
-                        : f("systemd unit counters %d in / %d out, expected %d each", in, out, expected);
-            }
-
-            public void close() {
-                s.close();
-            }
-        };
-    }
-
-    private Installed whatIf(WhatIfProgram.Variant v) {
-        WhatIfProgram w = WhatIfProgram.install(tree.leaf(), v, FirewallRules.FIVE);
-        List<Measured> programs = List.of(new Measured("unit", Direction.INGRESS, w.programIds().get(0)),
-                new Measured("unit", Direction.EGRESS, w.programIds().get(1)));
-        return new Installed() {
-            public List<Measured> programs() {
-                return programs;
-            }
-
-            public String check(long expected) {
-                long in = w.unitPackets(Direction.INGRESS), out = w.unitPackets(Direction.EGRESS);
-                return in == expected && out == expected ? null
-                        : f("what-if unit counters %d in / %d out, expected %d each", in, out, expected);
-            }
-
-            public void close() {
-                w.close();
-            }
-        };
-    }
-
-    private void report(Map<Config, List<Sample>> samples) {
-        List<Sample> floor = samples.get(Config.FLOOR);
-        List<Sample> sd = samples.get(Config.SYSTEMD);
-        int n = floor.size();
-        double[] floorTotal = new double[n];
-        for (int r = 0; r < n; r++) floorTotal[r] = floor.get(r).total(false);
-
-        OUT.println("ns per packet from run_time_ns / run_cnt; median of " + n + " rounds, [min..max] over rounds;");
-        OUT.println("ingress and egress are per direction (summed over the programs that run in it); total = in + out");
-        String header = f("%-44s %5s %8s %8s %8s %12s  %-17s %8s", "configuration", "progs", "ingress", "egress",
-                "total", "total-floor", "total range", "wall/dg");
+    private void report(List<Config> configs, Map<String, List<Sample>> samples) {
+        int n = options.rounds();
+        OUT.println("ns per packet from run_time_ns of every program in the unit's effective list; median of " + n
+                + " rounds, [min..max] over rounds");
+        String header = f("%-50s %5s %8s %8s %10s %-15s %9s %8s", "configuration", "progs", "ingress", "egress", "per dir",
+                "range", "- floor", "wall/dg");
         OUT.println(header);
         OUT.println("-".repeat(header.length()));
-        row("floor (r0 = 1; exit), leaf", 1, floor, s -> s.ns(Direction.INGRESS, false), s -> s.ns(Direction.EGRESS, false), floorTotal);
-        for (Config c : List.of(Config.ACCOUNTING, Config.FIREWALL, Config.SLICES)) {
-            row(c.title, 1, samples.get(c), s -> s.ns(Direction.INGRESS, false), s -> s.ns(Direction.EGRESS, false), floorTotal);
-        }
-        row("systemd unit program (leaf, firewall+acct)", 1, sd, s -> s.ns(Direction.INGRESS, true),
-                s -> s.ns(Direction.EGRESS, true), floorTotal);
-        row("systemd slice program, each (mean of 3)", 1, sd, s -> (s.ns(Direction.INGRESS, false) - s.ns(Direction.INGRESS, true)) / 3,
-                s -> (s.ns(Direction.EGRESS, false) - s.ns(Direction.EGRESS, true)) / 3, floorTotal);
-        row("systemd total (leaf + 3 slices)", 4, sd, s -> s.ns(Direction.INGRESS, false), s -> s.ns(Direction.EGRESS, false), floorTotal);
-        if (options.whatIf()) {
-            OUT.println("what-if variants of tollgate's program (not tollgate's code; one technique changed at a time):");
-            for (Config c : List.of(Config.WHATIF_B_DIRECT, Config.WHATIF_C_PLAIN, Config.WHATIF_C_BOTH)) {
-                row(c.title, 1, samples.get(c), s -> s.ns(Direction.INGRESS, false), s -> s.ns(Direction.EGRESS, false), floorTotal);
-            }
-        }
-        OUT.println("(total-floor subtracts one floor; wall/dg is wall-clock ns per datagram for send + receive, all hooks)");
-        OUT.println();
-
-        double[] g1 = new double[n], g2 = new double[n], g2adj = new double[n], g1raw = new double[n];
-        for (int r = 0; r < n; r++) {
-            double fl = floorTotal[r];
-            double b = samples.get(Config.FIREWALL).get(r).total(false);
-            double c = samples.get(Config.SLICES).get(r).total(false);
-            double sdUnit = sd.get(r).total(true);
-            double sdTotal = sd.get(r).total(false);
-            g1[r] = (b - fl) / (sdUnit - fl);
-            g1raw[r] = b / sdUnit;
-            g2[r] = c / sdTotal;
-            g2adj[r] = (c - fl) / (sdTotal - 4 * fl);
-        }
-        OUT.println("ratios (each computed per round, then the median; [min..max] over rounds):");
-        goal("(b - floor) / (systemd unit program - floor)", Figures.of(g1), 0.5);
-        goal("(c) / (systemd total over its 4 programs)", Figures.of(g2), 0.4);
-        OUT.println("for reference, no goal:");
-        ratio("(b) / (systemd unit program)", Figures.of(g1raw));
-        ratio("(c - floor) / (systemd total - 4 x floor)", Figures.of(g2adj));
-        if (options.whatIf()) {
-            double[] w1 = new double[n], w2 = new double[n];
+        List<Sample> fl = samples.get("floor");
+        for (Config c : configs) {
+            List<Sample> s = samples.get(c.key());
+            List<Double> in = new ArrayList<>(), out = new ArrayList<>(), dir = new ArrayList<>(), excess = new ArrayList<>(),
+                    wall = new ArrayList<>();
             for (int r = 0; r < n; r++) {
-                double fl = floorTotal[r];
-                w1[r] = (samples.get(Config.WHATIF_B_DIRECT).get(r).total(false) - fl) / (sd.get(r).total(true) - fl);
-                w2[r] = samples.get(Config.WHATIF_C_BOTH).get(r).total(false) / sd.get(r).total(false);
+                in.add(s.get(r).ingressNs());
+                out.add(s.get(r).egressNs());
+                dir.add(s.get(r).perDirection());
+                excess.add(s.get(r).perDirection() - fl.get(r).perDirection());
+                wall.add(s.get(r).wallNs());
             }
-            OUT.println("what-if, against the same goals:");
-            ratio("(b' - floor) / (systemd unit program - floor)", Figures.of(w1));
-            ratio("(c'') / (systemd total over its 4 programs)", Figures.of(w2));
+            Figures d = Figures.of(dir);
+            OUT.println(f("%-50s %5d %8.1f %8.1f %10.1f %-15s %9.1f %8.0f", c.title(), s.getFirst().programs(),
+                    Figures.of(in).median(), Figures.of(out).median(), d.median(), d.range("%.1f"), Figures.of(excess).median(),
+                    Figures.of(wall).median()));
+        }
+        OUT.println("(per dir = (ingress + egress) / 2; - floor subtracts one floor program; wall/dg = wall-clock ns per"
+                + " datagram for send + receive, everything included)");
+        OUT.println();
+        OUT.println("ratios, each taken per round, then the median [min..max]:");
+        goal("unit alone: (tollgate - floor) / (systemd - floor)", per(samples, "tg", "sd", true), 0.5);
+        goal("under 3 accounted slices: tollgate / systemd total", per(samples, "tg3", "sd3", false), 0.3);
+        OUT.println("for reference, no goal:");
+        ratio("unit alone: tollgate / systemd", per(samples, "tg", "sd", false));
+        ratio("under 3 slices: (tollgate - floor) / (systemd - floor)", per(samples, "tg3", "sd3", true));
+        if (options.lists()) {
+            for (String k : List.of("64", "1024")) {
+                ratio(k + "-entry list: (tollgate - floor) / (systemd - floor)", per(samples, "tg" + k, "sd" + k, true));
+                ratio(k + "-entry list: tollgate " + k + " / tollgate issue list", per(samples, "tg" + k, "tg", false));
+            }
         }
     }
 
-    private void row(String name, int progs, List<Sample> s, ToDoubleFunction<Sample> in, ToDoubleFunction<Sample> out,
-                     double[] floorTotal) {
-        List<Double> ins = new ArrayList<>(), outs = new ArrayList<>(), totals = new ArrayList<>(), minus = new ArrayList<>(),
-                wall = new ArrayList<>();
-        for (int r = 0; r < s.size(); r++) {
-            double i = in.applyAsDouble(s.get(r)), o = out.applyAsDouble(s.get(r));
-            ins.add(i);
-            outs.add(o);
-            totals.add(i + o);
-            minus.add(i + o - floorTotal[r]);
-            wall.add(s.get(r).wallNsPerDatagram());
+    private static Figures per(Map<String, List<Sample>> samples, String ours, String theirs, boolean minusFloor) {
+        List<Sample> a = samples.get(ours), b = samples.get(theirs), fl = samples.get("floor");
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            double f0 = minusFloor ? fl.get(i).perDirection() : 0;
+            r.add((a.get(i).perDirection() - f0) / (b.get(i).perDirection() - f0));
         }
-        Figures t = Figures.of(totals);
-        OUT.println(f("%-44s %5d %8.1f %8.1f %8.1f %12.1f  %-17s %8.0f", name, progs, Figures.of(ins).median(),
-                Figures.of(outs).median(), t.median(), Figures.of(minus).median(), t.range("%.1f"), Figures.of(wall).median()));
+        return Figures.of(r);
     }
 
     private static void goal(String what, Figures r, double goal) {
-        OUT.println(f("  %-46s = %.3f %-15s goal <= %.2f  %s", what, r.median(), r.range("%.3f"), goal,
+        OUT.println(f("  %-56s = %.3f %-15s goal <= %.2f  %s", what, r.median(), r.range("%.3f"), goal,
                 r.median() <= goal ? (r.max() <= goal ? "PASS" : "PASS (median; not every round)") : "MISS"));
     }
 
     private static void ratio(String what, Figures r) {
-        OUT.println(f("  %-46s = %.3f %s", what, r.median(), r.range("%.3f")));
+        OUT.println(f("  %-56s = %.3f %s", what, r.median(), r.range("%.3f")));
     }
 
     /** Removes everything of ours; safe to call twice and from the shutdown hook. */
@@ -487,12 +397,15 @@ public final class DatapathBench {
         if (cleaned) return;
         cleaned = true;
         List<String> failures = new ArrayList<>();
-        step(failures, "detach current configuration", () -> {
-            if (current != null) current.close();
-            current = null;
-        });
         step(failures, "close sockets", () -> {
-            if (flow != null) flow.close();
+            floods.forEach(Flood::close);
+            floods.clear();
+        });
+        step(failures, "stop systemd's units", () -> {
+            if (oracle != null) oracle.close();
+        });
+        step(failures, "detach the floor", () -> {
+            if (floor != null) floor.close();
         });
         step(failures, "remove tollgate datapath and pins", () -> {
             if (accounting != null) accounting.removeAll();

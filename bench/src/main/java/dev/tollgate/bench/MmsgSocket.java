@@ -12,10 +12,13 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * An IPv4 UDP socket driven through libc with sendmmsg(2)/recvmmsg(2), so one system call
- * moves a batch of datagrams: the JDK's DatagramChannel sends one per call, which caps a
- * loopback generator far below a million packets per second. Linux x86-64/aarch64 layouts.
- * A socket belongs to the cgroup its creating process is in at {@link #open()}.
+ * A loopback UDP socket (127.0.0.1 or ::1) driven through libc with sendmmsg(2)/recvmmsg(2),
+ * so one system call moves a batch of datagrams: the JDK's DatagramChannel sends one per
+ * call, which caps a loopback generator far below a million packets per second. The batch
+ * calls allocate nothing (the message vector is prepared once; the downcalls are invoked
+ * directly, no capturing lambda), so the JVM adds little beyond the system calls. Linux
+ * x86-64/aarch64 layouts. A socket belongs to the cgroup its creating process is in at
+ * {@link #open}.
  */
 final class MmsgSocket implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -35,7 +38,7 @@ final class MmsgSocket implements AutoCloseable {
     private static final MethodHandle RECVMMSG = bind("recvmmsg", FunctionDescriptor.of(INT, INT, PTR, INT, INT, PTR));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
 
-    static final int AF_INET = 2, SOCK_DGRAM = 2, SOL_SOCKET = 1, SO_RCVBUF = 8, SO_SNDBUF = 7, SO_RCVTIMEO = 20;
+    static final int AF_INET = 2, AF_INET6 = 10, SOCK_DGRAM = 2, SOL_SOCKET = 1, SO_RCVBUF = 8, SO_SNDBUF = 7, SO_RCVTIMEO = 20;
     static final int MSG_WAITFORONE = 0x10000;
     static final int EAGAIN = 11, EINTR = 4, EPERM = 1;
     // struct iovec 16 bytes; struct msghdr 56; struct mmsghdr 64 (msghdr + msg_len + padding).
@@ -43,12 +46,14 @@ final class MmsgSocket implements AutoCloseable {
 
     private final Arena arena = Arena.ofShared();
     private final int fd;
+    private final boolean ipv6;
     private final MemorySegment state = arena.allocate(CAPTURE);
     private MemorySegment vector;
     private int vectorLength;
 
-    private MmsgSocket(int fd) {
+    private MmsgSocket(int fd, boolean ipv6) {
         this.fd = fd;
+        this.ipv6 = ipv6;
     }
 
     private static MethodHandle bind(String name, FunctionDescriptor fd) {
@@ -58,20 +63,25 @@ final class MmsgSocket implements AutoCloseable {
 
     /** A UDP socket bound to 127.0.0.1 on an ephemeral port, with {@code bufferBytes} of receive and send buffer. */
     static MmsgSocket open(int bufferBytes) {
+        return open(bufferBytes, false);
+    }
+
+    /** The same on ::1 when {@code ipv6}. */
+    static MmsgSocket open(int bufferBytes, boolean ipv6) {
         int fd;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
-            fd = (int) SOCKET.invokeExact(st, AF_INET, SOCK_DGRAM, 0);
+            fd = (int) SOCKET.invokeExact(st, ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
             if (fd < 0) throw new IllegalStateException("socket: errno " + (int) ERRNO.get(st, 0L));
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        MmsgSocket s = new MmsgSocket(fd);
+        MmsgSocket s = new MmsgSocket(fd, ipv6);
         try {
             s.setInt(SO_RCVBUF, bufferBytes);
             s.setInt(SO_SNDBUF, bufferBytes);
-            MemorySegment addr = loopback(s.arena, 0);
-            s.check("bind", (int) invoke(() -> (int) BIND.invokeExact(s.state, fd, addr, 16)));
+            MemorySegment addr = loopback(s.arena, 0, ipv6);
+            s.check("bind", (int) invoke(() -> (int) BIND.invokeExact(s.state, fd, addr, (int) addr.byteSize())));
             return s;
         } catch (RuntimeException e) {
             s.close();
@@ -81,16 +91,16 @@ final class MmsgSocket implements AutoCloseable {
 
     /** The local port, in host order. */
     int port() {
-        MemorySegment addr = arena.allocate(16);
+        MemorySegment addr = arena.allocate(28);
         MemorySegment len = arena.allocate(INT);
-        len.set(INT, 0, 16);
+        len.set(INT, 0, 28);
         check("getsockname", (int) invoke(() -> (int) GETSOCKNAME.invokeExact(state, fd, addr, len)));
         return Short.toUnsignedInt(addr.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2));
     }
 
     void connect(int port) {
-        MemorySegment addr = loopback(arena, port);
-        check("connect", (int) invoke(() -> (int) CONNECT.invokeExact(state, fd, addr, 16)));
+        MemorySegment addr = loopback(arena, port, ipv6);
+        check("connect", (int) invoke(() -> (int) CONNECT.invokeExact(state, fd, addr, (int) addr.byteSize())));
     }
 
     /** recvmmsg waits at most this long for a first datagram, so receivers can notice the end. */
@@ -119,14 +129,29 @@ final class MmsgSocket implements AutoCloseable {
 
     /** sendmmsg of the prepared batch: datagrams sent, or -errno. */
     int sendBatch() {
-        int r = (int) invoke(() -> (int) SENDMMSG.invokeExact(state, fd, vector, vectorLength, 0));
+        return sendBatch(vectorLength);
+    }
+
+    /** sendmmsg of the first {@code count} prepared slots. */
+    int sendBatch(int count) {
+        int r;
+        try {
+            r = (int) SENDMMSG.invokeExact(state, fd, vector, count, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
         return r < 0 ? -(int) ERRNO.get(state, 0L) : r;
     }
 
     /** recvmmsg into the prepared slots, returning after the first datagram with whatever else is queued: count, or -errno. */
     int receiveBatch() {
         for (int i = 0; i < vectorLength; i++) vector.set(INT, MMSGHDR * i + MSG_LEN, 0);
-        int r = (int) invoke(() -> (int) RECVMMSG.invokeExact(state, fd, vector, vectorLength, MSG_WAITFORONE, MemorySegment.NULL));
+        int r;
+        try {
+            r = (int) RECVMMSG.invokeExact(state, fd, vector, vectorLength, MSG_WAITFORONE, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
         return r < 0 ? -(int) ERRNO.get(state, 0L) : r;
     }
 
@@ -136,7 +161,14 @@ final class MmsgSocket implements AutoCloseable {
         check("setsockopt " + option, (int) invoke(() -> (int) SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, option, v, 4)));
     }
 
-    private static MemorySegment loopback(Arena arena, int port) {
+    private static MemorySegment loopback(Arena arena, int port, boolean ipv6) {
+        if (ipv6) { // struct sockaddr_in6: family, port, flowinfo, ::1, scope id
+            MemorySegment a = arena.allocate(28);
+            a.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET6);
+            a.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) port);
+            a.set(ValueLayout.JAVA_BYTE, 8 + 15, (byte) 1);
+            return a;
+        }
         MemorySegment a = arena.allocate(16);
         a.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
         a.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) port);

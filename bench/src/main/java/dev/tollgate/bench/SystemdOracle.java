@@ -1,159 +1,177 @@
 package dev.tollgate.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * systemd 252 as PID 1 of private namespaces, booted with N services wanted by its default
- * target ({@code ../shared/systemd-oracle/}: its ns-init.sh and make-units.sh, run with an
- * ORACLE directory and a cgroup of this run's own, so an instance someone else runs is never
- * touched). A boot is timed as start-systemd.sh times it: from starting the namespaces until
- * {@code systemctl is-system-running} says running, i.e. every wanted unit has started.
+ * The real systemd 252, running as PID 1 of private namespaces (../shared/systemd-oracle/,
+ * directory {@code $ORACLE}), as the baseline of the benchmarks: its transient services and
+ * slices with the same settings as ours, whose cgroups (seen from the host) let the benchmark
+ * create sockets charged to systemd's unit and read the run statistics of systemd's own
+ * programs. The benchmark JVM runs in the instance's network namespace (the scripts start it
+ * under {@code nsenter -n}), so both sides' traffic crosses the same loopback.
+ *
+ * <p>Everything it starts (services, slice unit files) is named after the run and removed by
+ * {@link #close()}.
  */
-final class SystemdOracle {
-    private final Path scripts;
+final class SystemdOracle implements AutoCloseable {
     private final Path dir;
-    private final Path cgroup;
+    private final long pid;
+    private final Path cgroupRoot;
+    private final List<String> services = new ArrayList<>();
+    private final List<Path> unitFiles = new ArrayList<>();
+    private final List<String> slices = new ArrayList<>();
 
-    SystemdOracle(Path scripts, Path dir, Path cgroup) {
-        this.scripts = scripts;
+    private SystemdOracle(Path dir, long pid, Path cgroupRoot) {
         this.dir = dir;
-        this.cgroup = cgroup;
+        this.pid = pid;
+        this.cgroupRoot = cgroupRoot;
     }
 
-    void writeUnits(int n) throws Exception {
-        for (String f : List.of("ns-init.sh", "make-units.sh")) {
-            Path to = dir.resolve(f);
-            Files.copy(scripts.resolve(f), to, StandardCopyOption.REPLACE_EXISTING);
-            to.toFile().setExecutable(true);
-        }
-        run(List.of("env", "ORACLE=" + dir, dir.resolve("make-units.sh").toString()));
-        ControlPlaneBench.writeUnits(dir.resolve("units"), "oracle.target", n);
-    }
-
-    ControlPlaneBench.Round round(int n) throws Exception {
-        Files.createDirectories(cgroup);
-        Files.deleteIfExists(dir.resolve("console.log"));
-        String inner = "exec unshare --pid --fork --mount --mount-proc --net --uts --ipc --cgroup env ORACLE=" + dir
-                + " SD_LOG_LEVEL=warning " + dir.resolve("ns-init.sh");
-        long t0 = System.nanoTime();
-        Process script = new ProcessBuilder("setsid", "bash", "-c", "echo $$ > \"$0\"/cgroup.procs && exec script -q -f -e -c \"$1\" \"$2\"",
-                cgroup.toString(), inner, dir.resolve("console.log").toString())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
-        long pid = 0;
+    /** The instance whose scripts and systemd.pid are in {@code dir}; it must be running. */
+    static SystemdOracle open(Path dir) {
+        Path pidFile = dir.resolve("systemd.pid");
+        if (!Files.isRegularFile(pidFile))
+            throw new IllegalStateException("no systemd oracle at " + dir + " (start one: ORACLE=" + dir
+                    + " ../shared/systemd-oracle/setup.sh)");
         try {
-            pid = findPid1(script);
-            while (true) {
-                String st = sdx(pid, "systemctl", "is-system-running").trim();
-                if (st.equals("running") || st.equals("degraded")) break;
-                if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(10)) throw new IllegalStateException("systemd: not running after 10 minutes: " + st);
-                Thread.sleep(25);
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            if (!Files.exists(Path.of("/proc/" + pid)))
+                throw new IllegalStateException("the systemd oracle's PID " + pid + " (" + pidFile + ") is not running");
+            String rel = null;
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+                if (line.startsWith("0::")) rel = line.substring(3);
             }
-            double bootMs = (System.nanoTime() - t0) / 1e6;
-            long active = countActive(pid);
-            if (active < n) throw new IllegalStateException("systemd says running but only " + active + " of " + n + " services are active");
-            List<String> show = new ArrayList<>(List.of("systemctl", "show", "-p", "IPIngressBytes", "-p", "IPIngressPackets",
-                    "-p", "IPEgressBytes", "-p", "IPEgressPackets"));
-            for (int i = 1; i <= n; i++) show.add("s" + i + ".service");
-            final long p1 = pid;
-            double countersMs = ControlPlaneBench.medianMs(3, () -> {
-                long lines = sdx(p1, show.toArray(String[]::new)).lines().filter(l -> l.matches("IP(In|E)gress(Bytes|Packets)=[0-9]+")).count();
-                if (lines != 4L * n) throw new IllegalStateException("systemctl show gave " + lines + " counter lines for " + n + " units");
-            });
-            double rssMiB = ControlPlaneBench.rssKiB(pid) / 1024.0;
-            long s0 = System.nanoTime();
-            sdx(pid, "systemctl", "stop", "bulk.slice");
-            double stopMs = (System.nanoTime() - s0) / 1e6;
-            long left = countActive(pid);
-            if (left != 0) throw new IllegalStateException("systemd: " + left + " services still active after stopping bulk.slice");
-            return new ControlPlaneBench.Round(bootMs, stopMs, rssMiB, countersMs);
-        } finally {
-            // SIGKILL of a pid namespace's init kills everything in it; the namespaces go with it.
-            if (pid > 0) new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
-            script.destroy();
-            if (!script.waitFor(1, TimeUnit.MINUTES)) script.destroyForcibly().waitFor();
-            ControlPlaneBench.removeCgroupTree(cgroup);
-        }
-    }
-
-    private long countActive(long pid) throws Exception {
-        return sdx(pid, "systemctl", "list-units", "--no-legend", "--plain", "--state=active,activating,deactivating", "s*.service")
-                .lines().filter(l -> !l.isBlank()).count();
-    }
-
-    /** The host pid of the namespace's systemd: a process of our cgroup running systemd with namespace pid 1. */
-    private long findPid1(Process script) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (System.nanoTime() < deadline) {
-            if (!script.isAlive()) throw new IllegalStateException("systemd did not start: " + console());
-            try (Stream<Path> s = Files.walk(cgroup)) {
-                for (Path procs : s.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList()) {
-                    for (String line : readOrEmpty(procs)) {
-                        long p = Long.parseLong(line.trim());
-                        if (isNamespacedSystemd(p)) return p;
-                    }
-                }
-            } catch (IOException raced) {
-                // cgroups come and go while systemd starts; look again.
-            }
-            Thread.sleep(20);
-        }
-        throw new IllegalStateException("systemd did not start: " + console());
-    }
-
-    private static List<String> readOrEmpty(Path p) {
-        try {
-            return Files.readAllLines(p);
-        } catch (IOException gone) {
-            return List.of();
-        }
-    }
-
-    private static boolean isNamespacedSystemd(long pid) {
-        try {
-            if (!Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe")).toString().endsWith("/lib/systemd/systemd")) return false;
-            return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
-                    .anyMatch(l -> l.startsWith("NSpid:") && l.trim().endsWith("\t1") || l.matches("NSpid:.*\\s1"));
-        } catch (IOException gone) {
-            return false;
-        }
-    }
-
-    private String console() {
-        try {
-            return Files.readString(dir.resolve("console.log"));
+            if (rel == null) throw new IllegalStateException("systemd PID " + pid + " has no cgroup v2 path");
+            // PID 1 of the instance sits in <root>/init.scope as the host sees it.
+            Path scope = BenchTree.cgroup2Mount().resolve(rel.substring(1));
+            Path root = scope.getFileName().toString().equals("init.scope") ? scope.getParent() : scope;
+            return new SystemdOracle(dir, pid, root);
         } catch (IOException e) {
-            return "(no console log)";
+            throw new UncheckedIOException("cannot read the systemd oracle at " + dir, e);
         }
     }
 
-    /** A command inside the instance's namespaces (what the oracle's sdx does); its stdout. */
-    private static String sdx(long pid, String... cmd) throws Exception {
-        List<String> full = new ArrayList<>(List.of("nsenter", "-t", Long.toString(pid), "-m", "-p", "-n", "-u", "-i", "-C", "-r", "-w"));
-        full.addAll(List.of(cmd));
-        Process p = new ProcessBuilder(full).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
+    String version() {
+        return run("systemctl", "--version").lines().findFirst().orElse("?");
     }
 
-    private static void run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+    /** Writes slice unit files with IPAccounting=yes for {@code names} (outermost first) and reloads. */
+    void accountedSlices(List<String> names) {
+        for (String n : names) {
+            Path f = dir.resolve("units").resolve(n);
+            try {
+                Files.writeString(f, "[Slice]\nIPAccounting=yes\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + f, e);
+            }
+            unitFiles.add(f);
+            slices.add(n);
+        }
+        run("systemctl", "daemon-reload");
+    }
+
+    /** Starts {@code sleep infinity} as a transient service with these properties; returns its cgroup as the host sees it. */
+    Path startService(String name, String slice, List<String> properties) {
+        List<String> argv = new ArrayList<>(List.of("systemd-run", "-q", "--unit=" + name));
+        if (slice != null) argv.add("--slice=" + slice);
+        for (String p : properties) argv.addAll(List.of("-p", p));
+        argv.addAll(List.of("/usr/bin/sleep", "infinity"));
+        services.add(name);
+        run(argv.toArray(String[]::new));
+        String cg = run("systemctl", "show", "-p", "ControlGroup", "--value", name).trim();
+        if (!cg.startsWith("/")) throw new IllegalStateException(name + " has no control group: '" + cg + "'");
+        Path p = cgroupRoot.resolve(cg.substring(1));
+        if (!Files.isDirectory(p)) throw new IllegalStateException(name + "'s cgroup " + p + " does not exist");
+        return p;
+    }
+
+    /** One program that runs for a cgroup's packets. */
+    record Program(int id, boolean ingress, String name) {}
+
+    private static final Pattern ROW = Pattern.compile("^\\s*(\\d+)\\s+cgroup_inet_(ingress|egress)\\s+(\\S*)", Pattern.MULTILINE);
+
+    /** Every cgroup_skb program that runs for sockets of {@code cgroup}: {@code bpftool cgroup show CG effective}. */
+    static List<Program> effectivePrograms(Path cgroup) {
+        String out = exec(List.of("bpftool", "cgroup", "show", cgroup.toString(), "effective"));
+        List<Program> ps = new ArrayList<>();
+        Matcher m = ROW.matcher(out);
+        while (m.find()) ps.add(new Program(Integer.parseInt(m.group(1)), m.group(2).equals("ingress"), m.group(3)));
+        return ps;
+    }
+
+    private String run(String... command) {
+        List<String> argv = new ArrayList<>(List.of(dir.resolve("sdx").toString()));
+        argv.addAll(List.of(command));
+        return exec(argv);
+    }
+
+    static String exec(List<String> argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", argv) + ": no answer in 60 s");
+            }
+            String s = new String(out, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0)
+                throw new IllegalStateException(String.join(" ", argv) + " failed (" + p.exitValue() + "): " + s);
+            return s;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + argv.getFirst(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    long pid() {
+        return pid;
     }
 
     @Override
-    public String toString() {
-        return String.format(Locale.ROOT, "systemd 252 in %s", dir);
+    public void close() {
+        List<String> failures = new ArrayList<>();
+        for (String s : services.reversed()) {
+            try {
+                run("systemctl", "stop", s);
+            } catch (RuntimeException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        services.clear();
+        for (String s : slices.reversed()) {
+            try {
+                run("systemctl", "stop", s);
+            } catch (RuntimeException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        slices.clear();
+        for (Path f : unitFiles) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException e) {
+                failures.add("cannot remove " + f + ": " + e);
+            }
+        }
+        if (!unitFiles.isEmpty()) {
+            unitFiles.clear();
+            try {
+                run("systemctl", "daemon-reload");
+            } catch (RuntimeException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        if (!failures.isEmpty()) throw new IllegalStateException("systemd oracle cleanup: " + String.join("; ", failures));
     }
 }

@@ -4,17 +4,19 @@ import dev.tollgate.bpf.sys.BpfAttr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.Errno;
 import dev.tollgate.bpf.sys.Libc;
+import dev.tollgate.libc.ApiFileSystems;
+import dev.tollgate.libc.FsMagic;
+import dev.tollgate.libc.Statfs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /** Pinning kernel objects on bpffs, and making sure bpffs is there. */
 public final class Pins {
-    public static final Path DEFAULT_BPFFS = Path.of("/sys/fs/bpf");
+    public static final Path DEFAULT_BPFFS = ApiFileSystems.BPFFS;
 
     private Pins() {}
 
@@ -72,28 +74,48 @@ public final class Pins {
     }
 
     /**
-     * Makes sure {@code dir} exists on a bpffs mount: mounts bpffs at /sys/fs/bpf when nothing
-     * is mounted there, then creates the directory.
+     * Makes sure {@code dir} exists on bpffs: mounts bpffs at /sys/fs/bpf when the directory
+     * belongs there and statfs says /sys/fs/bpf is not bpffs, then creates the directory.
+     *
+     * <p>statfs asks the path itself, as libbpf and systemd do: the mount table would also list a
+     * bpffs that a later mount hides (a container's fresh {@code /sys} over the host's, where
+     * {@code /sys/fs/bpf} is then a plain sysfs directory).
      */
     public static Path ensureDirectory(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
-        if (bpffsMountOf(abs).isEmpty()) {
-            if (!abs.startsWith(DEFAULT_BPFFS))
-                throw new IllegalStateException(abs + " is not on a bpffs mount (mount -t bpf bpf DIR)");
-            int r = Libc.mount("bpf", DEFAULT_BPFFS.toString(), "bpf", 0);
-            if (r < 0) throw new IllegalStateException("mount -t bpf bpf " + DEFAULT_BPFFS + " failed: " + new Errno(-r));
-        }
         try {
+            if (!isOnBpffs(abs)) {
+                if (!abs.startsWith(DEFAULT_BPFFS))
+                    throw new IllegalStateException(abs + " is not on bpffs (statfs says "
+                            + FsMagic.describe(Statfs.magic(nearestExisting(abs))) + "): mount -t bpf bpf DIR");
+                if (!Statfs.isOn(DEFAULT_BPFFS, FsMagic.BPF_FS)) {
+                    int r = Libc.mount("bpf", DEFAULT_BPFFS.toString(), "bpf", 0);
+                    if (r < 0) throw new IllegalStateException("mount -t bpf bpf " + DEFAULT_BPFFS + " failed: " + new Errno(-r));
+                }
+                if (!isOnBpffs(abs))
+                    throw new IllegalStateException(abs + " is not on bpffs although " + DEFAULT_BPFFS
+                            + " is: a file system of another type is mounted between them (statfs says "
+                            + FsMagic.describe(Statfs.magic(nearestExisting(abs))) + ")");
+            }
             Files.createDirectories(abs);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + abs, e);
+            throw new UncheckedIOException("cannot create " + abs + ": " + e.getMessage(), e);
         }
         return abs;
     }
 
-    /** The bpffs mount point that holds {@code path}, if the filesystem there is bpffs. */
-    public static Optional<Path> bpffsMountOf(Path path) {
-        return Mounts.holding(path).filter(m -> m.fsType().equals("bpf")).map(Mounts.Mount::mountPoint);
+    /**
+     * Whether {@code path}, or the directory it would be created in, is on bpffs: statfs of
+     * the path or of its nearest existing ancestor.
+     */
+    public static boolean isOnBpffs(Path path) throws IOException {
+        return Statfs.magic(nearestExisting(path.toAbsolutePath().normalize())) == FsMagic.BPF_FS.magic;
+    }
+
+    private static Path nearestExisting(Path abs) {
+        Path p = abs;
+        while (p.getParent() != null && !Files.exists(p)) p = p.getParent();
+        return p;
     }
 
     private static void checkName(Path path) {

@@ -1,20 +1,27 @@
 package dev.tollgate.cgroup;
 
-import java.io.ByteArrayOutputStream;
+import dev.tollgate.libc.ApiFileSystems;
+import dev.tollgate.libc.FsMagic;
+import dev.tollgate.libc.MountInfo;
+import dev.tollgate.libc.Statfs;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * Where cgroup v2 is mounted, found in {@code /proc/self/mountinfo}.
+ * Where cgroup v2 is mounted, and which cgroup the mount shows.
+ *
+ * <p>Found as systemd finds it: statfs(2) asked at {@code /sys/fs/cgroup} (the unified layout)
+ * and then at {@code /sys/fs/cgroup/unified} (hybrid). {@code /proc/self/mountinfo} is read only
+ * for what statfs cannot say, the mount's root and super options, and only its visible lines
+ * count: a namespace that mounts a fresh {@code /sys} (a container, systemd's own PID 1 in one)
+ * still lists the host's hidden cgroup2 mount there, rooted at {@code /..} in its cgroup
+ * namespace, often before its own.
  *
  * @param mountPoint where the hierarchy is visible, e.g. {@code /sys/fs/cgroup} (unified layout)
  *     or {@code /sys/fs/cgroup/unified} (hybrid layout)
@@ -32,7 +39,6 @@ public record Cgroup2Mount(Path mountPoint, CgroupPath root, Layout layout, Set<
         HYBRID
     }
 
-    static final Path PROC_SELF_MOUNTINFO = Path.of("/proc/self/mountinfo");
     static final Path PROC_SELF_CGROUP = Path.of("/proc/self/cgroup");
 
     public Cgroup2Mount {
@@ -40,89 +46,85 @@ public record Cgroup2Mount(Path mountPoint, CgroupPath root, Layout layout, Set<
         superOptions = Set.copyOf(superOptions);
     }
 
+    /** Asks a path whether it is a cgroup2 mount (statfs on a real system). */
+    @FunctionalInterface
+    interface FileSystemProbe {
+        /** False if the path does not exist; an exception if the question cannot be answered. */
+        boolean isCgroup2(Path path) throws IOException;
+
+        FileSystemProbe STATFS = path -> Statfs.isOn(path, FsMagic.CGROUP2);
+    }
+
     /**
      * The cgroup2 mount of this process's mount namespace.
      *
-     * @throws CgroupException if there is none (a cgroup-v1-only host) or mountinfo is unreadable
+     * @throws CgroupException if there is none (a cgroup-v1-only host), mountinfo is unreadable,
+     *     or the mount shows a cgroup outside this process's cgroup namespace
      */
     public static Cgroup2Mount current() throws CgroupException {
-        String text;
+        List<MountInfo.Mount> table;
         try {
-            text = Files.readString(PROC_SELF_MOUNTINFO);
+            table = MountInfo.read();
         } catch (IOException e) {
-            throw CgroupException.io("read", PROC_SELF_MOUNTINFO, e);
+            throw CgroupException.io("read", MountInfo.PROC_SELF_MOUNTINFO, e);
         }
-        return parseMountinfo(text).orElseThrow(() -> CgroupException.failed("find cgroup2 in", PROC_SELF_MOUNTINFO,
-                "no cgroup2 filesystem is mounted (tollgate needs cgroup v2: mount it with"
-                        + " 'mount -t cgroup2 none /sys/fs/cgroup', or boot with systemd.unified_cgroup_hierarchy=1)"));
+        return locate(FileSystemProbe.STATFS, table);
     }
 
     /**
-     * Finds the cgroup2 mount in the text of a {@code mountinfo} file (proc(5)): fields
-     * {@code id parent major:minor root mount-point options [optional fields...] - fstype source super-options},
-     * with space, tab, newline and backslash in paths written as {@code \040}, {@code \011},
-     * {@code \012}, {@code \134}.
+     * Finds the cgroup2 mount with {@code probe} (statfs), and its root and options in
+     * {@code table} (a parsed mountinfo).
      *
-     * <p>Where there are several, a later mount on the same mount point hides the earlier one;
-     * among the rest a mount of the whole hierarchy (root {@code /}) wins over a mount of a
-     * subtree, and otherwise the first listed.
+     * <p>Where neither of systemd's places is cgroup2, the first visible cgroup2 mount elsewhere
+     * that the probe confirms (a mount of the whole hierarchy before one of a subtree) is taken,
+     * as on a host without systemd that mounts it at, say, {@code /cgroup2}.
      */
-    public static Optional<Cgroup2Mount> parseMountinfo(String mountinfo) {
-        Map<String, Cgroup2Mount> byMountPoint = new LinkedHashMap<>();
-        boolean v1 = false;
-        List<String[]> cgroup2 = new ArrayList<>();
-        for (String line : mountinfo.split("\n")) {
-            if (line.isBlank()) continue;
-            String[] f = line.split(" ");
-            int sep = -1;
-            for (int i = 6; i < f.length; i++) {
-                if (f[i].equals("-")) {
-                    sep = i;
+    static Cgroup2Mount locate(FileSystemProbe probe, List<MountInfo.Mount> table) throws CgroupException {
+        List<MountInfo.Mount> visible = MountInfo.visible(table);
+        // systemd's places first, then any other visible cgroup2 mount (whole hierarchies first).
+        record Place(Path mountPoint, Layout layout) {}
+        List<Place> places = new ArrayList<>(List.of(
+                new Place(ApiFileSystems.CGROUP, Layout.UNIFIED), new Place(ApiFileSystems.CGROUP_UNIFIED, Layout.HYBRID)));
+        Layout elsewhere = visible.stream().anyMatch(v -> v.fsType().equals("cgroup")) ? Layout.HYBRID : Layout.UNIFIED;
+        visible.stream().filter(m -> m.fsType().equals("cgroup2"))
+                .sorted(Comparator.comparing(m -> !m.root().equals("/")))
+                .map(MountInfo.Mount::mountPoint).distinct()
+                .filter(p -> places.stream().noneMatch(known -> known.mountPoint().equals(p)))
+                .forEach(p -> places.add(new Place(p, elsewhere)));
+        Place found = null;
+        Path asked = null;
+        try {
+            for (Place p : places) {
+                asked = p.mountPoint();
+                if (probe.isCgroup2(asked)) {
+                    found = p;
                     break;
                 }
             }
-            if (sep < 0 || f.length < sep + 2) continue; // not a mountinfo line
-            String fstype = f[sep + 1];
-            if (fstype.equals("cgroup")) v1 = true;
-            if (!fstype.equals("cgroup2")) continue;
-            String superOptions = f.length > sep + 3 ? f[sep + 3] : "";
-            cgroup2.add(new String[] {unescape(f[3]), unescape(f[4]), superOptions});
+        } catch (IOException e) {
+            throw CgroupException.io("statfs", asked, e);
         }
-        Layout layout = v1 ? Layout.HYBRID : Layout.UNIFIED;
-        for (String[] m : cgroup2) {
-            byMountPoint.remove(m[1]); // keep insertion order of the visible one
-            byMountPoint.put(m[1], new Cgroup2Mount(Path.of(m[1]), CgroupPath.parse(m[0]), layout, options(m[2])));
+        if (found == null) {
+            throw CgroupException.failed("find cgroup2 at", ApiFileSystems.CGROUP,
+                    "statfs says neither " + ApiFileSystems.CGROUP + " nor " + ApiFileSystems.CGROUP_UNIFIED
+                            + " is cgroup2, and mountinfo lists no other visible cgroup2 mount (tollgate needs cgroup v2:"
+                            + " mount it with 'mount -t cgroup2 none /sys/fs/cgroup', or boot with systemd.unified_cgroup_hierarchy=1)");
         }
-        return byMountPoint.values().stream().filter(m -> m.root().isRoot()).findFirst()
-                .or(() -> byMountPoint.values().stream().findFirst());
-    }
-
-    private static Set<String> options(String csv) {
-        Set<String> s = new LinkedHashSet<>();
-        for (String o : csv.split(",")) {
-            if (!o.isEmpty()) s.add(o);
+        Path at = found.mountPoint();
+        MountInfo.Mount line = visible.stream()
+                .filter(m -> m.fsType().equals("cgroup2") && m.mountPoint().equals(at))
+                .reduce((first, second) -> second).orElse(null);
+        if (line == null) {
+            boolean outside = table.stream().anyMatch(m -> m.fsType().equals("cgroup2") && m.mountPoint().equals(at)
+                    && m.rootedOutsideNamespace());
+            throw CgroupException.failed("find the cgroup2 mount at", at, outside
+                    ? "it shows a cgroup outside this process's cgroup namespace (root /.. in "
+                            + MountInfo.PROC_SELF_MOUNTINFO + "), so no cgroup path of this namespace can be found"
+                            + " below it: mount cgroup2 afresh inside the namespace (mount -t cgroup2 none " + at + ")"
+                    : "statfs says it is cgroup2, but " + MountInfo.PROC_SELF_MOUNTINFO
+                            + " lists no visible cgroup2 mount there (is " + at + " a subdirectory of one?)");
         }
-        return s;
-    }
-
-    /** Undoes the kernel's octal escapes ({@code \ooo}) in a mountinfo path field. */
-    static String unescape(String field) {
-        if (field.indexOf('\\') < 0) return field;
-        byte[] in = field.getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(in.length);
-        for (int i = 0; i < in.length; i++) {
-            if (in[i] == '\\' && i + 3 < in.length && isOctal(in[i + 1]) && isOctal(in[i + 2]) && isOctal(in[i + 3])) {
-                out.write(((in[i + 1] - '0') << 6) | ((in[i + 2] - '0') << 3) | (in[i + 3] - '0'));
-                i += 3;
-            } else {
-                out.write(in[i]);
-            }
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private static boolean isOctal(byte b) {
-        return b >= '0' && b <= '7';
+        return new Cgroup2Mount(at, CgroupPath.parse(line.root()), found.layout(), line.superOptions());
     }
 
     /**

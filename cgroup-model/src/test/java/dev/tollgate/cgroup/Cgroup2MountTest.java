@@ -1,12 +1,20 @@
 package dev.tollgate.cgroup;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tollgate.testkit.PrivilegedCondition;
+import dev.tollgate.libc.ApiFileSystems;
+import dev.tollgate.libc.FsMagic;
+import dev.tollgate.libc.MountInfo;
+import dev.tollgate.libc.Statfs;
+import dev.tollgate.testkit.MountinfoFixtures;
+import dev.tollgate.testkit.Privileged;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,9 +45,19 @@ class Cgroup2MountTest {
             41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
             """;
 
+    /** statfs as it answers on a system where cgroup2 is mounted at exactly these places. */
+    static Cgroup2Mount.FileSystemProbe cgroup2At(String... places) {
+        Set<Path> at = Arrays.stream(places).map(Path::of).collect(Collectors.toSet());
+        return at::contains;
+    }
+
+    static Cgroup2Mount locate(Cgroup2Mount.FileSystemProbe probe, String mountinfo) throws CgroupException {
+        return Cgroup2Mount.locate(probe, MountInfo.parse(mountinfo));
+    }
+
     @Test
-    void findsTheUnifiedLayout() {
-        Cgroup2Mount m = Cgroup2Mount.parseMountinfo(UNIFIED).orElseThrow();
+    void findsTheUnifiedLayout() throws Exception {
+        Cgroup2Mount m = locate(cgroup2At("/sys/fs/cgroup"), UNIFIED);
         assertThat(m.mountPoint()).isEqualTo(Path.of("/sys/fs/cgroup"));
         assertThat(m.root()).isEqualTo(CgroupPath.ROOT);
         assertThat(m.layout()).isEqualTo(Cgroup2Mount.Layout.UNIFIED);
@@ -48,72 +66,99 @@ class Cgroup2MountTest {
     }
 
     @Test
-    void findsTheHybridLayout() {
-        Cgroup2Mount m = Cgroup2Mount.parseMountinfo(HYBRID).orElseThrow();
+    void findsTheHybridLayout() throws Exception {
+        Cgroup2Mount m = locate(cgroup2At("/sys/fs/cgroup/unified"), HYBRID);
         assertThat(m.mountPoint()).isEqualTo(Path.of("/sys/fs/cgroup/unified"));
         assertThat(m.layout()).isEqualTo(Cgroup2Mount.Layout.HYBRID);
         assertThat(m.nsdelegate()).isTrue();
 
-        Cgroup2Mount bare = Cgroup2Mount.parseMountinfo(HYBRID_NO_OPTIONAL_FIELDS).orElseThrow();
+        Cgroup2Mount bare = locate(cgroup2At("/sys/fs/cgroup/unified"), HYBRID_NO_OPTIONAL_FIELDS);
         assertThat(bare.mountPoint()).isEqualTo(Path.of("/sys/fs/cgroup/unified"));
         assertThat(bare.layout()).isEqualTo(Cgroup2Mount.Layout.HYBRID);
         assertThat(bare.nsdelegate()).isFalse();
     }
 
     @Test
-    void skipsAnyNumberOfOptionalFields() {
-        String text = "40 1 0:38 / /cg rw,relatime shared:9 master:1 propagate_from:2 unbindable - cgroup2 none rw\n";
-        assertThat(Cgroup2Mount.parseMountinfo(text).orElseThrow().mountPoint()).isEqualTo(Path.of("/cg"));
+    void insideTheSystemdOracleItIsTheInstancesOwnMountNotTheHostsHiddenOne() throws Exception {
+        // Before: the first cgroup2 line, the host's /sys/fs/cgroup/unified with root /.., and
+        // tollgated.service exited with "invalid cgroup directory name '..'".
+        String table = MountinfoFixtures.systemdOracle();
+        Cgroup2Mount m = locate(cgroup2At("/sys/fs/cgroup"), table);
+        assertThat(m.mountPoint()).isEqualTo(Path.of("/sys/fs/cgroup"));
+        assertThat(m.root()).isEqualTo(CgroupPath.ROOT);
+        // The host's v1 hierarchies are still listed but hidden: statfs says unified.
+        assertThat(m.layout()).isEqualTo(Cgroup2Mount.Layout.UNIFIED);
+        assertThat(m.superOptions()).containsExactly("rw");
+        assertThat(m.nsdelegate()).isFalse();
     }
 
     @Test
-    void unescapesOctalEscapesInPaths() {
-        String text = "40 1 0:38 /a\\040b /mnt/my\\040cgroup\\011x\\134y rw - cgroup2 cgroup2 rw\n";
-        Cgroup2Mount m = Cgroup2Mount.parseMountinfo(text).orElseThrow();
-        assertThat(m.mountPoint()).isEqualTo(Path.of("/mnt/my cgroup\tx\\y"));
-        assertThat(m.root()).isEqualTo(CgroupPath.of("a b"));
-        assertThat(Cgroup2Mount.unescape("a\\040-\\040b")).isEqualTo("a - b");
-        assertThat(Cgroup2Mount.unescape("\\303\\251t\\303\\251")).isEqualTo("été");
-        assertThat(Cgroup2Mount.unescape("trailing\\04")).isEqualTo("trailing\\04");
+    void aMountRootedOutsideTheCgroupNamespaceIsAClearError() {
+        // A container that bind-mounts the host's hierarchy and unshares the cgroup namespace
+        // without mounting cgroup2 afresh.
+        String table = """
+                22 1 0:21 / / rw - ext4 /dev/vda rw
+                30 22 0:30 / /sys rw - sysfs sysfs rw
+                31 30 0:38 /.. /sys/fs/cgroup rw - cgroup2 cgroup2 rw
+                """;
+        assertThatThrownBy(() -> locate(cgroup2At("/sys/fs/cgroup"), table))
+                .isInstanceOf(CgroupException.class)
+                .hasMessageStartingWith("find the cgroup2 mount at /sys/fs/cgroup: it shows a cgroup outside this"
+                        + " process's cgroup namespace (root /.. in /proc/self/mountinfo)")
+                .hasMessageContaining("mount -t cgroup2 none /sys/fs/cgroup");
     }
 
     @Test
-    void aMountPointThatLooksLikeTheSeparatorIsNotConfused() {
-        // " - " inside a path is escaped, so the first bare "-" field is always the separator.
-        String text = "40 1 0:38 / /mnt/a\\040-\\040b rw shared:3 - cgroup2 cgroup2 rw\n";
-        assertThat(Cgroup2Mount.parseMountinfo(text).orElseThrow().mountPoint()).isEqualTo(Path.of("/mnt/a - b"));
+    void statfsDecidesNotTheFirstLine() {
+        // mountinfo lists a cgroup2 at /sys/fs/cgroup, but statfs says nothing is cgroup2 there
+        // (a later mount hides it, or it is the text of another namespace): no cgroup2.
+        assertThatThrownBy(() -> locate(cgroup2At(), HYBRID_NO_OPTIONAL_FIELDS.replace("/unified", "")))
+                .isInstanceOf(CgroupException.class)
+                .hasMessageContaining("statfs says neither /sys/fs/cgroup nor /sys/fs/cgroup/unified is cgroup2,"
+                        + " and mountinfo lists no other visible cgroup2 mount");
+        // statfs says cgroup2 at a place mountinfo has no visible line for.
+        assertThatThrownBy(() -> locate(cgroup2At("/sys/fs/cgroup"), HYBRID_NO_OPTIONAL_FIELDS))
+                .isInstanceOf(CgroupException.class)
+                .hasMessageContaining("statfs says it is cgroup2, but /proc/self/mountinfo lists no visible cgroup2 mount there");
     }
 
     @Test
-    void aContainerMountOfASubtreeKeepsItsRoot() {
+    void aStatfsThatFailsIsNotTakenForNo() {
+        Cgroup2Mount.FileSystemProbe denied = path -> {
+            throw new AccessDeniedException(path.toString(), null, "statfs: Permission denied");
+        };
+        assertThatThrownBy(() -> locate(denied, UNIFIED))
+                .isInstanceOf(CgroupException.class)
+                .hasMessageStartingWith("statfs /sys/fs/cgroup: ")
+                .hasMessageContaining("Permission denied");
+    }
+
+    @Test
+    void elsewhereTheFirstVisibleWholeHierarchyThatStatfsConfirms() throws Exception {
+        String text = """
+                50 1 0:29 /sub /mnt/sub rw - cgroup2 cgroup2 rw
+                51 1 0:29 / /cg rw - cgroup2 cgroup2 rw
+                52 1 0:29 /other /cg rw - cgroup2 cgroup2 rw
+                53 1 0:29 / /mnt/whole rw shared:9 master:1 propagate_from:2 unbindable - cgroup2 none rw
+                54 1 0:29 / /mnt/stale rw - cgroup2 none rw
+                """;
+        // /cg is covered by mount 52 (a subtree); the first whole one still visible is /mnt/whole.
+        assertThat(locate(cgroup2At("/cg", "/mnt/sub", "/mnt/whole"), text).mountPoint()).isEqualTo(Path.of("/mnt/whole"));
+        // Only what statfs confirms counts.
+        assertThat(locate(cgroup2At("/mnt/stale"), text).mountPoint()).isEqualTo(Path.of("/mnt/stale"));
+        Cgroup2Mount sub = locate(cgroup2At("/mnt/sub"), "50 1 0:29 /sub /mnt/sub rw - cgroup2 cgroup2 rw\n");
+        assertThat(sub.root()).isEqualTo(CgroupPath.of("sub"));
+        assertThat(sub.layout()).isEqualTo(Cgroup2Mount.Layout.UNIFIED);
+    }
+
+    @Test
+    void aContainerMountOfASubtreeKeepsItsRoot() throws Exception {
         String text = "1200 1190 0:29 /docker/3f2a /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw,nsdelegate\n";
-        Cgroup2Mount m = Cgroup2Mount.parseMountinfo(text).orElseThrow();
+        Cgroup2Mount m = locate(cgroup2At("/sys/fs/cgroup"), text);
         assertThat(m.root()).isEqualTo(CgroupPath.parse("/docker/3f2a"));
         assertThat(m.belowMountPoint(CgroupPath.parse("/docker/3f2a/app.service"))).contains(CgroupPath.of("app.service"));
         assertThat(m.belowMountPoint(CgroupPath.parse("/docker/3f2a"))).contains(CgroupPath.ROOT);
         assertThat(m.belowMountPoint(CgroupPath.parse("/system.slice"))).isEmpty();
-    }
-
-    @Test
-    void prefersTheWholeHierarchyAndTheLastMountOnAMountPoint() {
-        String text = """
-                50 1 0:29 /sub /mnt/sub rw - cgroup2 cgroup2 rw
-                51 1 0:29 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw
-                52 1 0:29 /other /sys/fs/cgroup rw - cgroup2 cgroup2 rw
-                53 1 0:29 / /mnt/whole rw - cgroup2 cgroup2 rw
-                """;
-        // /sys/fs/cgroup is covered by mount 52 (a subtree); the first whole one still visible is /mnt/whole.
-        assertThat(Cgroup2Mount.parseMountinfo(text).orElseThrow().mountPoint()).isEqualTo(Path.of("/mnt/whole"));
-        assertThat(Cgroup2Mount.parseMountinfo("50 1 0:29 /sub /mnt/sub rw - cgroup2 cgroup2 rw\n").orElseThrow().root())
-                .isEqualTo(CgroupPath.of("sub"));
-    }
-
-    @Test
-    void noCgroup2MeansEmpty() {
-        String v1only = "27 25 0:25 / /sys/fs/cgroup/systemd rw,relatime shared:11 - cgroup cgroup rw,xattr,name=systemd\n";
-        assertThat(Cgroup2Mount.parseMountinfo(v1only)).isEmpty();
-        assertThat(Cgroup2Mount.parseMountinfo("")).isEmpty();
-        assertThat(Cgroup2Mount.parseMountinfo("garbage line\n")).isEmpty();
     }
 
     @Test
@@ -151,11 +196,13 @@ class Cgroup2MountTest {
     }
 
     @Test
-    void findsThisHostsMountLikeTheTestkitDoes() throws Exception {
-        Optional<Path> expected = PrivilegedCondition.Host.cgroup2Mount();
-        assumeTrue(expected.isPresent(), "no cgroup2 on this host");
+    @Privileged
+    void findsThisHostsMountWhereStatfsSaysCgroup2() throws Exception {
         Cgroup2Mount m = Cgroup2Mount.current();
-        assertThat(m.mountPoint()).isEqualTo(expected.get());
+        assertThat(m.mountPoint()).isEqualTo(ApiFileSystems.cgroup2().orElseThrow());
+        assertThat(Statfs.magic(m.mountPoint())).isEqualTo(FsMagic.CGROUP2.magic);
+        assertThat(m.layout()).isEqualTo(m.mountPoint().equals(ApiFileSystems.CGROUP)
+                ? Cgroup2Mount.Layout.UNIFIED : Cgroup2Mount.Layout.HYBRID);
         assertThat(Files.exists(m.mountPoint().resolve("cgroup.controllers"))).isTrue();
         assertThat(m.controllers()).isEqualTo(Cgroup.words(Files.readString(m.mountPoint().resolve("cgroup.controllers"))));
         CgroupPath own = Cgroup2Mount.ownCgroupPath();

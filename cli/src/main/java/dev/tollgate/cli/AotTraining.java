@@ -39,6 +39,12 @@ public final class AotTraining {
             "subState":"active","dropInPaths":[],"pids":[],"controlGroup":"/tollgate.slice","slice":"-.slice",\
             "ipAccounting":false,"ipAddressAllow":[],"ipAddressDeny":[],"attachMode":"link","delegate":false}""";
 
+    /** What GetUnits answers for a name tollgated has no unit for. */
+    private static final String MISSING = """
+            {"name":"missing.service","type":"service","description":"missing.service","loadState":"not-found",\
+            "activeState":"inactive","subState":"dead","dropInPaths":[],"pids":[],"ipAccounting":false,\
+            "ipAddressAllow":[],"ipAddressDeny":[],"delegate":false}""";
+
     private AotTraining() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
@@ -116,9 +122,13 @@ public final class AotTraining {
         }
     }
 
-    private static String reply(String call) {
+    static String reply(String call) {
         long pid = ProcessHandle.current().pid();
         String unit = UNIT.formatted(pid, pid);
+        if (call.contains("io.tollgate.Manager.GetUnits\"")) {
+            // show asks for all its units at once; one unit per name, as tollgated answers.
+            return "{\"parameters\":{\"units\":[" + (call.contains("missing") ? MISSING : unit) + "]}}";
+        }
         if (call.contains("missing")) {
             return "{\"parameters\":{\"name\":\"missing.service\"},\"error\":\"io.tollgate.Manager.NoSuchUnit\"}";
         }

@@ -24,18 +24,24 @@ abstract class EnableCommand extends Verb {
 
     abstract String verb();
 
-    abstract List<UnitFileChange> change(ManagerClient client, String unit) throws IOException;
+    /** What the verb did to one unit: the files changed, and whether the unit has installation config at all. */
+    record Outcome(List<UnitFileChange> changes, boolean carriesInstallInfo) {}
+
+    abstract Outcome change(ManagerClient client, String unit) throws IOException;
 
     abstract void follow(ManagerClient client, String unit) throws IOException;
 
     @Override
     int execute() throws Exception {
         List<UnitFileChange> all = new ArrayList<>();
+        boolean anyInstallInfo = false;
         try (ManagerClient client = connect()) {
             for (String name : UnitNames.mangle(units)) {
                 List<UnitFileChange> changes;
                 try {
-                    changes = change(client, name);
+                    Outcome o = change(client, name);
+                    changes = o.changes();
+                    anyInstallInfo |= o.carriesInstallInfo();
                 } catch (VarlinkException e) {
                     throw failure(name, e);
                 }
@@ -56,12 +62,39 @@ abstract class EnableCommand extends Verb {
                 }
             }
         }
+        if (!anyInstallInfo && !root.quiet && !json()) {
+            err().print(noInstallationConfig(style().unicode()));
+        }
         if (json()) {
             Map<String, Object> m = new LinkedHashMap<>();
+            m.put("carriesInstallInfo", anyInstallInfo);
             m.put("changes", all);
             root.printJson(m);
         }
         return ExitCodes.SUCCESS;
+    }
+
+    /**
+     * systemctl 252's notice (on stderr, exit status 0) when no unit had installation config,
+     * word for word: {@code systemctl enable} of a unit without [Install].
+     */
+    static String noInstallationConfig(boolean unicode) {
+        String bullet = unicode ? "\u2022" : "*";
+        return """
+                The unit files have no installation config (WantedBy=, RequiredBy=, Also=,
+                Alias= settings in the [Install] section, and DefaultInstance= for template
+                units). This means they are not meant to be enabled using systemctl.
+                \s
+                Possible reasons for having this kind of units are:
+                %1$s A unit may be statically enabled by being symlinked from another unit's
+                  .wants/ or .requires/ directory.
+                %1$s A unit's purpose may be to act as a helper for some other unit which has
+                  a requirement dependency on it.
+                %1$s A unit may be started when needed via activation (socket, path, timer,
+                  D-Bus, udev, scripted systemctl call, ...).
+                %1$s In case of template units, the unit is meant to be enabled with some
+                  instance name specified.
+                """.formatted(bullet);
     }
 
     private Failure failure(String name, VarlinkException e) {
@@ -82,8 +115,9 @@ abstract class EnableCommand extends Verb {
         }
 
         @Override
-        List<UnitFileChange> change(ManagerClient client, String unit) throws IOException {
-            return client.enableUnit(unit);
+        Outcome change(ManagerClient client, String unit) throws IOException {
+            var r = client.enableUnit(unit);
+            return new Outcome(r.changes(), r.carriesInstallInfo());
         }
 
         @Override
@@ -100,8 +134,9 @@ abstract class EnableCommand extends Verb {
         }
 
         @Override
-        List<UnitFileChange> change(ManagerClient client, String unit) throws IOException {
-            return client.disableUnit(unit);
+        Outcome change(ManagerClient client, String unit) throws IOException {
+            // systemctl disable says nothing about installation config.
+            return new Outcome(client.disableUnit(unit), true);
         }
 
         @Override

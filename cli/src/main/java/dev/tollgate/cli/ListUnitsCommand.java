@@ -3,9 +3,9 @@ package dev.tollgate.cli;
 import dev.tollgate.api.ActiveState;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.UnitInfo;
+import dev.tollgate.api.UnitPattern;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -54,8 +54,7 @@ final class ListUnitsCommand extends Verb {
             units = UnitInfoReader.listUnits(client, types, wantedStates, all);
         }
         if (patterns != null && !patterns.isEmpty()) {
-            List<Pattern> globs = patterns.stream().map(ListUnitsCommand::glob).toList();
-            units = units.stream().filter(u -> globs.stream().anyMatch(g -> g.matcher(u.name()).matches())).toList();
+            units = units.stream().filter(u -> UnitPattern.matchesAny(patterns, u.name())).toList();
         }
         if (json()) {
             root.printJson(units);
@@ -64,20 +63,6 @@ final class ListUnitsCommand extends Verb {
         print(render(units, style(), !root.noLegend, all || (wantedStates != null && wantedStates.contains("inactive")),
                 wantedStates != null));
         return ExitCodes.SUCCESS;
-    }
-
-    /** A shell glob (* ? [..]) as a regular expression. */
-    static Pattern glob(String glob) {
-        StringBuilder b = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            switch (c) {
-                case '*' -> b.append(".*");
-                case '?' -> b.append('.');
-                case '[', ']' -> b.append(c);
-                default -> b.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(b.toString());
     }
 
     /**

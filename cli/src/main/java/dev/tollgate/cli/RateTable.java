@@ -12,15 +12,16 @@ import java.util.Map;
 /**
  * {@code top}'s table: each unit's traffic per second between two counter samples, sorted by
  * bytes per second in and out together (then by name), as {@code systemd-cgtop} sorts by its
- * chosen column.
+ * chosen column. A unit without IPAccounting=yes (listed for its firewall's drops) has no
+ * traffic to show: {@code [no data]} there, as show prints its counters, and null in JSON.
  */
 public final class RateTable {
-    /** One unit's rates over one interval, and its totals at the end of it. */
-    public record Row(String name, UnitType type, double ingressBytesPerSecond, double egressBytesPerSecond,
-                      double ingressPacketsPerSecond, double egressPacketsPerSecond, double droppedPacketsPerSecond,
-                      long ingressBytes, long egressBytes) {
+    /** One unit's rates over one interval, and its totals at the end of it; traffic null without IPAccounting=yes. */
+    public record Row(String name, UnitType type, Double ingressBytesPerSecond, Double egressBytesPerSecond,
+                      Double ingressPacketsPerSecond, Double egressPacketsPerSecond, double droppedPacketsPerSecond,
+                      Long ingressBytes, Long egressBytes) {
         double total() {
-            return ingressBytesPerSecond + egressBytesPerSecond;
+            return ingressBytesPerSecond == null ? 0 : ingressBytesPerSecond + egressBytesPerSecond;
         }
     }
 
@@ -45,15 +46,16 @@ public final class RateTable {
             Counters b = then == null || then.counters() == null ? null : then.counters();
             double seconds = then == null ? 0 : (now.timestamp() - then.timestamp()) / 1e6;
             Counters a = now.counters();
+            boolean traffic = now.ipAccounting();
             rows.add(new Row(now.name(), now.type(),
-                    per(a.ingressBytes(), b == null ? a.ingressBytes() : b.ingressBytes(), seconds),
-                    per(a.egressBytes(), b == null ? a.egressBytes() : b.egressBytes(), seconds),
-                    per(a.ingressPackets(), b == null ? a.ingressPackets() : b.ingressPackets(), seconds),
-                    per(a.egressPackets(), b == null ? a.egressPackets() : b.egressPackets(), seconds),
+                    traffic ? per(a.ingressBytes(), b == null ? a.ingressBytes() : b.ingressBytes(), seconds) : null,
+                    traffic ? per(a.egressBytes(), b == null ? a.egressBytes() : b.egressBytes(), seconds) : null,
+                    traffic ? per(a.ingressPackets(), b == null ? a.ingressPackets() : b.ingressPackets(), seconds) : null,
+                    traffic ? per(a.egressPackets(), b == null ? a.egressPackets() : b.egressPackets(), seconds) : null,
                     per(a.ingressDroppedPackets() + a.egressDroppedPackets(),
                             b == null ? a.ingressDroppedPackets() + a.egressDroppedPackets()
                                     : b.ingressDroppedPackets() + b.egressDroppedPackets(), seconds),
-                    a.ingressBytes(), a.egressBytes()));
+                    traffic ? a.ingressBytes() : null, traffic ? a.egressBytes() : null));
         }
         rows.sort(Comparator.comparingDouble(Row::total).reversed().thenComparing(Row::name));
         return rows;
@@ -75,6 +77,11 @@ public final class RateTable {
         for (Row r : rows) {
             if (limit > 0 && n++ >= limit) {
                 break;
+            }
+            if (r.ingressBytesPerSecond() == null) {
+                String none = UnitProperties.NO_DATA;
+                cells.add(new String[] {r.name(), none, none, none, none, packets(r.droppedPacketsPerSecond()), none, none});
+                continue;
             }
             cells.add(new String[] {r.name(), Format.rate(r.ingressBytesPerSecond()), Format.rate(r.egressBytesPerSecond()),
                     packets(r.ingressPacketsPerSecond()), packets(r.egressPacketsPerSecond()),

@@ -6,6 +6,7 @@ import dev.tollgate.api.Messages.RunTransientReply;
 import dev.tollgate.api.Messages.RunTransientRequest;
 import dev.tollgate.api.Property;
 import dev.tollgate.api.varlink.VarlinkException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -22,7 +23,7 @@ final class RunCommand extends Verb {
     @Option(names = "--slice", paramLabel = "SLICE", description = "The slice to run it in.")
     String slice;
 
-    @Option(names = "--description", paramLabel = "TEXT", description = "Description=.")
+    @Option(names = "--description", paramLabel = "TEXT", description = "Description= (default: [tollctl run] and the command line).")
     String description;
 
     @Option(names = {"-p", "--property"}, paramLabel = "NAME=VALUE", description = "A setting, as in a [Service] section "
@@ -47,9 +48,18 @@ final class RunCommand extends Verb {
                 }
             }
         }
+        // Refused before any unit is made, as systemd-run refuses; the unit runs the path found.
+        List<String> argv = new ArrayList<>(command);
+        try {
+            argv.set(0, Executables.find(command.getFirst(), System.getenv("PATH"), Path.of("").toAbsolutePath()));
+        } catch (Executables.NotFound e) {
+            throw new Failure(ExitCodes.FAILURE, "Failed to find executable " + command.getFirst() + ": " + e.getMessage());
+        }
         String name = unit == null ? null : UnitNames.mangle(unit);
+        // The description is the client's to make, as systemd-run makes "[systemd-run] COMMAND".
+        String text = description != null ? description : "[tollctl run] " + Executables.quote(argv);
         // properties is optional, but tollgated (so far) needs it: always sent, empty or not.
-        RunTransientRequest request = new RunTransientRequest(name, slice, description, props, command,
+        RunTransientRequest request = new RunTransientRequest(name, slice, text, props, argv,
                 waitForExit ? Boolean.TRUE : null);
         RunTransientReply reply;
         try (ManagerClient client = connect()) {

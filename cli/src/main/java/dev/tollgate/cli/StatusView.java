@@ -37,6 +37,9 @@ public final class StatusView {
         if (u.mainPID() != null) {
             String comm = procs.comm(u.mainPID());
             out.add(label("Main PID") + u.mainPID() + (comm == null ? "" : " (" + comm + ")"));
+        } else if (u.execMainPID() != null && u.execMainCode() != null && u.execMainStatus() != null) {
+            // The last run's main process has ended: how, as systemctl says it.
+            out.add(label("Main PID") + u.execMainPID() + " (" + ExitStatus.describe(u.execMainCode(), u.execMainStatus()) + ")");
         }
 
         Counters c = u.counters();

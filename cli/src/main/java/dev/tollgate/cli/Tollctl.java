@@ -43,7 +43,7 @@ public final class Tollctl implements Callable<Integer> {
     public static final String SOCKET_ENV = "TOLLCTL_SOCKET";
 
     /** Every verb, in the order help lists them. */
-    static final List<String> VERBS = List.of("list-units", "status", "show", "cat", "start", "stop", "restart", "enable",
+    static final List<String> VERBS = List.of("list-units", "list-unit-files", "status", "show", "cat", "start", "stop", "restart", "enable",
             "disable", "is-active", "is-failed", "daemon-reload", "run", "tree", "top", "metrics", "probe", "version",
             "completion");
 
@@ -135,6 +135,7 @@ public final class Tollctl implements Callable<Integer> {
     private static Object newVerb(String name) {
         return switch (name) {
             case "list-units" -> new ListUnitsCommand();
+            case "list-unit-files" -> new ListUnitFilesCommand();
             case "status" -> new StatusCommand();
             case "show" -> new ShowCommand();
             case "cat" -> new CatCommand();

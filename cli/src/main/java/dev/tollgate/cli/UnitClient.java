@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.tollgate.api.Manager;
 import dev.tollgate.api.UnitInfo;
 import dev.tollgate.api.varlink.VarlinkClient;
+import dev.tollgate.api.varlink.VarlinkException;
 import dev.tollgate.api.varlink.VarlinkCodec;
 import dev.tollgate.api.varlink.VarlinkProtocolException;
 import dev.tollgate.api.varlink.VarlinkReader;
@@ -16,9 +17,11 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * {@code GetUnit}, and only that, over one connection, with jackson-core's streaming parser
+ * {@code GetUnit} and {@code GetUnits}, and only those, over one connection, with jackson-core's streaming parser
  * and generator: what {@code show}, {@code status}, {@code is-active} and {@code is-failed}
  * need. {@link dev.tollgate.api.ManagerClient} sets up Jackson's {@code ObjectMapper} (and
  * finds its tree serializers by reflection) before its first call, which costs a cold JVM
@@ -60,6 +63,52 @@ final class UnitClient implements AutoCloseable {
             g.writeEndObject();
             g.writeEndObject();
         }
+        return read(exchange(call));
+    }
+
+    /**
+     * One unit per name, in order, in one call (GetUnits): names tollgated does not know come
+     * back as not-found units.
+     */
+    List<UnitInfo> getUnits(List<String> names) throws IOException {
+        try {
+            return getUnitsOnce(names);
+        } catch (VarlinkException e) {
+            // A reply over the daemon's message limit (1 MiB: a thousand units fit, with room to
+            // spare) is refused as a whole: ask for each half.
+            if (names.size() < 2 || !e.name().equals(Manager.INTERNAL_ERROR) || e.getMessage() == null
+                    || !e.getMessage().contains("is larger than")) {
+                throw e;
+            }
+            List<UnitInfo> units = new ArrayList<>(getUnits(names.subList(0, names.size() / 2)));
+            units.addAll(getUnits(names.subList(names.size() / 2, names.size())));
+            return units;
+        }
+    }
+
+    private List<UnitInfo> getUnitsOnce(List<String> names) throws IOException {
+        ByteArrayOutputStream call = new ByteArrayOutputStream(64 + 32 * names.size());
+        try (JsonGenerator g = JSON.createGenerator(call)) {
+            g.writeStartObject();
+            g.writeStringField("method", Manager.GET_UNITS);
+            g.writeObjectFieldStart("parameters");
+            g.writeArrayFieldStart("names");
+            for (String n : names) {
+                g.writeString(n);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        List<UnitInfo> units = readUnits(exchange(call));
+        if (units.size() != names.size()) {
+            throw new VarlinkProtocolException("GetUnits answered " + units.size() + " units for " + names.size() + " names");
+        }
+        return units;
+    }
+
+    /** Sends one call (without its NUL) and reads its reply. */
+    private byte[] exchange(ByteArrayOutputStream call) throws IOException {
         call.write(VarlinkCodec.NUL);
         ByteBuffer out = ByteBuffer.wrap(call.toByteArray());
         while (out.hasRemaining()) {
@@ -69,7 +118,46 @@ final class UnitClient implements AutoCloseable {
         if (reply == null) {
             throw new IOException("tollgated closed the connection without a reply");
         }
-        return read(reply);
+        return reply;
+    }
+
+    /** The units of a GetUnits reply; errors thrown as VarlinkException. */
+    static List<UnitInfo> readUnits(byte[] reply) throws IOException {
+        List<UnitInfo> units = null;
+        boolean error = false;
+        try (JsonParser p = JSON.createParser(reply)) {
+            expect(p.nextToken(), JsonToken.START_OBJECT);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (field.equals("error")) {
+                    error = true;
+                    p.skipChildren();
+                } else if (field.equals("parameters") && t == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String param = p.currentName();
+                        JsonToken v = p.nextToken();
+                        if (param.equals("units") && v == JsonToken.START_ARRAY) {
+                            units = new ArrayList<>();
+                            while (p.nextToken() == JsonToken.START_OBJECT) {
+                                units.add(UnitInfoReader.unit(p));
+                            }
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        if (error) {
+            throw VarlinkCodec.decodeReply(VarlinkCodec.parse(reply, 0, reply.length)).toError().toException();
+        }
+        if (units == null) {
+            throw new VarlinkProtocolException("a GetUnits reply without units");
+        }
+        return units;
     }
 
     /** The unit in a GetUnit reply; null for NoSuchUnit; other errors thrown as VarlinkException. */

@@ -75,7 +75,10 @@ final class UnitInfoReader {
                 u.hasNonNull("attachMode") ? AttachMode.fromWire(text(u, "attachMode")) : null,
                 u.path("delegate").asBoolean(false),
                 counters(u.get("counters")),
-                text(u, "lastError"));
+                text(u, "lastError"),
+                u.hasNonNull("execMainPID") ? u.get("execMainPID").intValue() : null,
+                text(u, "execMainCode"),
+                u.hasNonNull("execMainStatus") ? u.get("execMainStatus").intValue() : null);
     }
 
     /**
@@ -105,6 +108,9 @@ final class UnitInfoReader {
         boolean delegate = false;
         Counters counters = null;
         String lastError = null;
+        Integer execMainPID = null;
+        String execMainCode = null;
+        Integer execMainStatus = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken t = p.nextToken();
@@ -134,6 +140,9 @@ final class UnitInfoReader {
                 case "delegate" -> delegate = p.getBooleanValue();
                 case "counters" -> counters = counters(p);
                 case "lastError" -> lastError = p.getText();
+                case "execMainPID" -> execMainPID = p.getIntValue();
+                case "execMainCode" -> execMainCode = p.getText();
+                case "execMainStatus" -> execMainStatus = p.getIntValue();
                 default -> p.skipChildren();
             }
         }
@@ -143,7 +152,7 @@ final class UnitInfoReader {
         return new UnitInfo(name, UnitType.fromWire(type), description, loadState, ActiveState.fromWire(activeState), subState,
                 result, fragmentPath, dropInPaths, unitFileState, mainPID, pids, controlGroup, slice, activeEnterTimestamp,
                 ipAccounting, allow, deny, attachMode == null ? null : AttachMode.fromWire(attachMode), delegate, counters,
-                lastError);
+                lastError, execMainPID, execMainCode, execMainStatus);
     }
 
     private static Counters counters(JsonParser p) throws IOException {

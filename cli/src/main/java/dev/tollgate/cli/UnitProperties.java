@@ -21,7 +21,7 @@ public final class UnitProperties {
     /** Every property, in the order show prints them. */
     private static final List<String> NAMES = List.of("Id", "Names", "Description", "LoadState", "ActiveState",
             "SubState", "Result", "FragmentPath", "DropInPaths", "UnitFileState", "ActiveEnterTimestamp", "MainPID",
-            "ExecMainPID", "ControlGroup", "Slice", "Delegate", "IPAccounting", "IPAddressAllow", "IPAddressDeny",
+            "ExecMainPID", "ExecMainCode", "ExecMainStatus", "ControlGroup", "Slice", "Delegate", "IPAccounting", "IPAddressAllow", "IPAddressDeny",
             "IPIngressBytes", "IPIngressPackets", "IPEgressBytes", "IPEgressPackets", "IPIngressDroppedBytes",
             "IPIngressDroppedPackets", "IPEgressDroppedBytes", "IPEgressDroppedPackets", "AttachMode", "LastError");
 
@@ -48,7 +48,11 @@ public final class UnitProperties {
             case "DropInPaths" -> String.join(" ", u.dropInPaths());
             case "UnitFileState" -> u.unitFileState();
             case "ActiveEnterTimestamp" -> u.activeEnterTimestamp() == null ? null : Format.timestamp(u.activeEnterTimestamp(), zone);
-            case "MainPID", "ExecMainPID" -> Integer.toString(u.mainPID() == null ? 0 : u.mainPID());
+            case "MainPID" -> Integer.toString(u.mainPID() == null ? 0 : u.mainPID());
+            case "ExecMainPID" -> Integer.toString(u.execMainPID() != null ? u.execMainPID() : u.mainPID() == null ? 0 : u.mainPID());
+            // systemd's numbers: 0 while running or before, then CLD_EXITED 1, CLD_KILLED 2, CLD_DUMPED 3.
+            case "ExecMainCode" -> Integer.toString(ExitStatus.cldCode(u.execMainCode()));
+            case "ExecMainStatus" -> Integer.toString(u.execMainStatus() == null ? 0 : u.execMainStatus());
             case "ControlGroup" -> u.controlGroup();
             case "Slice" -> u.slice();
             case "Delegate" -> yesNo(u.delegate());
@@ -80,7 +84,7 @@ public final class UnitProperties {
     /** Booleans print even when not asked for, as systemd prints them (never empty). */
     private static boolean alwaysShown(String name) {
         return name.equals("Delegate") || name.equals("IPAccounting") || name.startsWith("IPIngress")
-                || name.startsWith("IPEgress") || name.equals("MainPID") || name.equals("ExecMainPID");
+                || name.startsWith("IPEgress") || name.equals("MainPID") || name.startsWith("ExecMain");
     }
 
     /** Every property name, in the order {@code show} prints them. */

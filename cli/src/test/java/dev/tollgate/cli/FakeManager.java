@@ -10,7 +10,14 @@ import dev.tollgate.api.EventKind;
 import dev.tollgate.api.ManagerError;
 import dev.tollgate.api.ManagerHandler;
 import dev.tollgate.api.ManagerService;
+import dev.tollgate.api.Messages.EnableUnitReply;
 import dev.tollgate.api.Messages.GetCountersReply;
+import dev.tollgate.api.Messages.GetUnitsReply;
+import dev.tollgate.api.Messages.GetUnitsRequest;
+import dev.tollgate.api.Messages.ListUnitFilesReply;
+import dev.tollgate.api.Messages.ListUnitFilesRequest;
+import dev.tollgate.api.UnitFile;
+import dev.tollgate.api.UnitPattern;
 import dev.tollgate.api.Messages.GetCountersRequest;
 import dev.tollgate.api.Messages.GetMetricsReply;
 import dev.tollgate.api.Messages.GetUnitFileReply;
@@ -44,6 +51,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A stand-in for tollgated on a temporary socket, with units in memory: for unit tests of every
@@ -97,9 +106,33 @@ final class FakeManager implements ManagerService, AutoCloseable {
         return new ListUnitsReply(out);
     }
 
+    /** Calls by method name, for tests that count requests. */
+    final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+
+    private void count(CallContext ctx) {
+        calls.computeIfAbsent(ctx.method(), k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    int calls(String method) {
+        AtomicInteger n = calls.get(method);
+        return n == null ? 0 : n.get();
+    }
+
     @Override
     public GetUnitReply getUnit(CallContext ctx, GetUnitRequest r) {
+        count(ctx);
         return new GetUnitReply(find(r.name()));
+    }
+
+    @Override
+    public GetUnitsReply getUnits(CallContext ctx, GetUnitsRequest r) {
+        count(ctx);
+        List<UnitInfo> out = new ArrayList<>();
+        for (String n : r.names()) {
+            UnitInfo u = units.get(n);
+            out.add(u == null ? UnitNames.notFound(n) : u);
+        }
+        return new GetUnitsReply(out);
     }
 
     @Override
@@ -166,10 +199,30 @@ final class FakeManager implements ManagerService, AutoCloseable {
     }
 
     @Override
-    public UnitFileChangesReply enableUnit(CallContext ctx, UnitRequest r) {
+    public EnableUnitReply enableUnit(CallContext ctx, UnitRequest r) {
+        if (r.name().startsWith("static")) {
+            return new EnableUnitReply(false, List.of());
+        }
         UnitInfo u = find(r.name());
-        return new UnitFileChangesReply(List.of(new UnitFileChange(UnitFileChangeType.SYMLINK,
+        return new EnableUnitReply(true, List.of(new UnitFileChange(UnitFileChangeType.SYMLINK,
                 "/etc/tollgate/units/multi-user.target.wants/" + u.name(), u.fragmentPath())));
+    }
+
+    /** The unit files ListUnitFiles knows, sorted as systemctl sorts them. */
+    static final List<UnitFile> UNIT_FILES = List.of(
+            new UnitFile("bad.service", "/etc/tollgate/units/bad.service", "disabled"),
+            new UnitFile("getty@.service", "/etc/tollgate/units/getty@.service", "indirect"),
+            new UnitFile("idle.service", "/etc/tollgate/units/idle.service", "static"),
+            new UnitFile("masked.service", "/etc/tollgate/units/masked.service", "masked"),
+            new UnitFile("run-r1.service", null, "transient"),
+            new UnitFile("web.service", "/etc/tollgate/units/web.service", "enabled"),
+            new UnitFile("tollgate.slice", "/etc/tollgate/units/tollgate.slice", "static"));
+
+    @Override
+    public ListUnitFilesReply listUnitFiles(CallContext ctx, ListUnitFilesRequest r) {
+        count(ctx);
+        return new ListUnitFilesReply(UNIT_FILES.stream().filter(f -> UnitPattern.matchesAny(r.patterns(), f.name()))
+                .filter(f -> r.states() == null || r.states().contains(f.state())).toList());
     }
 
     @Override

@@ -34,8 +34,8 @@ class ListUnitsRenderTest {
 
     @Test
     void globs() {
-        assertThat(ListUnitsCommand.glob("web*").matcher("web-server.service").matches()).isTrue();
-        assertThat(ListUnitsCommand.glob("*.slice").matcher("web-server.service").matches()).isFalse();
-        assertThat(ListUnitsCommand.glob("w?b.service").matcher("web.service").matches()).isTrue();
+        assertThat(dev.tollgate.api.UnitPattern.matches("web*", "web-server.service")).isTrue();
+        assertThat(dev.tollgate.api.UnitPattern.matches("*.slice", "web-server.service")).isFalse();
+        assertThat(dev.tollgate.api.UnitPattern.matches("w?b.service", "web.service")).isTrue();
     }
 }

@@ -32,4 +32,20 @@ class RateTableTest {
                 "b.service  100B/s    0B/s        1.0           0        0  200B    0B");
         assertThat(RateTable.render(rows, Style.PLAIN, 1)).hasSize(2);
     }
+
+    /** A unit without IPAccounting=yes, sampled for its firewall's drops, has no traffic to show. */
+    @Test
+    void withoutAccountingNoTrafficOnlyDrops() {
+        List<CounterSample> before = List.of(
+                new CounterSample("fw.service", UnitType.SERVICE, 1_000_000, new Counters(5000, 50, 5000, 50, 0, 0, 100, 2), false));
+        List<CounterSample> after = List.of(
+                new CounterSample("fw.service", UnitType.SERVICE, 2_000_000, new Counters(9000, 90, 9000, 90, 0, 0, 200, 4), false));
+        List<RateTable.Row> rows = RateTable.rates(before, after);
+        assertThat(rows.getFirst().ingressBytesPerSecond()).isNull();
+        assertThat(rows.getFirst().ingressBytes()).isNull();
+        assertThat(rows.getFirst().droppedPacketsPerSecond()).isEqualTo(2.0);
+        assertThat(RateTable.render(rows, Style.PLAIN, 0)).containsExactly(
+                "Unit             In/s      Out/s  Pkts in/s  Pkts out/s  Drops/s         In        Out",
+                "fw.service  [no data]  [no data]  [no data]   [no data]      2.0  [no data]  [no data]");
+    }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.api.ActiveState;
 import java.time.ZoneId;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class StatusViewTest {
@@ -49,6 +50,21 @@ class StatusViewTest {
                 "   Delegate: no",
                 "      Error: exit-code, status 1",
                 "     CGroup: /bad.service");
+    }
+
+    /** As systemctl status shows a service whose ExecStart= binary is missing (checked against systemd 257). */
+    @Test
+    void aCommandThatCouldNotBeExecutedEndsWith203Exec() {
+        var f = Units.unit("gone.service", "-.slice", ActiveState.FAILED, false, null);
+        var u = new dev.tollgate.api.UnitInfo(f.name(), f.type(), f.description(), f.loadState(), f.activeState(), f.subState(),
+                f.result(), f.fragmentPath(), f.dropInPaths(), f.unitFileState(), null, List.of(), f.controlGroup(), f.slice(),
+                null, false, List.of(), List.of(), null, false, null, "exit-code, status 203", 4100, "exited", 203);
+        assertThat(StatusView.render(u, Style.PLAIN, Units.SINCE, ZoneId.of("UTC"), Processes.NONE)).containsSubsequence(
+                "     Active: failed (Result: exit-code)",
+                "   Main PID: 4100 (code=exited, status=203/EXEC)");
+        assertThat(ExitStatus.describe("killed", 9)).isEqualTo("code=killed, status=9/KILL");
+        assertThat(ExitStatus.describe("exited", 0)).isEqualTo("code=exited, status=0/SUCCESS");
+        assertThat(ExitStatus.describe("exited", 77)).isEqualTo("code=exited, status=77");
     }
 
     @Test

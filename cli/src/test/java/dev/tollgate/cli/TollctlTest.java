@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import dev.tollgate.api.UnitInfo;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,6 +60,95 @@ class TollctlTest {
     void showOfAnUnknownUnitIsNotFoundAsInSystemctl() {
         assertThat(run("show", "-p", "LoadState,ActiveState", "nope")).isEqualTo(
                 new Result(0, "LoadState=not-found\nActiveState=inactive\n", ""));
+    }
+
+    @Test
+    void showOfManyUnitsIsOneRequestWithTheSameOutputAsOneByOne() {
+        String[] names = {"web", "nope", "idle.service", "bad", "web"};
+        StringBuilder oneByOne = new StringBuilder();
+        for (String n : names) {
+            Result one = run("show", "-p", "IPIngressBytes,ActiveState,LoadState", n);
+            oneByOne.append(oneByOne.isEmpty() ? "" : "\n").append(one.out());
+        }
+        int getUnits = daemon.calls("io.tollgate.Manager.GetUnits");
+        int getUnit = daemon.calls("io.tollgate.Manager.GetUnit");
+        Result all = run("show", "-p", "IPIngressBytes,ActiveState,LoadState", "web", "nope", "idle.service", "bad", "web");
+        assertThat(all).isEqualTo(new Result(0, oneByOne.toString(), ""));
+        assertThat(all.out()).isEqualTo("""
+                LoadState=loaded
+                ActiveState=active
+                IPIngressBytes=1280
+
+                LoadState=not-found
+                ActiveState=inactive
+                IPIngressBytes=[no data]
+
+                LoadState=loaded
+                ActiveState=inactive
+                IPIngressBytes=[no data]
+
+                LoadState=loaded
+                ActiveState=failed
+                IPIngressBytes=[no data]
+
+                LoadState=loaded
+                ActiveState=active
+                IPIngressBytes=1280
+                """);
+        assertThat(daemon.calls("io.tollgate.Manager.GetUnits") - getUnits).as("one request for five units").isEqualTo(1);
+        assertThat(daemon.calls("io.tollgate.Manager.GetUnit") - getUnit).isZero();
+    }
+
+    @Test
+    void showOfAThousandUnitsIsOneRequest() {
+        String[] args = new String[3 + 1000];
+        args[0] = "show";
+        args[1] = "-p";
+        args[2] = "IPIngressBytes,IPIngressPackets,IPEgressBytes,IPEgressPackets";
+        for (int i = 0; i < 1000; i++) {
+            args[3 + i] = i % 2 == 0 ? "web" : "unknown-" + i;
+        }
+        int before = daemon.calls("io.tollgate.Manager.GetUnits");
+        Result r = run(args);
+        assertThat(r.code()).isZero();
+        assertThat(r.out().split("\n\n")).hasSize(1000);
+        assertThat(r.out()).startsWith("IPIngressBytes=1280\nIPIngressPackets=10\n");
+        assertThat(daemon.calls("io.tollgate.Manager.GetUnits") - before).isEqualTo(1);
+    }
+
+    @Test
+    void aReplyOverTheMessageLimitIsAskedForInHalves() {
+        // 16 units with 10,000 allowed prefixes each: about 2.5 MB as one reply, over the 1 MiB limit.
+        java.util.List<String> prefixes = new java.util.ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            prefixes.add("10." + (i / 256) + "." + (i % 256) + ".0/24");
+        }
+        String[] args = new String[3 + 16];
+        args[0] = "show";
+        args[1] = "-p";
+        args[2] = "Id";
+        for (int i = 0; i < 16; i++) {
+            String name = "big-" + i + ".service";
+            UnitInfo w = Units.web();
+            daemon.units.put(name, new UnitInfo(name, w.type(), w.description(), w.loadState(), w.activeState(), w.subState(),
+                    w.result(), w.fragmentPath(), w.dropInPaths(), w.unitFileState(), w.mainPID(), w.pids(), w.controlGroup(),
+                    w.slice(), w.activeEnterTimestamp(), w.ipAccounting(), prefixes, w.ipAddressDeny(), w.attachMode(), w.delegate(),
+                    w.counters(), w.lastError()));
+            args[3 + i] = name;
+        }
+        try {
+            int before = daemon.calls("io.tollgate.Manager.GetUnits");
+            Result r = run(args);
+            assertThat(r.code()).as("%s", r.err()).isZero();
+            StringBuilder expected = new StringBuilder();
+            for (int i = 0; i < 16; i++) {
+                expected.append(i == 0 ? "" : "\n").append("Id=big-").append(i).append(".service\n");
+            }
+            assertThat(r.out()).isEqualTo(expected.toString());
+            assertThat(daemon.calls("io.tollgate.Manager.GetUnits") - before).as("refused whole, then in parts").isGreaterThan(2);
+        } finally {
+            daemon.units.keySet().removeIf(n -> n.startsWith("big-"));
+        }
     }
 
     @Test
@@ -152,6 +242,61 @@ class TollctlTest {
                 "Removed \"/etc/tollgate/units/multi-user.target.wants/web.service\".\n"));
         assertThat(run("enable", "nope")).isEqualTo(new Result(1, "",
                 "Failed to enable unit: Unit file nope.service does not exist.\n"));
+    }
+
+    @Test
+    void enableOfAUnitWithoutInstallSectionExplainsAsSystemctlAndSucceeds() {
+        assertThat(run("enable", "static")).isEqualTo(new Result(0, "", """
+                The unit files have no installation config (WantedBy=, RequiredBy=, Also=,
+                Alias= settings in the [Install] section, and DefaultInstance= for template
+                units). This means they are not meant to be enabled using systemctl.
+                \s
+                Possible reasons for having this kind of units are:
+                \u2022 A unit may be statically enabled by being symlinked from another unit's
+                  .wants/ or .requires/ directory.
+                \u2022 A unit's purpose may be to act as a helper for some other unit which has
+                  a requirement dependency on it.
+                \u2022 A unit may be started when needed via activation (socket, path, timer,
+                  D-Bus, udev, scripted systemctl call, ...).
+                \u2022 In case of template units, the unit is meant to be enabled with some
+                  instance name specified.
+                """));
+        assertThat(run("enable", "-q", "static")).isEqualTo(new Result(0, "", ""));
+        assertThat(EnableCommand.noInstallationConfig(false)).contains("\n* A unit may be statically enabled");
+        // With one unit that has installation config, only its links are reported.
+        assertThat(run("enable", "static", "web").err()).startsWith("Created symlink ").doesNotContain("installation config");
+        assertThat(run("enable", "--json", "static").out()).contains("\"carriesInstallInfo\" : false");
+    }
+
+    @Test
+    void listUnitFilesAsSystemctlPrintsThem() throws Exception {
+        assertThat(run("list-unit-files")).isEqualTo(new Result(0, """
+                UNIT FILE      STATE
+                bad.service    disabled
+                getty@.service indirect
+                idle.service   static
+                masked.service masked
+                run-r1.service transient
+                web.service    enabled
+                tollgate.slice static
+
+                7 unit files listed.
+                """, ""));
+        assertThat(run("list-unit-files", "*.slice", "w*")).isEqualTo(new Result(0, """
+                UNIT FILE      STATE
+                web.service    enabled
+                tollgate.slice static
+
+                2 unit files listed.
+                """, ""));
+        assertThat(run("list-unit-files", "--no-legend", "--state=static,masked", "-t", "service").out())
+                .isEqualTo("idle.service   static\nmasked.service masked\n");
+        assertThat(run("list-unit-files", "nothing*")).isEqualTo(new Result(1, "UNIT FILE STATE\n\n0 unit files listed.\n", ""));
+        JsonNode json = run("list-unit-files", "--json", "run-*").json();
+        assertThat(json).hasSize(1);
+        assertThat(json.get(0).get("state").asText()).isEqualTo("transient");
+        assertThat(json.get(0).get("path").isNull()).isTrue();
+        assertThat(run("list-unit-files", "-t", "bogus").code()).isEqualTo(1);
     }
 
     @Test

@@ -10,12 +10,16 @@ import dev.tollgate.api.UnitType;
 import dev.tollgate.api.varlink.VarlinkException;
 import dev.tollgate.api.varlink.VarlinkJson;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Both hand-written readers give what Jackson's data binding gives, for full and for sparse units. */
 class UnitInfoReaderTest {
     private static final UnitInfo[] UNITS = {Units.web(), UnitInfo.inactive("x.slice", UnitType.SLICE, "X"),
-            Units.withoutAccounting(Units.web(), null), Units.unit("bad.service", "-.slice", ActiveState.FAILED, false, null)};
+            Units.withoutAccounting(Units.web(), null), Units.unit("bad.service", "-.slice", ActiveState.FAILED, false, null),
+            new UnitInfo("gone.service", UnitType.SERVICE, "gone.service", "loaded", ActiveState.FAILED, "failed", "exit-code",
+                    null, List.of(), null, null, List.of(), null, null, null, false, List.of(), List.of(), null, false, null,
+                    "exit-code, status 203", 4100, "exited", 203)};
 
     @Test
     void theTreeReaderReadsWhatDataBindingReads() throws Exception {

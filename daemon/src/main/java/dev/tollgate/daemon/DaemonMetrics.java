@@ -26,18 +26,27 @@ import java.util.function.ToDoubleFunction;
 /**
  * The daemon's metrics in Prometheus text: per-unit and per-slice traffic read from the maps
  * at scrape time, unit states, and the daemon's own timings and errors. Served through the
- * API and, when configured, over HTTP on a loopback address.
+ * API and, when configured, over HTTP on a loopback address. A unit has traffic series only
+ * with IPAccounting=yes and dropped series only with an IP firewall, as show and status have
+ * data to show only then (without IPAccounting=yes its program still counts, for its slices).
  */
 public final class DaemonMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Manager manager;
     private volatile Map<String, Counters> snapshot = Map.of();
-    private final Map<String, List<Meter>> trafficMeters = new HashMap<>();
+    private final Map<String, Registered> trafficMeters = new HashMap<>();
     private final Map<ActiveState, Integer> states = new EnumMap<>(ActiveState.class);
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private HttpServer http;
 
-    private record Field(String name, String description, ToDoubleFunction<Counters> read) {}
+    private record Field(String name, String description, ToDoubleFunction<Counters> read) {
+        boolean dropped() {
+            return name.contains("dropped");
+        }
+    }
+
+    /** A unit's series, registered for what its settings let it show. */
+    private record Registered(Manager.CounterView view, List<Meter> meters) {}
 
     private static final List<Field> FIELDS = List.of(
             new Field("ip.ingress.bytes", "Bytes received (IP packet, as skb->len)", c -> c.ingressBytes()),
@@ -78,9 +87,16 @@ public final class DaemonMetrics implements AutoCloseable {
         long t0 = System.nanoTime();
         Map<String, Counters> now = manager.counters(List.of());
         snapshot = now;
-        for (String unit : now.keySet()) trafficMeters.computeIfAbsent(unit, this::register);
+        for (String unit : now.keySet()) {
+            Manager.CounterView view = manager.counterView(unit);
+            Registered r = trafficMeters.get(unit);
+            if (r != null && r.view().equals(view)) continue;
+            // New, or a reload changed IPAccounting= or the firewall: its series follow.
+            if (r != null) r.meters().forEach(registry::remove);
+            trafficMeters.put(unit, new Registered(view, register(unit, view)));
+        }
         for (String gone : Set.copyOf(trafficMeters.keySet())) {
-            if (!now.containsKey(gone)) trafficMeters.remove(gone).forEach(registry::remove);
+            if (!now.containsKey(gone)) trafficMeters.remove(gone).meters().forEach(registry::remove);
         }
         states.replaceAll((s, n) -> 0);
         for (UnitStatus u : manager.list()) states.merge(u.activeState(), 1, Integer::sum);
@@ -88,10 +104,10 @@ public final class DaemonMetrics implements AutoCloseable {
         return registry.scrape();
     }
 
-    private List<Meter> register(String unit) {
+    private List<Meter> register(String unit, Manager.CounterView view) {
         boolean slice = unit.endsWith(".slice");
         Tags tags = Tags.of(slice ? "slice" : "unit", unit);
-        return FIELDS.stream().filter(f -> !slice || !f.name().contains("dropped")).map(f -> (Meter) FunctionCounter
+        return FIELDS.stream().filter(f -> f.dropped() ? view.dropped() && !slice : view.traffic()).map(f -> (Meter) FunctionCounter
                 .builder("tollgate." + (slice ? "slice." : "unit.") + f.name(), this,
                         m -> f.read().applyAsDouble(m.snapshot.getOrDefault(unit, Counters.ZERO)))
                 .description(f.description()).tags(tags).register(registry)).toList();

@@ -13,6 +13,8 @@ import dev.tollgate.units.ResourceControl;
 import dev.tollgate.units.ServiceConfig;
 import dev.tollgate.units.SliceConfig;
 import dev.tollgate.units.UnitConfig;
+import dev.tollgate.units.UnitFileState;
+import dev.tollgate.units.UnitFileStates;
 import dev.tollgate.units.UnitLoader;
 import dev.tollgate.units.UnitName;
 import dev.tollgate.units.UnitSection;
@@ -56,11 +58,13 @@ public final class Manager implements AutoCloseable {
     private final List<Consumer<UnitStatus>> listeners = new CopyOnWriteArrayList<>();
     private final ServiceRunner runner;
     private final StateFile stateFile;
+    private final TransientFiles transientFiles;
     private final Set<String> warnedNoBpf = ConcurrentHashMap.newKeySet();
 
     public Manager(Context ctx) {
         this.ctx = ctx;
         this.stateFile = new StateFile(ctx.stateDir().resolve("state.json"));
+        this.transientFiles = new TransientFiles(ctx.stateDir());
         this.runner = new ServiceRunner(this, ctx);
     }
 
@@ -83,7 +87,7 @@ public final class Manager implements AutoCloseable {
 
     private List<Diagnostic> reload(UnitRuntime u) {
         LoadResult r = u.isTransient && u.transientText != null
-                ? ctx.loader().loadTransient(u.name.id(), u.transientText)
+                ? ctx.loader().loadTransient(u.name.id(), u.transientText, transientFiles.path(u.name.id()))
                 : ctx.loader().load(u.name.id());
         List<Diagnostic> out = new ArrayList<>();
         for (Diagnostic d : r.diagnostics()) {
@@ -187,6 +191,56 @@ public final class Manager implements AutoCloseable {
         return find(name).map(units::get).map(this::status);
     }
 
+    /**
+     * The unit, loaded now if it is not yet and has a unit file (an instance: its template's),
+     * as systemd loads a unit on first mention ({@code LoadUnit}): {@code status} of
+     * {@code getty@tty1.service} shows it loaded and inactive before it ever ran. A name with
+     * no file, a template's own name, or a slice that exists only by name is not kept.
+     */
+    public Optional<UnitStatus> statusLoading(String name) {
+        return mention(name).map(units::get).map(this::status);
+    }
+
+    /** {@link #find}, after loading a unit that has a file and is not loaded yet. */
+    Optional<UnitName> mention(String name) {
+        Optional<UnitName> known = find(name);
+        if (known.isPresent()) return known;
+        Optional<UnitName> parsed = UnitName.parse(name.contains(".") ? name : name + ".service");
+        if (parsed.isEmpty() || parsed.get().isTemplate()
+                || (parsed.get().type() != UnitType.SERVICE && parsed.get().type() != UnitType.SLICE)) {
+            return Optional.empty();
+        }
+        UnitRuntime fresh = new UnitRuntime(parsed.get());
+        reload(fresh);
+        boolean hasFile = switch (fresh.load) {
+            case LoadResult.Loaded l -> l.config().sources().fragment().isPresent();
+            case LoadResult.Masked m -> true;
+            case LoadResult.Failed f -> true;
+            case null, default -> false;
+        };
+        if (!hasFile) return Optional.empty();
+        synchronized (this) {
+            if (units.putIfAbsent(fresh.name, fresh) == null) ensureSlices();
+        }
+        return Optional.of(fresh.name);
+    }
+
+    /**
+     * The unit files on the search path with their states, and the transient units (state
+     * transient), sorted as systemctl list-unit-files sorts them.
+     */
+    public List<UnitFileStates.Entry> unitFileStates() {
+        List<UnitFileStates.Entry> out = new ArrayList<>(UnitFileStates.list(ctx.loader()));
+        for (UnitRuntime u : units.values()) {
+            UnitConfig c = u.config;
+            if (u.isTransient && c != null) {
+                out.add(new UnitFileStates.Entry(u.name, c.sources().fragment().orElse(null), UnitFileState.TRANSIENT));
+            }
+        }
+        out.sort(UnitFileStates.ORDER);
+        return out;
+    }
+
     UnitStatus status(UnitRuntime u) {
         synchronized (u) {
             UnitConfig c = u.config;
@@ -240,10 +294,11 @@ public final class Manager implements AutoCloseable {
                 sub = exists ? "active" : "dead";
             }
             return new UnitStatus(u.name.id(), u.name.type().name().toLowerCase(java.util.Locale.ROOT),
-                    c == null ? "" : c.unit().description().orElse(""), loadState, loadError, state, sub, u.mainPid, pids,
+                    c == null ? u.name.id() : c.unit().description().orElse(u.name.id()), loadState, loadError, state, sub, u.mainPid, pids,
                     cgroup, slice, micros(u.activeEnter), micros(u.stateChange), accounting, allow, deny,
                     ctx.accounting() == null ? "none" : ctx.accounting().mode().configName(), delegate, traffic, dropped,
-                    u.result, Optional.ofNullable(u.exitCode), Optional.ofNullable(u.exitSignal), u.accountingNote,
+                    u.result, u.execMainPid, Optional.ofNullable(u.exitCode), Optional.ofNullable(u.exitSignal), u.failure,
+                    u.accountingNote,
                     isEnabled(u.name), c == null ? "" : c.sources().fragment().map(Path::toString).orElse(""),
                     c == null ? List.of() : c.sources().dropIns().stream().map(Path::toString).toList(), u.isTransient);
         }
@@ -265,6 +320,25 @@ public final class Manager implements AutoCloseable {
             c.ifPresent(x -> out.put(u.id(), x));
         }
         return out;
+    }
+
+    /**
+     * Which of a unit's counters are its figures to show, as show and status treat them: the
+     * traffic only with IPAccounting=yes (without it the program still counts, for its slices,
+     * but systemd has no data to show), the dropped figures when an IP firewall applies. A
+     * slice has counters only when it is accounted.
+     */
+    public record CounterView(boolean traffic, boolean dropped) {
+        public boolean any() {
+            return traffic || dropped;
+        }
+    }
+
+    public CounterView counterView(String name) {
+        Optional<UnitConfig> c = find(name).flatMap(this::configOf);
+        if (c.isEmpty()) return new CounterView(false, false);
+        if (c.get() instanceof SliceConfig) return new CounterView(c.get().resources().ipAccounting(), false);
+        return new CounterView(c.get().resources().ipAccounting(), policyOf(c.get()).firewall());
     }
 
     /** The configuration a unit runs with (or would start with). */
@@ -525,18 +599,58 @@ public final class Manager implements AutoCloseable {
 
     private void forgetEnabled() {
         enabled = null;
+        fileStates = null;
     }
 
-    /** Creates the unit's [Install] links in the first search directory; returns the links made. */
-    public List<String> enable(String name) {
+    /**
+     * The search path's links as read once per change (enable, disable, reload), and the states
+     * worked out from them; replaced as a whole, so that no state read from old links outlives
+     * a change.
+     */
+    private record FileStates(UnitFileStates links, Map<UnitName, UnitFileState> states) {}
+
+    private volatile FileStates fileStates;
+
+    /**
+     * The unit's UnitFileState= as systemctl shows it (enabled, disabled, static, indirect,
+     * masked, transient, ...), worked out as list-unit-files does; empty when it is not loaded.
+     */
+    public Optional<String> unitFileState(String name) {
+        Optional<UnitRuntime> found = find(name).map(units::get);
+        if (found.isEmpty()) return Optional.empty();
+        UnitRuntime u = found.get();
+        if (u.isTransient) return Optional.of(UnitFileState.TRANSIENT.spelling());
+        if (u.load instanceof LoadResult.Masked) return Optional.of(UnitFileState.MASKED.spelling());
+        UnitConfig c = u.config;
+        Optional<Path> file = c == null ? Optional.empty() : c.sources().fragment();
+        if (file.isEmpty()) {
+            // A slice that exists only by name, or a unit whose file went away.
+            return Optional.of(u.name.type() == UnitType.SLICE ? UnitFileState.STATIC.spelling()
+                    : isEnabled(u.name) ? UnitFileState.ENABLED.spelling() : UnitFileState.DISABLED.spelling());
+        }
+        FileStates cache = fileStates;
+        if (cache == null) fileStates = cache = new FileStates(UnitFileStates.of(ctx.loader()), new ConcurrentHashMap<>());
+        UnitFileStates links = cache.links();
+        return Optional.of(cache.states().computeIfAbsent(u.name, n -> links.stateOf(n, file.get())).spelling());
+    }
+
+    /**
+     * What enabling did: the links made ({@code LINK -> TARGET}), and whether the unit has an
+     * [Install] section at all (systemd's {@code carries_install_info}; without one nothing is
+     * made and systemctl explains why, successfully).
+     */
+    public record Enabled(boolean carriesInstallInfo, List<String> links) {}
+
+    /** Creates the unit's [Install] links in the first search directory. */
+    public Enabled enable(String name) {
         UnitRuntime u = loadedService(name);
         InstallSection install = u.config instanceof ServiceConfig s ? s.install()
                 : u.config instanceof SliceConfig sl ? sl.install() : InstallSection.EMPTY;
         Path file = u.config.sources().fragment().orElseThrow(() ->
                 new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit " + u.name + " has no unit file to enable."));
         if (install.isEmpty()) {
-            throw new ManagerException(ManagerException.Kind.BAD_REQUEST, u.name.id(),
-                    "The unit files have no installation config (WantedBy=, RequiredBy=, Alias=), so they are static.");
+            Log.info("enable %s: no [Install] section, nothing to do", u.name);
+            return new Enabled(false, List.of());
         }
         List<String> made = new ArrayList<>();
         for (var link : install.enableLinks(configDir(), u.name, file)) {
@@ -551,7 +665,7 @@ public final class Manager implements AutoCloseable {
         }
         forgetEnabled();
         Log.info("enabled %s: %s", u.name, String.join(", ", made));
-        return made;
+        return new Enabled(true, made);
     }
 
     /** Removes the unit's links from every search directory it can write to. */
@@ -607,9 +721,11 @@ public final class Manager implements AutoCloseable {
                 || ctx.loader().unitFiles().containsKey(n)) {
             throw new ManagerException(ManagerException.Kind.UNIT_EXISTS, n.id(), "Unit " + n + " already exists.");
         }
-        StringBuilder text = new StringBuilder("[Unit]\nDescription=")
-                .append(description.map(d -> d.replace("\n", " ")).orElse("[tollctl run] " + String.join(" ", command).replace("\n", " ")))
-                .append("\n[Service]\n");
+        // The description is the client's (tollctl run makes one up, as systemd-run does); without
+        // one the unit has none, and its name stands for it.
+        StringBuilder text = new StringBuilder("[Unit]\n");
+        description.ifPresent(d -> text.append("Description=").append(d.replace("\n", " ")).append('\n'));
+        text.append("[Service]\n");
         slice.ifPresent(s -> text.append("Slice=").append(s.endsWith(".slice") ? s : s + ".slice").append('\n'));
         for (String p : properties) {
             if (!p.contains("=")) throw new ManagerException(ManagerException.Kind.BAD_REQUEST, n.id(), "Property '" + p + "' is not KEY=VALUE.");
@@ -621,9 +737,16 @@ public final class Manager implements AutoCloseable {
         UnitRuntime u = runtime(n);
         u.isTransient = true;
         u.transientText = text.toString();
+        try {
+            transientFiles.write(n.id(), u.transientText);
+        } catch (IOException e) {
+            units.remove(n);
+            throw new ManagerException(ManagerException.Kind.UNIT_FAILED, n.id(), "cannot write the transient unit file: " + e.getMessage());
+        }
         List<Diagnostic> errors = reload(u);
         if (!(u.load instanceof LoadResult.Loaded)) {
             units.remove(n);
+            transientFiles.remove(n.id());
             String why = u.load instanceof LoadResult.Failed f ? f.reason() : "cannot load";
             throw new ManagerException(ManagerException.Kind.INVALID_UNIT, n.id(), why
                     + (errors.isEmpty() ? "" : " " + errors.stream().map(Object::toString).toList()));
@@ -775,6 +898,11 @@ public final class Manager implements AutoCloseable {
             if (e.transientText() != null) {
                 u.isTransient = true;
                 u.transientText = e.transientText();
+                try {
+                    transientFiles.write(u.name.id(), u.transientText);
+                } catch (IOException ex) {
+                    Log.warning("%s: cannot write its transient unit file: %s", u.name, ex.getMessage());
+                }
                 reload(u);
             }
             if (u.config == null) {
@@ -792,6 +920,10 @@ public final class Manager implements AutoCloseable {
             units.values().stream().filter(u -> u.hasDatapath).forEach(u -> running.add(u.name.id()));
             for (String stale : acc.removeStale(running)) Log.info("removed stale pins of %s", stale);
         }
+        // Transient units that were not running when the last daemon stopped are gone, and their files with them.
+        Set<String> transients = new HashSet<>();
+        units.values().stream().filter(u -> u.isTransient).forEach(u -> transients.add(u.name.id()));
+        transientFiles.removeAllBut(transients);
         saveState();
     }
 
@@ -843,6 +975,7 @@ public final class Manager implements AutoCloseable {
             }
             stateFile.flush(List.of());
             stateFile.delete();
+            transientFiles.removeAllBut(Set.of());
         } else {
             runner.releaseAll(units.values());
             stateFile.flush(units.values());

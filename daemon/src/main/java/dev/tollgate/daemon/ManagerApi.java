@@ -4,12 +4,17 @@ import dev.tollgate.api.CounterSample;
 import dev.tollgate.api.DropIn;
 import dev.tollgate.api.ManagerError;
 import dev.tollgate.api.ManagerService;
+import dev.tollgate.api.Messages.EnableUnitReply;
 import dev.tollgate.api.Messages.GetCountersReply;
 import dev.tollgate.api.Messages.GetCountersRequest;
 import dev.tollgate.api.Messages.GetMetricsReply;
 import dev.tollgate.api.Messages.GetUnitFileReply;
 import dev.tollgate.api.Messages.GetUnitReply;
 import dev.tollgate.api.Messages.GetUnitRequest;
+import dev.tollgate.api.Messages.GetUnitsReply;
+import dev.tollgate.api.Messages.GetUnitsRequest;
+import dev.tollgate.api.Messages.ListUnitFilesReply;
+import dev.tollgate.api.Messages.ListUnitFilesRequest;
 import dev.tollgate.api.Messages.ListUnitsReply;
 import dev.tollgate.api.Messages.ListUnitsRequest;
 import dev.tollgate.api.Messages.ProbeReply;
@@ -26,12 +31,15 @@ import dev.tollgate.api.Replies;
 import dev.tollgate.api.UnitChange;
 import dev.tollgate.api.UnitFileChange;
 import dev.tollgate.api.UnitFileChangeType;
+import dev.tollgate.api.UnitFile;
 import dev.tollgate.api.UnitInfo;
+import dev.tollgate.api.UnitPattern;
 import dev.tollgate.api.UnitType;
 import dev.tollgate.api.varlink.CallContext;
 import dev.tollgate.api.varlink.PeerCredentials;
 import dev.tollgate.api.varlink.VarlinkException;
 import dev.tollgate.bpf.features.Feature;
+import dev.tollgate.units.UnitFileStates;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,17 +139,27 @@ final class ManagerApi implements ManagerService {
                 s.activeEnterTimestampMicros() == 0 ? null : s.activeEnterTimestampMicros(), s.ipAccounting(),
                 s.ipAddressAllow(), s.ipAddressDeny(),
                 s.attachMode().equals("none") ? null : dev.tollgate.api.AttachMode.fromWire(s.attachMode()),
-                s.delegate(), counters, lastError(s));
+                s.delegate(), counters, lastError(s), s.execMainPid() > 0 ? (int) s.execMainPid() : null,
+                s.exitSignal().isPresent() ? "killed" : s.exitCode().isPresent() ? "exited" : null,
+                s.exitSignal().or(s::exitCode).orElse(null));
     }
 
     private static String lastError(UnitStatus s) {
         if (!s.loadError().isEmpty()) return s.loadError();
         if (!s.accountingNote().isEmpty()) return s.accountingNote();
         if (s.activeState() == ActiveState.FAILED) {
+            if (!s.failure().isEmpty()) return s.result() + ": " + s.failure();
             return s.result() + s.exitCode().map(c -> ", status " + c).orElse("")
                     + s.exitSignal().map(c -> ", signal " + dev.tollgate.cgroup.Signals.name(c)).orElse("");
         }
         return null;
+    }
+
+    /** One unit's sample: counters only when it has accounting or a firewall, and whether the traffic figures are its. */
+    private CounterSample sample(String name, dev.tollgate.accounting.Counters c, long ts) {
+        Manager.CounterView view = m().counterView(name);
+        return new CounterSample(name, name.endsWith(".slice") ? UnitType.SLICE : UnitType.SERVICE, ts,
+                view.any() ? counters(c) : null, view.traffic());
     }
 
     static dev.tollgate.api.Counters counters(dev.tollgate.accounting.Counters c) {
@@ -184,14 +202,46 @@ final class ManagerApi implements ManagerService {
                     && "loaded".equals(s.loadState())) {
                 continue;
             }
-            out.add(info(s));
+            out.add(describe(s));
         }
         return new ListUnitsReply(out);
     }
 
     @Override
     public GetUnitReply getUnit(CallContext ctx, GetUnitRequest r) {
-        return new GetUnitReply(info(m().status(r.name()).orElseThrow(() -> new ManagerError.NoSuchUnit(r.name()).toException())));
+        return new GetUnitReply(describe(m().statusLoading(r.name()).orElseThrow(() -> new ManagerError.NoSuchUnit(r.name()).toException())));
+    }
+
+    /** The unit as queries show it: its UnitFileState= worked out as list-unit-files does. */
+    private UnitInfo describe(UnitStatus s) {
+        UnitInfo u = info(s);
+        return m().unitFileState(s.name()).map(u::withUnitFileState).orElse(u);
+    }
+
+    @Override
+    public GetUnitsReply getUnits(CallContext ctx, GetUnitsRequest r) {
+        List<UnitInfo> out = new ArrayList<>(r.names().size());
+        for (String name : r.names()) out.add(m().statusLoading(name).map(this::describe).orElseGet(() -> notFound(name)));
+        return new GetUnitsReply(out);
+    }
+
+    /** What systemd's LoadUnit gives for a name with no unit file: a not-found, inactive unit. */
+    static UnitInfo notFound(String name) {
+        UnitType type = name.endsWith(".slice") ? UnitType.SLICE : name.endsWith(".scope") ? UnitType.SCOPE : UnitType.SERVICE;
+        return new UnitInfo(name, type, name, "not-found", dev.tollgate.api.ActiveState.INACTIVE, "dead", null, null,
+                List.of(), null, null, List.of(), null, null, null, false, List.of(), List.of(), null, false, null, null);
+    }
+
+    @Override
+    public ListUnitFilesReply listUnitFiles(CallContext ctx, ListUnitFilesRequest r) {
+        List<UnitFile> out = new ArrayList<>();
+        for (UnitFileStates.Entry e : m().unitFileStates()) {
+            String state = e.state().spelling();
+            if (!UnitPattern.matchesAny(r.patterns(), e.name().id())) continue;
+            if (r.states() != null && !r.states().isEmpty() && !r.states().contains(state)) continue;
+            out.add(new UnitFile(e.name().id(), e.path() == null ? null : e.path().toString(), state));
+        }
+        return new ListUnitFilesReply(out);
     }
 
     @Override
@@ -199,14 +249,13 @@ final class ManagerApi implements ManagerService {
         Map<String, dev.tollgate.accounting.Counters> all = run(() -> m().counters(r.names() == null ? List.of() : r.names()));
         long ts = nowMicros();
         List<CounterSample> samples = new ArrayList<>();
-        all.forEach((name, c) -> samples.add(new CounterSample(name, name.endsWith(".slice") ? UnitType.SLICE : UnitType.SERVICE,
-                ts, counters(c))));
+        all.forEach((name, c) -> samples.add(sample(name, c, ts)));
         return new GetCountersReply(samples);
     }
 
     @Override
     public GetUnitFileReply getUnitFile(CallContext ctx, UnitRequest r) {
-        UnitStatus s = m().status(r.name()).orElseThrow(() -> new ManagerError.NoSuchUnit(r.name()).toException());
+        UnitStatus s = m().statusLoading(r.name()).orElseThrow(() -> new ManagerError.NoSuchUnit(r.name()).toException());
         var config = m().find(r.name()).flatMap(n -> m().configOf(n));
         String path = s.fragmentPath();
         String text = "";
@@ -291,14 +340,15 @@ final class ManagerApi implements ManagerService {
     }
 
     @Override
-    public UnitFileChangesReply enableUnit(CallContext ctx, UnitRequest r) {
+    public EnableUnitReply enableUnit(CallContext ctx, UnitRequest r) {
         authorize(ctx);
         List<UnitFileChange> changes = new ArrayList<>();
-        for (String made : run(() -> m().enable(r.name()))) {
+        Manager.Enabled enabled = run(() -> m().enable(r.name()));
+        for (String made : enabled.links()) {
             String[] parts = made.split(" -> ", 2);
             changes.add(new UnitFileChange(UnitFileChangeType.SYMLINK, parts[0], parts.length > 1 ? parts[1] : null));
         }
-        return new UnitFileChangesReply(changes);
+        return new EnableUnitReply(enabled.carriesInstallInfo(), changes);
     }
 
     @Override
@@ -359,7 +409,7 @@ final class ManagerApi implements ManagerService {
         List<CounterSample> out = new ArrayList<>();
         m().counters(List.of()).forEach((name, c) -> {
             if (only.isEmpty() || only.contains(name)) {
-                out.add(new CounterSample(name, name.endsWith(".slice") ? UnitType.SLICE : UnitType.SERVICE, ts, counters(c)));
+                out.add(sample(name, c, ts));
             }
         });
         return out;

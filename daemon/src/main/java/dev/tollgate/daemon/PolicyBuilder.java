@@ -8,9 +8,7 @@ import dev.tollgate.units.ResourceControl;
 import dev.tollgate.units.SliceConfig;
 import dev.tollgate.units.UnitConfig;
 import dev.tollgate.units.net.IpAddressList;
-import dev.tollgate.units.net.IpFamily;
 import dev.tollgate.units.net.IpPrefix;
-import dev.tollgate.units.net.SocketBindRule;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +41,7 @@ final class PolicyBuilder {
             foreign.add(new UnitPolicy.ForeignProgram(t, b.path()));
         }
         return new UnitPolicy(unit.name().id(), cgroup, own.ipAccounting(), rules, accounted,
-                socketBind(own.socketBindAllow(), own.socketBindDeny()), foreign, own.delegate().enabled());
+                SocketBindRules.of(own.socketBindAllow(), own.socketBindDeny()), foreign, own.delegate().enabled());
     }
 
     static IpAddressList effectiveAllow(UnitConfig unit, List<SliceConfig> chain) {
@@ -56,20 +54,5 @@ final class PolicyBuilder {
         IpAddressList l = unit.resources().ipAddressDeny();
         for (SliceConfig s : chain) l = l.union(s.resources().ipAddressDeny());
         return l;
-    }
-
-    private static SocketBindRules socketBind(List<SocketBindRule> allow, List<SocketBindRule> deny) {
-        return new SocketBindRules(allow.stream().map(PolicyBuilder::rule).toList(),
-                deny.stream().map(PolicyBuilder::rule).toList());
-    }
-
-    private static SocketBindRules.Rule rule(SocketBindRule r) {
-        int family = r.family().map(f -> f == IpFamily.IPV4 ? SocketBindRules.AF_INET : SocketBindRules.AF_INET6)
-                .orElse(SocketBindRules.AF_ANY);
-        int proto = r.transport().map(t -> t == SocketBindRule.Transport.TCP ? SocketBindRules.PROTO_TCP
-                : SocketBindRules.PROTO_UDP).orElse(SocketBindRules.PROTO_ANY);
-        int min = r.ports().map(p -> p.low()).orElse(0);
-        int count = r.ports().map(p -> p.high() - p.low() + 1).orElse(0);
-        return new SocketBindRules.Rule(family, proto, min, count);
     }
 }

@@ -80,6 +80,8 @@ final class Posix {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle FA_ADDCHDIR = downcall("posix_spawn_file_actions_addchdir_np",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle FA_ADDCLOSEFROM = downcall("posix_spawn_file_actions_addclosefrom_np",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle POSIX_SPAWN = downcall("posix_spawn",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     private static final MethodHandle PIDFD_SPAWN = HAS_CLONE_INTO_CGROUP ? downcall("pidfd_spawn",
@@ -134,6 +136,9 @@ final class Posix {
         record Dup(int from, int to) implements FileAction {}
 
         record Chdir(String path) implements FileAction {}
+
+        /** Closes every fd from {@code fd} up (glibc ≥ 2.34): the JVM's own fds lack O_CLOEXEC. */
+        record CloseFrom(int fd) implements FileAction {}
     }
 
     /** A spawn's inputs in native memory, valid while {@code arena} is. */
@@ -168,6 +173,8 @@ final class Posix {
                     case FileAction.Dup d -> check("posix_spawn_file_actions_adddup2", (int) FA_ADDDUP2.invokeExact(fa, d.from(), d.to()));
                     case FileAction.Chdir c -> check("posix_spawn_file_actions_addchdir_np",
                             (int) FA_ADDCHDIR.invokeExact(fa, arena.allocateFrom(c.path())));
+                    case FileAction.CloseFrom c -> check("posix_spawn_file_actions_addclosefrom_np",
+                            (int) FA_ADDCLOSEFROM.invokeExact(fa, c.fd()));
                 }
             }
             return new Prepared(arena.allocateFrom(path), fa, attr, strings(arena, argv),

@@ -84,6 +84,9 @@ final class ServiceRunner implements AutoCloseable {
                 doStart(u, c);
             } catch (StartFailure f) {
                 Log.error("%s: %s", u.name, f.getMessage());
+                synchronized (u) {
+                    u.failure = f.getMessage();
+                }
                 failStart(u, c, f.result);
                 throw new ManagerException(ManagerException.Kind.UNIT_FAILED, u.name.id(),
                         "Job for " + u.name + " failed: " + f.getMessage(), f.result, List.of());
@@ -99,6 +102,8 @@ final class ServiceRunner implements AutoCloseable {
             u.ready = false;
             u.exitCode = null;
             u.exitSignal = null;
+            u.execMainPid = 0;
+            u.failure = "";
             u.result = "success";
             u.lastCounters = null;
             u.mainPid = 0;
@@ -169,12 +174,17 @@ final class ServiceRunner implements AutoCloseable {
         }
         switch (spawned) {
             case Spawner.Spawned.Started s -> p = s.child();
-            case Spawner.Spawned.Failed f -> throw spawnFailed(u, f);
+            case Spawner.Spawned.Failed f -> {
+                if (c.service().type() == ServiceType.NOTIFY || f.exitStatus() != Spawner.EXIT_EXEC) throw spawnFailed(u, f);
+                mainFailedToSpawn(u, f);
+                return;
+            }
         }
         synchronized (u) {
             u.child = p;
             u.mainProcess = ProcessHandle.of(p.pid()).orElse(null);
             u.mainPid = p.pid();
+            u.execMainPid = p.pid();
         }
         long pid = p.pid();
         p.onExit().thenAccept(status -> Thread.ofVirtual().start(() -> onMainExit(u, pid, Optional.of(status))));
@@ -200,9 +210,27 @@ final class ServiceRunner implements AutoCloseable {
      */
     private static StartFailure spawnFailed(UnitRuntime u, Spawner.Spawned.Failed f) {
         synchronized (u) {
+            u.execMainPid = f.pid();
             recordExit(u, Optional.of(f.exitStatus()));
         }
         return new StartFailure("exit-code", f.why() + " (status=" + f.exitStatus() + ")");
+    }
+
+    /**
+     * A main process whose exec failed (203/EXEC): as systemd's Type=simple, the start job is
+     * done once the child exists, and the unit then fails with the child's status.
+     */
+    private void mainFailedToSpawn(UnitRuntime u, Spawner.Spawned.Failed f) {
+        Log.error("%s: %s", u.name, f.why() + " (status=" + f.exitStatus() + ")");
+        synchronized (u) {
+            u.mainPid = 0;
+            u.execMainPid = f.pid();
+            u.child = null;
+            u.mainProcess = null;
+        }
+        u.setState(ActiveState.ACTIVE, "running");
+        manager.changed(u);
+        Thread.ofVirtual().start(() -> onMainExit(u, 0, Optional.of(f.exitStatus())));
     }
 
     /** The unit's programs and maps go on its cgroup before any of its processes can open a socket. */
@@ -231,13 +259,29 @@ final class ServiceRunner implements AutoCloseable {
         } catch (PolicyRefused e) {
             throw new StartFailure("resources", e.getMessage());
         } catch (BpfException | IllegalArgumentException | IllegalStateException e) {
-            throw new StartFailure("resources", "cannot attach the unit's programs: " + e.getMessage());
+            Log.debug("%s: %s", u.name, e.getMessage());
+            throw new StartFailure("resources", "cannot attach the unit's programs: " + oneLine(e.getMessage()));
         }
     }
 
     /** Address lists, socket-bind rules and programs of others: what must never be silently missing. */
     static boolean hasFirewall(UnitPolicy policy) {
         return policy.firewall() || !policy.socketBind().isEmpty() || !policy.foreignPrograms().isEmpty();
+    }
+
+    /**
+     * A kernel error for status, on one line: a refused program's verifier log can run to
+     * thousands of lines, and its last line before the statistics ("processed N insns ...")
+     * says why ("unreachable insn 10"); the whole log goes to the daemon's debug log.
+     */
+    static String oneLine(String message) {
+        int log = message.indexOf("\nverifier log:\n");
+        if (log < 0) return message.replace('\n', ' ');
+        List<String> lines = message.substring(log + "\nverifier log:\n".length()).strip().lines()
+                .filter(l -> !l.isBlank() && !l.startsWith("processed ") && !l.startsWith("verification time")
+                        && !l.startsWith("stack depth"))
+                .toList();
+        return message.substring(0, log).replace('\n', ' ') + (lines.isEmpty() ? "" : "; verifier: " + lines.getLast());
     }
 
     private Map<String, String> environment(ServiceConfig c, Credentials creds) throws StartFailure {
@@ -302,8 +346,9 @@ final class ServiceRunner implements AutoCloseable {
         long controlPid = 0;
         switch (spawned) {
             case Spawner.Spawned.Failed f -> {
-                Log.error("%s: %s", u.name, f.why());
+                Log.error("%s: %s", u.name, f.why() + " (status=" + f.exitStatus() + ")");
                 code = f.exitStatus();
+                controlPid = f.pid();
             }
             case Spawner.Spawned.Started s -> {
                 Child p = s.child();
@@ -321,6 +366,13 @@ final class ServiceRunner implements AutoCloseable {
                     p.signal(Signals.SIGKILL);
                     throw new StartFailure("resources", "interrupted");
                 }
+            }
+        }
+        if (phase.equals("start")) {
+            // A oneshot's ExecStart= is its main process, as systemd reports it (ExecMainPID=, ExecMainStatus=).
+            synchronized (u) {
+                u.execMainPid = controlPid;
+                recordExit(u, Optional.of(code));
             }
         }
         if (code != 0 && !cmd.ignoresFailure()) {

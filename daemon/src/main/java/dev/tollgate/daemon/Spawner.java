@@ -74,7 +74,12 @@ public final class Spawner {
     public sealed interface Spawned {
         record Started(Child child) implements Spawned {}
 
-        record Failed(int exitStatus, String why) implements Spawned {}
+        /** {@code pid}: the child that failed, when there was one (0 for a failure found before spawning). */
+        record Failed(int exitStatus, String why, long pid) implements Spawned {
+            public Failed(int exitStatus, String why) {
+                this(exitStatus, why, 0);
+            }
+        }
     }
 
     /** How processes are started on this machine; the probe's answer, for logs and tests. */
@@ -93,7 +98,9 @@ public final class Spawner {
             return new Spawned.Failed(EXIT_CHDIR, "Changing to the requested working directory " + r.workingDirectory() + " failed");
         }
         String executable = resolve(r.executable(), r.environment().getOrDefault("PATH", DEFAULT_PATH));
-        if (!Files.isExecutable(Path.of(executable)) || Files.isDirectory(Path.of(executable))) {
+        // Without User= the exec itself fails (and the child has a pid, as systemd's has); with
+        // it, setpriv would exit 127 instead of 203, so the command is checked first.
+        if (!r.credentials().isRoot() && (!Files.isExecutable(Path.of(executable)) || Files.isDirectory(Path.of(executable)))) {
             return new Spawned.Failed(EXIT_EXEC, "Failed to execute " + r.executable() + ": No such file or not executable");
         }
         List<String> argv = new ArrayList<>();
@@ -116,6 +123,10 @@ public final class Spawner {
         if (r.stderr().equals(r.stdout()) && r.stdout() instanceof Output.ToFile) stdio.add(new Posix.FileAction.Dup(1, 2));
         else output(stdio, 2, r.stderr());
         if (r.workingDirectory() != null) stdio.add(new Posix.FileAction.Chdir(r.workingDirectory().toString()));
+        // The service gets fds 0-2 only: the JVM opens its sockets, bpf objects and files
+        // without O_CLOEXEC, and a service holding the daemon's listening socket would keep
+        // a restarted daemon from serving.
+        stdio.add(new Posix.FileAction.CloseFrom(3));
         Spawned s = Posix.HAS_CLONE_INTO_CGROUP ? bornInCgroup(r, path, argv, stdio) : heldUntilMoved(r, path, argv, stdio);
         if (s instanceof Spawned.Failed f && f.exitStatus() == EXIT_EXEC) return diagnose(r, f);
         return s;
@@ -145,11 +156,11 @@ public final class Spawner {
     private static Spawned diagnose(Request r, Spawned.Failed f) {
         for (Output o : List.of(r.stdout(), r.stderr())) {
             if (o instanceof Output.ToFile t && !Files.isDirectory(t.path().toAbsolutePath().getParent())) {
-                return new Spawned.Failed(EXIT_STDOUT, "Failed to set up standard output: cannot open " + t.path());
+                return new Spawned.Failed(EXIT_STDOUT, "Failed to set up standard output: cannot open " + t.path(), f.pid());
             }
         }
         if (r.workingDirectory() != null && !Files.isDirectory(r.workingDirectory())) {
-            return new Spawned.Failed(EXIT_CHDIR, "Changing to the requested working directory " + r.workingDirectory() + " failed");
+            return new Spawned.Failed(EXIT_CHDIR, "Changing to the requested working directory " + r.workingDirectory() + " failed", f.pid());
         }
         return f;
     }
@@ -161,7 +172,7 @@ public final class Spawner {
             Posix.Prepared p = Posix.prepare(arena, path, argv, r.environment(), actions, cgfd);
             try {
                 int pidfd = Posix.pidfdSpawn(arena, p);
-                if (pidfd < 0) return new Spawned.Failed(EXIT_EXEC, "Failed to execute " + path + ": errno " + -pidfd);
+                if (pidfd < 0) return new Spawned.Failed(EXIT_EXEC, "Failed to execute " + path + ": " + errnoName(-pidfd));
                 long pid = Posix.pidfdGetpid(pidfd);
                 // The limit is set right after exec here, as the child cannot be held before it.
                 Posix.setSoftNofile(pid, DEFAULT_SOFT_NOFILE);
@@ -220,7 +231,7 @@ public final class Spawner {
         try {
             openForWriting(arrived);
             // The child is now held in its open of the second FIFO, unless the spawn call is over.
-            if (result.isDone()) return finished(result, path, null);
+            if (result.isDone()) return finished(result, path, null, 0);
             long pid = onlyChild(join(tid));
             int fd = Posix.pidfdOpen(pid);
             if (fd < 0) {
@@ -229,7 +240,7 @@ public final class Spawner {
                 } catch (dev.tollgate.cgroup.CgroupException gone) {
                     // Not ours to report: the spawn call's result says what became of it.
                 }
-                return finished(result, path, null);
+                return finished(result, path, null, 0);
             }
             pidfd = fd;
             try {
@@ -242,7 +253,7 @@ public final class Spawner {
             }
             Posix.setSoftNofile(pid, DEFAULT_SOFT_NOFILE);
             openForWriting(proceed);
-            Spawned s = finished(result, path, pidfd);
+            Spawned s = finished(result, path, pidfd, pid);
             pidfd = null; // taken over (or closed) by finished
             return s;
         } finally {
@@ -265,11 +276,15 @@ public final class Spawner {
     }
 
     /** The spawn call's result: a started child (its pidfd taken over), or the failure (glibc reaped that child). */
-    private static Spawned finished(CompletableFuture<Long> result, String path, Integer pidfd) {
+    private static String errnoName(long errno) {
+        return errno == 2 ? "No such file or directory" : errno == 13 ? "Permission denied" : errno == 8 ? "Exec format error" : "errno " + errno;
+    }
+
+    private static Spawned finished(CompletableFuture<Long> result, String path, Integer pidfd, long pid) {
         long rc = join(result);
         if (rc < 0) {
             if (pidfd != null) Posix.close(pidfd);
-            return new Spawned.Failed(EXIT_EXEC, "Failed to execute " + path + ": errno " + -rc);
+            return new Spawned.Failed(EXIT_EXEC, "Failed to execute " + path + ": " + errnoName(-rc), pid);
         }
         if (pidfd == null) {
             // The child was killed before exec (posix_spawn then reports success); it is ours to reap.

@@ -29,8 +29,12 @@ final class UnitRuntime {
     Instant activeEnter;
     Instant stateChange = Instant.now();
     String result = "success";
+    /** The main process of the last run, kept after it exits (ExecMainPID=); 0 before the first. */
+    long execMainPid;
     Integer exitCode;
     Integer exitSignal;
+    /** Why the last start failed (the reason behind a Result=resources), for status; empty otherwise. */
+    String failure = "";
     /** Why this unit runs without accounting or firewall, if it does. */
     String accountingNote = "";
     /** Counters as the unit stopped, shown until its next start. */

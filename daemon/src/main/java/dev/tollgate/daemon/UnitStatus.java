@@ -13,8 +13,8 @@ public record UnitStatus(String name, String type, String description, String lo
                          String controlGroup, String slice, long activeEnterTimestampMicros,
                          long stateChangeTimestampMicros, boolean ipAccounting, List<String> ipAddressAllow,
                          List<String> ipAddressDeny, String attachMode, boolean delegate, Optional<Counters> counters,
-                         Optional<Counters> dropped, String result, Optional<Integer> exitCode,
-                         Optional<Integer> exitSignal, String accountingNote, boolean enabled, String fragmentPath,
+                         Optional<Counters> dropped, String result, long execMainPid, Optional<Integer> exitCode,
+                         Optional<Integer> exitSignal, String failure, String accountingNote, boolean enabled, String fragmentPath,
                          List<String> dropInPaths, boolean isTransient) {
     public UnitStatus {
         pids = List.copyOf(pids);

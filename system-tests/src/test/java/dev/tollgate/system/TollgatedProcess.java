@@ -167,6 +167,7 @@ public final class TollgatedProcess implements AutoCloseable {
     /** A unit's counters, read straight from its pinned map (independent of the daemon's API). */
     public Optional<Counters> pinnedCounters(String unit, boolean slice) {
         PinLayout layout = new PinLayout(bpffs);
+        if (slice) return dev.tollgate.accounting.SliceCounters.readPinned(layout.slice(unit));
         Path pin = (slice ? layout.slice(unit) : layout.unit(unit)).resolve(PinLayout.COUNTERS);
         if (!Files.exists(pin)) return Optional.empty();
         try (BpfMap m = BpfMap.fromPin(pin)) {

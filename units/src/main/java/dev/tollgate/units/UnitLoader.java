@@ -43,7 +43,7 @@ public final class UnitLoader {
     public static final List<Path> DEFAULT_SEARCH_PATH = List.of(
             Path.of("/etc/tollgate/units"), Path.of("/run/tollgate/units"), Path.of("/usr/lib/tollgate/units"));
 
-    /** Where transient units are said to live in diagnostics. */
+    /** Where transient units live when the caller names no file of its own. */
     public static final Path TRANSIENT_DIR = Path.of("/run/tollgate/transient");
 
     private static final int MAX_ALIAS_HOPS = 8;
@@ -139,6 +139,11 @@ public final class UnitLoader {
      * apply as usual.
      */
     public LoadResult loadTransient(String name, String text) {
+        return loadTransient(name, text, UnitName.parse(name).map(n -> TRANSIENT_DIR.resolve(n.id())).orElse(TRANSIENT_DIR));
+    }
+
+    /** The same with the file that holds {@code text}, its fragment path (FragmentPath=) and where diagnostics point. */
+    public LoadResult loadTransient(String name, String text, Path file) {
         Optional<UnitName> parsed = UnitName.parse(name);
         if (parsed.isEmpty()) {
             return failed(name, "Unit name " + name + " is not valid.");
@@ -153,7 +158,6 @@ public final class UnitLoader {
         if (id.type() == UnitType.SCOPE && !id.isPlain()) {
             return failed(name, "Scope names cannot have an instance: " + name);
         }
-        Path file = TRANSIENT_DIR.resolve(id.id());
         ParseContext ctx = new ParseContext(id, Set.of(id), Optional.of(file), host);
         UnitDraft draft = new UnitDraft(id.type());
         draft.apply(UnitFileSyntax.parse(file, text.getBytes(StandardCharsets.UTF_8), UnitDraft.sectionsOf(id.type())), ctx);
@@ -208,6 +212,31 @@ public final class UnitLoader {
             }
         }
         return out;
+    }
+
+    /**
+     * The {@code [Install]} section of the unit file {@code file} read as {@code name}, as
+     * systemctl's install.c reads it: that file alone, no drop-ins, the rest of the file
+     * unchecked (a unit with a bad {@code [Service]} setting can still be enabled). Empty when
+     * the file cannot be read.
+     */
+    public Optional<InstallSection> readInstall(UnitName name, Path file) {
+        if (!name.type().isSupported()) {
+            return Optional.empty();
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        ParseContext ctx = new ParseContext(name, Set.of(name), Optional.of(file), host);
+        UnitDraft draft = new UnitDraft(name.type());
+        List<UnitFileSyntax.Entry> install = UnitFileSyntax.parse(file, bytes, UnitDraft.sectionsOf(name.type())).stream()
+                .filter(e -> e instanceof UnitFileSyntax.Entry.Assign a && a.assignment().section().equals("Install"))
+                .toList();
+        draft.apply(install, ctx);
+        return Optional.of(draft.installSection());
     }
 
     /** Units linked into {@code NAME.wants/} in any search directory (what {@code WantedBy=NAME} enabled). */

@@ -18,6 +18,7 @@ import dev.tollgate.bpf.sys.BpfAttr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
 import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.libc.ApiFileSystems;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,7 +119,8 @@ public final class Features {
     /** Probes with scratch cgroups created under {@code scratchParent} (a cgroup v2 directory). */
     public static Features probe(Optional<Path> cgroup2, Path scratchParent) {
         Map<String, Feature> f = new LinkedHashMap<>();
-        put(f, CGROUP2, cgroup2.isPresent(), cgroup2.map(p -> "at " + p).orElse("no cgroup2 in /proc/self/mountinfo"));
+        put(f, CGROUP2, cgroup2.isPresent(), cgroup2.map(p -> "at " + p).orElse("statfs: neither "
+                + String.join(" nor ", ApiFileSystems.CGROUP2_PLACES.stream().map(Path::toString).toList()) + " is cgroup2"));
 
         f.put(BPF, tryMap(BPF, MapSpec.of(MapType.ARRAY, "tg_probe", 4, 4, 1)));
         f.put(LPM_TRIE, tryMap(LPM_TRIE, MapSpec.lpmTrie("tg_probe", 4, 8, 1)));

@@ -1,6 +1,7 @@
 package dev.tollgate.bpf.features;
 
-import dev.tollgate.bpf.Mounts;
+import dev.tollgate.libc.ApiFileSystems;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +21,14 @@ public final class ProbeReport {
                 System.exit(2);
             }
         }
-        Optional<Path> cgroup2 = Mounts.first("cgroup2");
+        Optional<Path> cgroup2;
+        try {
+            cgroup2 = ApiFileSystems.cgroup2();
+        } catch (IOException e) {
+            System.err.println("probe: cannot statfs the cgroup2 places: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         Features f = Features.probe(cgroup2, cgroup2.orElse(Path.of("/nonexistent")));
         System.out.print(json ? json(f) : table(f));
     }

@@ -3,8 +3,8 @@ package dev.tollgate.bpf.features;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tollgate.bpf.Mounts;
 import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.libc.ApiFileSystems;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.testkit.ScratchCgroup;
 import java.nio.file.Files;
@@ -18,7 +18,7 @@ class FeaturesTest {
     @Test
     void probesThisKernelByTryingAndCleansUp() throws Exception {
         try (ScratchCgroup scratch = ScratchCgroup.create("probe")) {
-            Features f = Features.probe(Mounts.first("cgroup2"), scratch.path());
+            Features f = Features.probe(ApiFileSystems.cgroup2(), scratch.path());
             // The build machines run 6.18: every capability tollgate uses is there.
             for (Feature x : f.all()) assertThat(x.available()).as("%s: %s", x.name(), x.evidence()).isTrue();
             assertThat(f.bestMode()).contains(AttachMode.LINK);
@@ -35,6 +35,8 @@ class FeaturesTest {
     void withoutCgroup2NothingAttachesAndAForcedModeSaysWhy() {
         Features f = Features.probe(Optional.empty(), java.nio.file.Path.of("/nonexistent"));
         assertThat(f.has(Features.CGROUP2)).isFalse();
+        assertThat(f.all().getFirst().evidence())
+                .isEqualTo("statfs: neither /sys/fs/cgroup nor /sys/fs/cgroup/unified is cgroup2");
         assertThat(f.has(Features.BPF)).isTrue();
         assertThat(f.bestMode()).isEmpty();
         assertThatThrownBy(() -> f.chooseMode(Optional.of(AttachMode.LINK)))
@@ -45,7 +47,7 @@ class FeaturesTest {
     @Test
     void reportPrintsTableAndJson() throws Exception {
         try (ScratchCgroup scratch = ScratchCgroup.create("probe")) {
-            Features f = Features.probe(Mounts.first("cgroup2"), scratch.path());
+            Features f = Features.probe(ApiFileSystems.cgroup2(), scratch.path());
             String table = ProbeReport.table(f);
             assertThat(table).contains("FEATURE", "BPF_F_ALLOW_MULTI", "yes", "attach mode: link");
             String json = ProbeReport.json(f);

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(120)
 class IntrospectionTest {
-    private static final Set<String> METHODS = Set.of("ListUnits", "GetUnit", "GetCounters", "StartUnit", "StopUnit",
+    private static final Set<String> METHODS = Set.of("ListUnits", "GetUnit", "GetUnits", "ListUnitFiles", "GetCounters", "StartUnit", "StopUnit",
             "RestartUnit", "Reload", "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "Probe", "GetMetrics", "Subscribe");
     private static final Set<String> ERRORS = Set.of("NoSuchUnit", "PermissionDenied", "UnitFailed", "InvalidUnit",
             "UnitExists", "NotRunning", "ProtocolError", "TooManyConnections", "TooManyStreams", "InternalError");
@@ -112,6 +112,9 @@ class IntrospectionTest {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("ListUnits", "{\"all\":true}");
         m.put("GetUnit", "{\"name\":\"intro.service\"}");
+        m.put("GetUnits", "{\"names\":[\"intro.service\",\"nope.service\",\"intro.slice\"]}");
+        m.put("ListUnitFiles", "{}");
+        m.put("ListUnitFiles#filtered", "{\"patterns\":[\"intro*\"],\"states\":[\"disabled\",\"static\"]}");
         m.put("GetCounters", "{}");
         m.put("StartUnit", "{\"name\":\"intro.service\"}");
         m.put("GetUnit#running", "{\"name\":\"intro.service\"}");

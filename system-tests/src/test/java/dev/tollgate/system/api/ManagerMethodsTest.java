@@ -340,7 +340,9 @@ class ManagerMethodsTest {
         assertThat(u.ipAccounting()).isTrue();
         assertThat(u.ipAddressDeny()).containsExactly("127.0.0.2/32");
         assertThat(u.ipAddressAllow()).isEmpty();
-        assertThat(u.unitFileState()).isEqualTo("disabled");
+        // No [Install] section: static, as systemctl shows it; one with [Install], not linked: disabled.
+        assertThat(u.unitFileState()).isEqualTo("static");
+        assertThat(api.getUnit("installable.service").unitFileState()).isEqualTo("disabled");
         assertThat(api.getUnit("enabled-at-boot.service").unitFileState()).isEqualTo("enabled");
         assertThat(api.getUnit("enabled-at-boot.service").activeState()).as("started at boot").isEqualTo(ActiveState.ACTIVE);
         UnitInfo slice = api.getUnit("api.slice");
@@ -563,7 +565,9 @@ class ManagerMethodsTest {
         Path file = daemon.units.resolve("installable.service");
         assertThat(link).doesNotExist();
 
-        List<UnitFileChange> enabled = api.enableUnit("installable.service");
+        var reply = api.enableUnit("installable.service");
+        assertThat(reply.carriesInstallInfo()).isTrue();
+        List<UnitFileChange> enabled = reply.changes();
         assertThat(enabled).containsExactly(new UnitFileChange(UnitFileChangeType.SYMLINK, link.toString(), file.toString()));
         assertThat(Files.isSymbolicLink(link)).isTrue();
         assertThat(link.getParent().resolve(Files.readSymbolicLink(link)).normalize()).isEqualTo(file);
@@ -577,10 +581,10 @@ class ManagerMethodsTest {
         assertThat(api.getUnit("installable.service").unitFileState()).isEqualTo("disabled");
         assertThat(api.disableUnit("installable.service")).as("disabling twice changes nothing").isEmpty();
 
-        // A unit without [Install] cannot be enabled; nothing is created.
-        VarlinkError e = error(() -> api.enableUnit("static.service"));
-        assertThat(e.name()).isEqualTo(Manager.UNIT_FAILED);
-        assertThat(e.text("name")).isEqualTo("static.service");
+        // A unit without [Install] is not an error (systemctl explains and exits 0); nothing is created.
+        var none = api.enableUnit("static.service");
+        assertThat(none.carriesInstallInfo()).isFalse();
+        assertThat(none.changes()).isEmpty();
         assertThat(daemon.units.resolve("multi-user.target.wants/static.service")).doesNotExist();
     }
 

@@ -89,6 +89,17 @@ class TollctlSystemTest {
                 [Install]
                 WantedBy=multi-user.target
                 """, false);
+        daemon.unit("greeter@.service", """
+                [Unit]
+                Description=Greeter for %i
+                [Service]
+                ExecStart=/bin/sleep 3600
+                [Install]
+                WantedBy=multi-user.target
+                """, false);
+        daemon.unit("many@.service", "[Service]\nExecStart=/bin/sleep 3600\n", false);
+        daemon.unit("helper.service", "[Service]\nExecStart=/bin/sleep 3600\n", false);
+        daemon.unit("hidden.service", "", false);
         daemon.start();
         TollgatedProcess.await("ten datagrams counted", Duration.ofSeconds(30),
                 () -> daemon.pinnedCounters("counted.service", false).map(Counters::egressPackets).orElse(0L) == 10);
@@ -135,6 +146,136 @@ class TollctlSystemTest {
     void showOfAnUnknownUnitIsNotFoundWithExitZeroAsSystemctl() throws Exception {
         assertThat(ok("show", "-p", "LoadState,ActiveState", "nonexistent").out())
                 .isEqualTo("LoadState=not-found\nActiveState=inactive\n");
+    }
+
+    @Test
+    void aTemplateInstanceIsLoadedOnFirstMentionAsSystemctlDoes() throws Exception {
+        Path template = daemon.units.resolve("greeter@.service");
+        assertThat(ok("show", "-p", "Id,Description,LoadState,ActiveState,SubState,FragmentPath,UnitFileState", "greeter@one")
+                .out()).isEqualTo("Id=greeter@one.service\nDescription=Greeter for one\nLoadState=loaded\nActiveState=inactive\n"
+                        + "SubState=dead\nFragmentPath=" + template + "\nUnitFileState=disabled\n");
+        Result status = tollctl.run("status", "greeter@two.service");
+        assertThat(status.code()).as("%s", status).isEqualTo(3);
+        assertThat(status.err()).isEmpty();
+        assertThat(status.out()).startsWith("greeter@two.service - Greeter for two\n")
+                .contains("     Loaded: loaded (" + template + "; disabled)\n", "     Active: inactive (dead)");
+        assertThat(ok("cat", "greeter@three").out()).startsWith("# " + template + "\n[Unit]\nDescription=Greeter for %i\n");
+        assertThat(ok("list-units", "--all", "--no-legend", "greeter@*").out())
+                .contains("greeter@one.service", "greeter@two.service", "greeter@three.service");
+        // A template that does not exist is still not found, and is not kept.
+        assertThat(ok("show", "-p", "LoadState,ActiveState", "nope@x").out()).isEqualTo("LoadState=not-found\nActiveState=inactive\n");
+        assertThat(tollctl.run("status", "nope@x")).isEqualTo(new Result(4, "", "Unit nope@x.service could not be found.\n"));
+        assertThat(tollctl.run("cat", "nope@x")).isEqualTo(new Result(1, "", "No files found for nope@x.service.\n"));
+        assertThat(ok("list-units", "--all", "--no-legend").out()).doesNotContain("nope@x");
+        // And the instance starts as any unit.
+        assertThat(tollctl.run("start", "greeter@four")).isEqualTo(new Result(0, "", ""));
+        assertThat(tollctl.run("is-active", "greeter@four")).isEqualTo(new Result(0, "active\n", ""));
+        assertThat(tollctl.run("stop", "greeter@four")).isEqualTo(new Result(0, "", ""));
+    }
+
+    /** The daemon's count of answered calls of one method, from its metrics. */
+    private long requests(String method) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "tollgate_request_seconds_count\\{error=\"none\",method=\"io\\.tollgate\\.Manager\\." + method + "\"\\} (\\S+)")
+                .matcher(ok("metrics").out());
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+    }
+
+    @Test
+    void showOfAThousandUnitsIsOneRequest() throws Exception {
+        List<String> args = new ArrayList<>(List.of("show", "-p", "IPIngressBytes,IPIngressPackets,IPEgressBytes,IPEgressPackets"));
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            String name = switch (i % 4) {
+                case 0 -> "counted.service";
+                case 1 -> "many@" + i + ".service";
+                case 2 -> "unknown-" + i + ".service";
+                default -> "plain.service";
+            };
+            args.add(name);
+            expected.append(i == 0 ? "" : "\n").append(switch (i % 4) {
+                case 0 -> "IPIngressBytes=0\nIPIngressPackets=0\nIPEgressBytes=1280\nIPEgressPackets=10\n";
+                default -> "IPIngressBytes=[no data]\nIPIngressPackets=[no data]\nIPEgressBytes=[no data]\nIPEgressPackets=[no data]\n";
+            });
+        }
+        long getUnits = requests("GetUnits");
+        long getUnit = requests("GetUnit");
+        Result r = ok(args.toArray(String[]::new));
+        assertThat(r.out()).isEqualTo(expected.toString());
+        assertThat(requests("GetUnits") - getUnits).as("one GetUnits call for 1,000 units").isEqualTo(1);
+        assertThat(requests("GetUnit") - getUnit).as("no GetUnit calls").isZero();
+        // Unknown units as before: not-found, exit 0.
+        assertThat(ok("show", "-p", "LoadState", "counted", "unknown-1", "many@1").out())
+                .isEqualTo("LoadState=loaded\n\nLoadState=not-found\n\nLoadState=loaded\n");
+    }
+
+    @Test
+    void listUnitFilesAsSystemctl() throws Exception {
+        Result all = ok("list-unit-files");
+        List<String> lines = all.out().lines().toList();
+        assertThat(lines.getFirst()).matches("UNIT FILE +STATE");
+        int width = lines.getFirst().indexOf("STATE");
+        assertThat(lines).contains(
+                pad("counted.service", width) + "enabled",
+                pad("dropper.service", width) + "enabled",
+                pad("idle.service", width) + "static",
+                pad("switch.service", width) + "disabled",
+                pad("greeter@.service", width) + "disabled",
+                pad("many@.service", width) + "static",
+                pad("hidden.service", width) + "masked",
+                pad("web.slice", width) + "static");
+        assertThat(lines.get(lines.size() - 2)).isEmpty();
+        assertThat(lines.getLast()).isEqualTo((lines.size() - 3) + " unit files listed.");
+        // Services first, then slices, each by name, as systemctl sorts.
+        List<String> names = lines.subList(1, lines.size() - 2).stream().map(l -> l.substring(0, l.indexOf(' '))).toList();
+        assertThat(names.indexOf("web.slice")).isGreaterThan(names.indexOf("switch.service"));
+        assertThat(ok("list-unit-files", "greeter*", "*.slice").out()).isEqualTo("""
+                UNIT FILE        STATE
+                greeter@.service disabled
+                web.slice        static
+
+                2 unit files listed.
+                """);
+        assertThat(ok("list-unit-files", "--no-legend", "--state=masked").out()).isEqualTo("hidden.service masked\n");
+        assertThat(tollctl.run("list-unit-files", "nothing-like-this*")).isEqualTo(new Result(1,
+                "UNIT FILE STATE\n\n0 unit files listed.\n", ""));
+        JsonNode json = ok("list-unit-files", "--json", "counted.service").json();
+        assertThat(json).hasSize(1);
+        assertThat(json.get(0).get("name").asText()).isEqualTo("counted.service");
+        assertThat(json.get(0).get("path").asText()).isEqualTo(daemon.units.resolve("counted.service").toString());
+        assertThat(json.get(0).get("state").asText()).isEqualTo("enabled");
+        // A transient unit is listed as transient while it is loaded.
+        assertThat(tollctl.run("run", "--unit", "sys-files-run", "/bin/sleep", "3600").code()).isZero();
+        try {
+            assertThat(ok("list-unit-files", "--no-legend", "sys-files-run*").out()).isEqualTo("sys-files-run.service transient\n");
+        } finally {
+            tollctl.run("stop", "sys-files-run");
+        }
+    }
+
+    private static String pad(String s, int width) {
+        return s + " ".repeat(width - s.length());
+    }
+
+    @Test
+    void enableOfAUnitWithoutInstallSectionExplainsAndSucceeds() throws Exception {
+        Result r = tollctl.run("enable", "helper");
+        assertThat(r.code()).as("%s", r).isZero();
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).startsWith("""
+                The unit files have no installation config (WantedBy=, RequiredBy=, Also=,
+                Alias= settings in the [Install] section, and DefaultInstance= for template
+                units). This means they are not meant to be enabled using systemctl.
+                \s
+                Possible reasons for having this kind of units are:
+                """).endsWith("""
+                \u2022 In case of template units, the unit is meant to be enabled with some
+                  instance name specified.
+                """);
+        assertThat(daemon.units.resolve("multi-user.target.wants/helper.service")).doesNotExist();
+        assertThat(ok("show", "-p", "UnitFileState", "--value", "helper", "hidden", "greeter@five").out())
+                .as("static, masked, and an instance of a template with [Install]").isEqualTo("static\n\nmasked\n\ndisabled\n");
+        assertThat(tollctl.run("status", "idle").out()).contains("     Loaded: loaded (" + daemon.units.resolve("idle.service") + "; static)\n");
     }
 
     @Test

@@ -94,6 +94,7 @@ class FailClosedTest {
         UnitInfo walled = awaitSettled(c, walled(d));
         assertThat(walled.activeState().wireName()).isEqualTo("failed");
         assertThat(walled.result()).isEqualTo("resources");
+        assertThat(walled.lastError()).as("the reason, as status shows it").contains(why);
         assertThat(d.logText().lines().filter(l -> l.contains(walled(d) + ": ")).toList())
                 .anySatisfy(line -> assertThat(line).contains(why));
         // A second, explicit start is refused the same way.
@@ -118,7 +119,7 @@ class FailClosedTest {
         try (ManagerClient c = client(d)) {
             assertThat(awaitSettled(c, counted(d)).activeState().wireName()).isEqualTo("active");
             TollgatedProcess.await("the accounted unit ran", Duration.ofSeconds(60), () -> Files.exists(d.work.resolve("counted-ran")));
-            assertRefused(d, c, "the unit has a firewall and it cannot be installed", "not on a bpffs mount");
+            assertRefused(d, c, "the unit has a firewall and it cannot be installed", "is not on bpffs");
         }
         try (Stream<Path> s = Files.list(notBpffs)) {
             assertThat(s.toList()).as("nothing pinned or written into the bad directory").isEmpty();

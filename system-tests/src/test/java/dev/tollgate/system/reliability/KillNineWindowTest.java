@@ -94,7 +94,7 @@ class KillNineWindowTest {
                  BpfMap counters = BpfMap.fromPin(pins.resolve(PinLayout.COUNTERS));
                  BpfMap policy = BpfMap.fromPin(pins.resolve(PinLayout.POLICY));
                  BpfProgram next = BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, "tg_fw_ingress", null,
-                         SkbProgram.build(new SkbProgram.Shape(Direction.INGRESS, true, 0)),
+                         SkbProgram.build(SkbProgram.Shape.trie(Direction.INGRESS)),
                          Map.of(SkbProgram.UNIT_MAP, counters, SkbProgram.POLICY_MAP, policy)))) {
                 if (mode.equals("multi")) {
                     CgroupPrograms.attach(cg, next, AttachType.CGROUP_INET_INGRESS, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, old);

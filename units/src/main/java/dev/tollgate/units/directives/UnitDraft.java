@@ -89,6 +89,11 @@ public final class UnitDraft {
         return true;
     }
 
+    /** The {@code [Install]} section read so far: what enabling the unit would do. */
+    public dev.tollgate.units.InstallSection installSection() {
+        return install.build();
+    }
+
     /** Checks the unit as a whole and builds it; empty (with an error in {@code ctx}) if systemd would refuse it. */
     public Optional<UnitConfig> build(UnitName name, UnitSources sources, ParseContext ctx) {
         if (ctx.failed()) {

@@ -45,15 +45,15 @@ class InterfaceDescriptionTest {
         assertThat(Names.isInterfaceName(d.name())).isTrue();
 
         assertThat(d.methods()).extracting(Member::name).containsExactly(
-                "ListUnits", "GetUnit", "GetCounters", "StartUnit", "StopUnit", "RestartUnit", "Reload",
-                "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "Probe", "GetMetrics", "Subscribe");
+                "ListUnits", "GetUnit", "GetUnits", "GetCounters", "StartUnit", "StopUnit", "RestartUnit", "Reload",
+                "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "ListUnitFiles", "Probe", "GetMetrics", "Subscribe");
         assertThat(d.errors()).extracting(Member::name).containsExactly(
                 "NoSuchUnit", "PermissionDenied", "UnitFailed", "InvalidUnit", "UnitExists", "NotRunning",
                 "ProtocolError", "TooManyConnections", "TooManyStreams", "InternalError");
         assertThat(d.types()).extracting(Member::name).containsExactly(
                 "UnitType", "ActiveState", "AttachMode", "Severity", "EventKind", "UnitFileChangeType",
                 "Counters", "Diagnostic", "UnitInfo", "ProbeFeature", "Property", "DropIn", "UnitFileChange",
-                "UnitChange", "CounterSample");
+                "UnitChange", "CounterSample", "UnitFile");
 
         assertThat(d.doc()).contains("tollgated");
         for (Member m : d.members()) {
