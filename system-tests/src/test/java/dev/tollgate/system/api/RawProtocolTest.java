@@ -142,8 +142,11 @@ class RawProtocolTest {
                         }
                     }
                     case "counters" -> {
+                        // Samples sent while StartUnit is still under way (a busy machine) have no
+                        // counters of the unit yet; once it is active they have.
+                        if (p.path("samples").isEmpty() && !sawActive) continue;
                         counters++;
-                        assertThat(p.path("samples").get(0).path("name").asText()).isEqualTo("raw.service");
+                        assertThat(p.path("samples").get(0).path("name").asText()).as("%s", r).isEqualTo("raw.service");
                         assertThat(p.path("samples").get(0).path("counters").path("egressPackets").isIntegralNumber()).isTrue();
                     }
                     default -> throw new AssertionError("unexpected reply " + r);
