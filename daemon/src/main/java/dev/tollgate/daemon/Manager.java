@@ -581,16 +581,42 @@ public final class Manager implements AutoCloseable {
     public boolean isEnabled(UnitName n) {
         Set<UnitName> e = enabled;
         if (e == null) {
+            long generation = linksGenerationNow();
             Set<UnitName> fresh = new HashSet<>(ctx.loader().wants(DEFAULT_TARGET));
             fresh.addAll(ctx.loader().requires(DEFAULT_TARGET));
-            enabled = e = Set.copyOf(fresh);
+            Set<UnitName> read = Set.copyOf(fresh);
+            keepIfCurrent(generation, () -> enabled = read);
+            e = read;
         }
         return e.contains(n);
     }
 
+    /**
+     * Counts the changes of the links on disk: a reader that began before a change (and so may
+     * have read the old links) must not store what it read after the change forgot the cache,
+     * or the old state would be shown until the next change.
+     */
+    private long linksGeneration;
+    private final Object linksLock = new Object();
+
+    private long linksGenerationNow() {
+        synchronized (linksLock) {
+            return linksGeneration;
+        }
+    }
+
+    private void keepIfCurrent(long readAt, Runnable store) {
+        synchronized (linksLock) {
+            if (linksGeneration == readAt) store.run();
+        }
+    }
+
     private void forgetEnabled() {
-        enabled = null;
-        fileStates = null;
+        synchronized (linksLock) {
+            linksGeneration++;
+            enabled = null;
+            fileStates = null;
+        }
     }
 
     /**
@@ -620,7 +646,12 @@ public final class Manager implements AutoCloseable {
                     : isEnabled(u.name) ? UnitFileState.ENABLED.spelling() : UnitFileState.DISABLED.spelling());
         }
         FileStates cache = fileStates;
-        if (cache == null) fileStates = cache = new FileStates(UnitFileStates.of(ctx.loader()), new ConcurrentHashMap<>());
+        if (cache == null) {
+            long generation = linksGenerationNow();
+            FileStates fresh = new FileStates(UnitFileStates.of(ctx.loader()), new ConcurrentHashMap<>());
+            keepIfCurrent(generation, () -> fileStates = fresh);
+            cache = fresh;
+        }
         UnitFileStates links = cache.links();
         return Optional.of(cache.states().computeIfAbsent(u.name, n -> links.stateOf(n, file.get())).spelling());
     }
