@@ -60,6 +60,8 @@ public final class Manager implements AutoCloseable {
     private final StateFile stateFile;
     private final TransientFiles transientFiles;
     private final Set<String> warnedNoBpf = ConcurrentHashMap.newKeySet();
+    /** Transient units being made now (see {@link #runTransient}). */
+    private final Set<UnitName> makingTransient = ConcurrentHashMap.newKeySet();
 
     public Manager(Context ctx) {
         this.ctx = ctx;
@@ -579,16 +581,42 @@ public final class Manager implements AutoCloseable {
     public boolean isEnabled(UnitName n) {
         Set<UnitName> e = enabled;
         if (e == null) {
+            long generation = linksGenerationNow();
             Set<UnitName> fresh = new HashSet<>(ctx.loader().wants(DEFAULT_TARGET));
             fresh.addAll(ctx.loader().requires(DEFAULT_TARGET));
-            enabled = e = Set.copyOf(fresh);
+            Set<UnitName> read = Set.copyOf(fresh);
+            keepIfCurrent(generation, () -> enabled = read);
+            e = read;
         }
         return e.contains(n);
     }
 
+    /**
+     * Counts the changes of the links on disk: a reader that began before a change (and so may
+     * have read the old links) must not store what it read after the change forgot the cache,
+     * or the old state would be shown until the next change.
+     */
+    private long linksGeneration;
+    private final Object linksLock = new Object();
+
+    private long linksGenerationNow() {
+        synchronized (linksLock) {
+            return linksGeneration;
+        }
+    }
+
+    private void keepIfCurrent(long readAt, Runnable store) {
+        synchronized (linksLock) {
+            if (linksGeneration == readAt) store.run();
+        }
+    }
+
     private void forgetEnabled() {
-        enabled = null;
-        fileStates = null;
+        synchronized (linksLock) {
+            linksGeneration++;
+            enabled = null;
+            fileStates = null;
+        }
     }
 
     /**
@@ -618,7 +646,12 @@ public final class Manager implements AutoCloseable {
                     : isEnabled(u.name) ? UnitFileState.ENABLED.spelling() : UnitFileState.DISABLED.spelling());
         }
         FileStates cache = fileStates;
-        if (cache == null) fileStates = cache = new FileStates(UnitFileStates.of(ctx.loader()), new ConcurrentHashMap<>());
+        if (cache == null) {
+            long generation = linksGenerationNow();
+            FileStates fresh = new FileStates(UnitFileStates.of(ctx.loader()), new ConcurrentHashMap<>());
+            keepIfCurrent(generation, () -> fileStates = fresh);
+            cache = fresh;
+        }
         UnitFileStates links = cache.links();
         return Optional.of(cache.states().computeIfAbsent(u.name, n -> links.stateOf(n, file.get())).spelling());
     }
@@ -705,6 +738,42 @@ public final class Manager implements AutoCloseable {
                 .orElse("run-r" + Long.toHexString(System.nanoTime()) + ".service");
         UnitName n = UnitName.parse(name).orElseThrow(() ->
                 new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit name " + name + " is not valid."));
+        // One call at a time makes a given transient unit: a second one, racing the first between
+        // this check and its start, would otherwise pass the check too, rewrite the first's text
+        // and file, and report the first's command as its own (systemd refuses it: UnitExists).
+        if (!makingTransient.add(n)) {
+            throw new ManagerException(ManagerException.Kind.UNIT_EXISTS, n.id(), "Unit " + n + " already exists.");
+        }
+        UnitRuntime u;
+        try {
+            u = makeTransient(n, slice, description, properties, command);
+        } finally {
+            makingTransient.remove(n);
+        }
+        Optional<Integer> exit = Optional.empty();
+        if (wait) {
+            while (true) {
+                UnitStatus s = status(u);
+                if (!(s.activeState() == ActiveState.ACTIVE && !"exited".equals(s.subState()))
+                        && s.activeState() != ActiveState.ACTIVATING && s.activeState() != ActiveState.DEACTIVATING) {
+                    // The exit status, or the signal number when killed (ExecMainStatus=).
+                    exit = Optional.ofNullable(u.exitCode).or(() -> Optional.ofNullable(u.exitSignal));
+                    break;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return new RunResult(n.id(), exit, status(u));
+    }
+
+    /** The transient unit's text, file and configuration, and its start; the caller holds the name. */
+    private UnitRuntime makeTransient(UnitName n, Optional<String> slice, Optional<String> description,
+                                      List<String> properties, List<String> command) {
         UnitRuntime existing = units.get(n);
         if ((existing != null && (existing.state.isActiveOrActivating() || !existing.isTransient))
                 || ctx.loader().unitFiles().containsKey(n)) {
@@ -712,13 +781,21 @@ public final class Manager implements AutoCloseable {
         }
         // The description is the client's (tollctl run makes one up, as systemd-run does); without
         // one the unit has none, and its name stands for it.
+        Optional<UnitName> sliceName = Optional.empty();
+        if (slice.isPresent()) {
+            String s = slice.get().endsWith(".slice") ? slice.get() : slice.get() + ".slice";
+            sliceName = UnitName.parse(s).filter(x -> x.type() == UnitType.SLICE);
+            if (sliceName.isEmpty()) {
+                throw new ManagerException(ManagerException.Kind.BAD_REQUEST, n.id(), "Slice name " + slice.get() + " is not valid.");
+            }
+        }
         StringBuilder text = new StringBuilder("[Unit]\n");
-        description.ifPresent(d -> text.append("Description=").append(d.replace("\n", " ")).append('\n'));
+        description.ifPresent(d -> text.append("Description=").append(oneLine(d)).append('\n'));
         text.append("[Service]\n");
-        slice.ifPresent(s -> text.append("Slice=").append(s.endsWith(".slice") ? s : s + ".slice").append('\n'));
+        sliceName.ifPresent(s -> text.append("Slice=").append(s.id()).append('\n'));
         for (String p : properties) {
             if (!p.contains("=")) throw new ManagerException(ManagerException.Kind.BAD_REQUEST, n.id(), "Property '" + p + "' is not KEY=VALUE.");
-            text.append(p.replace("\n", " ")).append('\n');
+            text.append(oneLine(p)).append('\n');
         }
         text.append("ExecStart=");
         for (String a : command) text.append(quote(a)).append(' ');
@@ -745,25 +822,16 @@ public final class Manager implements AutoCloseable {
         }
         u.config = ((LoadResult.Loaded) u.load).config();
         start(n.id());
-        Optional<Integer> exit = Optional.empty();
-        if (wait) {
-            while (true) {
-                UnitStatus s = status(u);
-                if (!(s.activeState() == ActiveState.ACTIVE && !"exited".equals(s.subState()))
-                        && s.activeState() != ActiveState.ACTIVATING && s.activeState() != ActiveState.DEACTIVATING) {
-                    // The exit status, or the signal number when killed (ExecMainStatus=).
-                    exit = Optional.ofNullable(u.exitCode).or(() -> Optional.ofNullable(u.exitSignal));
-                    break;
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
-        return new RunResult(n.id(), exit, status(u));
+        return u;
+    }
+
+    /**
+     * A client's text as one line of the unit text: the unit file syntax ends a line at CR and
+     * NUL as well as at LF, so any of them would let a description or a property value start
+     * a directive (or a section) of its own.
+     */
+    private static String oneLine(String s) {
+        return s.replace('\n', ' ').replace('\r', ' ').replace('\0', ' ');
     }
 
     /** One ExecStart= word that reads back as {@code arg}: C escapes for quotes, backslashes and control characters. */
