@@ -197,16 +197,20 @@ public final class Manager implements AutoCloseable {
      * The unit, loaded now if it is not yet and has a unit file (an instance: its template's),
      * as systemd loads a unit on first mention ({@code LoadUnit}): {@code status} of
      * {@code getty@tty1.service} shows it loaded and inactive before it ever ran. A name with
-     * no file, a template's own name, or a slice that exists only by name is not kept.
+     * no file, a template's own name, or a slice that exists only by name is not found.
+     *
+     * <p>A unit loaded for a query is not kept: queries are open to every local user, and
+     * keeping what they mention would let anyone grow the daemon without bound (one instance
+     * per name asked for). systemd likewise collects an inactive unit nothing refers to.
      */
     public Optional<UnitStatus> statusLoading(String name) {
-        return mention(name).map(units::get).map(this::status);
+        Optional<UnitName> known = find(name);
+        if (known.isPresent()) return known.map(units::get).map(this::status);
+        return loadForQuery(name).map(this::status);
     }
 
-    /** {@link #find}, after loading a unit that has a file and is not loaded yet. */
-    Optional<UnitName> mention(String name) {
-        Optional<UnitName> known = find(name);
-        if (known.isPresent()) return known;
+    /** A unit that has a file but is not loaded, loaded on its own and not kept; empty otherwise. */
+    private Optional<UnitRuntime> loadForQuery(String name) {
         Optional<UnitName> parsed = UnitName.parse(name.contains(".") ? name : name + ".service");
         if (parsed.isEmpty() || parsed.get().isTemplate()
                 || (parsed.get().type() != UnitType.SERVICE && parsed.get().type() != UnitType.SLICE)) {
@@ -220,11 +224,7 @@ public final class Manager implements AutoCloseable {
             case LoadResult.Failed f -> true;
             case null, default -> false;
         };
-        if (!hasFile) return Optional.empty();
-        synchronized (this) {
-            if (units.putIfAbsent(fresh.name, fresh) == null) ensureSlices();
-        }
-        return Optional.of(fresh.name);
+        return hasFile ? Optional.of(fresh) : Optional.empty();
     }
 
     /**
