@@ -57,6 +57,6 @@ public record ResourceControl(
 
     /** Whether the unit filters IP traffic at all (by address or by interface). */
     public boolean hasIpFirewall() {
-        return !ipAddressAllow.isEmpty() || !ipAddressDeny.isEmpty() || !restrictNetworkInterfaces.isEmpty();
+        return !ipAddressAllow.isEmpty() || !ipAddressDeny.isEmpty() || restrictNetworkInterfaces.restricts();
     }
 }

@@ -49,7 +49,7 @@ class ResourceControlDirectivesTest {
     }
 
     private static NetworkInterfaces ifaces(boolean allow, String... names) {
-        return new NetworkInterfaces(allow, List.of(names));
+        return new NetworkInterfaces(true, allow, List.of(names));
     }
 
     /**
@@ -76,7 +76,14 @@ class ResourceControlDirectivesTest {
         // Emptied by removal, the set takes the kind of the next assignment.
         assertThat(rc("RestrictNetworkInterfaces=lo\nRestrictNetworkInterfaces=~lo\nRestrictNetworkInterfaces=~eth0\n")
                 .restrictNetworkInterfaces()).isEqualTo(ifaces(false, "eth0"));
+        // Emptied by removal, the set still exists: systemd 257 then drops all the unit's traffic.
         assertThat(rc("RestrictNetworkInterfaces=lo\nRestrictNetworkInterfaces=~lo\n").restrictNetworkInterfaces()).isEqualTo(ifaces(true));
+        assertThat(rc("RestrictNetworkInterfaces=~lo\nRestrictNetworkInterfaces=lo\n").restrictNetworkInterfaces()).isEqualTo(ifaces(false));
+        // No valid name ever added: no set, nothing restricted.
+        assertThat(rc("RestrictNetworkInterfaces=a:b\n").restrictNetworkInterfaces()).isEqualTo(new NetworkInterfaces(false, true, List.of()));
+        assertThat(rc("RestrictNetworkInterfaces=a:b\n").restrictNetworkInterfaces().text()).isEqualTo("");
+        assertThat(rc("RestrictNetworkInterfaces=~\n").restrictNetworkInterfaces().restricts()).isFalse();
+        assertThat(rc("RestrictNetworkInterfaces=lo\nRestrictNetworkInterfaces=\n").restrictNetworkInterfaces().restricts()).isFalse();
         assertThat(rc("RestrictNetworkInterfaces=lo\nRestrictNetworkInterfaces=~lo\n").restrictNetworkInterfaces().text()).isEqualTo("");
         assertThat(rc("RestrictNetworkInterfaces=~lo\nRestrictNetworkInterfaces=\nRestrictNetworkInterfaces=eth0\n")
                 .restrictNetworkInterfaces()).isEqualTo(ifaces(true, "eth0"));

@@ -47,14 +47,16 @@ public final class ResourceControlDirectives {
         final List<SocketBindRule> socketBindAllow = new ArrayList<>();
         final List<SocketBindRule> socketBindDeny = new ArrayList<>();
         Delegation delegate = Delegation.OFF;
-        final Set<String> restrictInterfaces = new LinkedHashSet<>();
+        /** systemd's set: null until a valid name is added, again after the empty assignment. */
+        Set<String> restrictInterfaces;
         boolean restrictInterfacesAllowList = false;
 
         ResourceControl build() {
             return new ResourceControl(ipAccounting, IpAddressList.of(ipAddressAllow), IpAddressList.of(ipAddressDeny),
                     List.copyOf(ipIngressFilterPath), List.copyOf(ipEgressFilterPath), List.copyOf(bpfPrograms),
                     socketBindAllow, socketBindDeny, delegate,
-                    new NetworkInterfaces(restrictInterfacesAllowList, List.copyOf(restrictInterfaces)));
+                    restrictInterfaces == null ? new NetworkInterfaces(false, restrictInterfacesAllowList, List.of())
+                            : new NetworkInterfaces(true, restrictInterfacesAllowList, List.copyOf(restrictInterfaces)));
         }
     }
 
@@ -187,12 +189,13 @@ public final class ResourceControlDirectives {
      * after a leading {@code ~}, all denied. The first assignment to an empty set decides which;
      * a later assignment of the other kind removes its names from the set instead of adding
      * them (so {@code lo eth0} then {@code ~eth0} leaves the allow list {@code lo}); the empty
-     * assignment resets. An invalid name is warned about and skipped.
+     * assignment resets. An invalid name is warned about and skipped. The set comes into being
+     * with its first name and stays, even emptied ({@link NetworkInterfaces#configured()}).
      */
     private static void restrictNetworkInterfaces(UnitDraft d, Assignment a, ParseContext c) {
         ResourceControlDirectives.Draft r = d.resources;
         if (a.isEmpty()) {
-            r.restrictInterfaces.clear();
+            r.restrictInterfaces = null;
             return;
         }
         String value = a.value();
@@ -201,7 +204,7 @@ public final class ResourceControlDirectives {
             allow = false;
             value = value.substring(1);
         }
-        if (r.restrictInterfaces.isEmpty()) r.restrictInterfacesAllowList = allow;
+        if (r.restrictInterfaces == null || r.restrictInterfaces.isEmpty()) r.restrictInterfacesAllowList = allow;
         Words words = new Words(value);
         for (;;) {
             String word;
@@ -216,8 +219,12 @@ public final class ResourceControlDirectives {
                 c.warn("Invalid interface name, ignoring: " + word);
                 continue;
             }
-            if (r.restrictInterfacesAllowList != allow) r.restrictInterfaces.remove(word);
-            else r.restrictInterfaces.add(word);
+            if (r.restrictInterfacesAllowList != allow) {
+                if (r.restrictInterfaces != null) r.restrictInterfaces.remove(word);
+            } else {
+                if (r.restrictInterfaces == null) r.restrictInterfaces = new LinkedHashSet<>();
+                r.restrictInterfaces.add(word);
+            }
         }
     }
 

@@ -6,13 +6,18 @@ import java.util.Objects;
 /**
  * {@code RestrictNetworkInterfaces=} as a unit sets it (systemd 250+): interface names and
  * whether they are the only ones allowed ({@code allowList}) or the ones denied (a leading
- * {@code ~}). Names are resolved to ifindexes only when the unit starts; an empty set restricts
- * nothing (systemd installs no program for it), whatever {@code allowList} says. Names keep the
- * order of their first assignment, as systemd 257's {@code systemctl show} prints them.
+ * {@code ~}). Names are resolved to ifindexes only when the unit starts.
+ *
+ * <p>{@code configured} is whether systemd's set exists, which decides whether it installs its
+ * program: a name once added makes it; only the empty assignment removes it. So an allow list
+ * emptied by a later {@code ~} list ({@code lo} then {@code ~lo}) still restricts, to nothing:
+ * systemd 257 drops all the unit's traffic then. Without it, or when no valid name was ever
+ * added, nothing is restricted. Names keep the order of their first assignment (systemd 257
+ * prints its hash order instead).
  */
-public record NetworkInterfaces(boolean allowList, List<String> names) {
-    /** systemd's default: no names, and not an allow list (so {@code systemctl show} prints {@code ~}). */
-    public static final NetworkInterfaces NONE = new NetworkInterfaces(false, List.of());
+public record NetworkInterfaces(boolean configured, boolean allowList, List<String> names) {
+    /** systemd's default: no set, and not an allow list (so {@code systemctl show} prints {@code ~}). */
+    public static final NetworkInterfaces NONE = new NetworkInterfaces(false, false, List.of());
 
     /** systemd's ALTIFNAMSIZ: alternative names are allowed, so up to 127 bytes. */
     public static final int ALTIFNAMSIZ = 128;
@@ -20,13 +25,15 @@ public record NetworkInterfaces(boolean allowList, List<String> names) {
     public NetworkInterfaces {
         Objects.requireNonNull(names, "names");
         names = List.copyOf(new java.util.LinkedHashSet<>(names));
+        if (!configured && !names.isEmpty()) throw new IllegalArgumentException("names without a set");
         for (String n : names) {
             if (!validName(n)) throw new IllegalArgumentException("invalid interface name " + n);
         }
     }
 
-    public boolean isEmpty() {
-        return names.isEmpty();
+    /** Whether the unit's traffic is restricted at all (systemd installs its program). */
+    public boolean restricts() {
+        return configured;
     }
 
     /**
