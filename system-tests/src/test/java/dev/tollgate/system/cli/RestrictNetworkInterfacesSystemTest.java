@@ -99,4 +99,66 @@ class RestrictNetworkInterfacesSystemTest {
             Files.deleteIfExists(fifo.getParent());
         }
     }
+
+    /**
+     * systemd 257's verdicts, case by case (its unit files booted by setup-257.sh, the same
+     * sends: three datagrams by the veth to the other namespace, three to the sender's own
+     * loopback): the exit status is 10 times the refused veth sends plus the refused loopback
+     * ones. The names that are no interface here stand for 257's unknown ones; lo is index 1 in
+     * every namespace, so the cases hold whichever namespace the sender is in.
+     */
+    @Test
+    void verdictsAsSystemd257() throws Exception {
+        String tag = "tgv" + UUID.randomUUID().toString().substring(0, 6);
+        String nsA = tag + "a", nsB = tag + "b";
+        int n = Integer.parseInt(tag.substring(3, 5), 16);
+        String addressB = "10.215." + n + ".2";
+        String x = tag + "nosuch";
+        // settings (| between assignments) -> 257's exit status
+        String[][] cases = {
+                {"", "0"},
+                {"lo", "30"},
+                {"~lo", "3"},
+                {x, "33"},
+                {"~" + x, "0"},
+                {x + " lo", "30"},
+                {"lo " + x + "|~" + x, "30"},
+                {"lo|~lo", "33"},
+                {"~lo|lo", "0"},
+                {"~", "0"},
+                {"a:b", "0"},
+                {"~lo||lo", "30"},
+        };
+        try (TollgatedProcess daemon = new TollgatedProcess()) {
+            ip("netns", "add", nsA);
+            ip("netns", "add", nsB);
+            ip("link", "add", tag + "x", "netns", nsA, "type", "veth", "peer", "name", tag + "y", "netns", nsB);
+            ip("-n", nsA, "addr", "add", "10.215." + n + ".1/30", "dev", tag + "x");
+            ip("-n", nsB, "addr", "add", addressB + "/30", "dev", tag + "y");
+            for (String[] l : new String[][] {{nsA, tag + "x"}, {nsA, "lo"}, {nsB, tag + "y"}, {nsB, "lo"}}) {
+                ip("-n", l[0], "link", "set", l[1], "up");
+            }
+            daemon.start();
+            Tollctl tollctl = new Tollctl(daemon.socket);
+            String script = "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nr=0\n"
+                    + "for to,w in [(('" + addressB + "',7777),10),(('127.0.0.1',9),1)]:\n"
+                    + "  for i in range(3):\n"
+                    + "    try: s.sendto(b'x',to)\n"
+                    + "    except PermissionError: r+=w\n"
+                    + "sys.exit(r)";
+            List<String> mismatches = new ArrayList<>();
+            for (String[] c : cases) {
+                List<String> args = new ArrayList<>(List.of("run", "--wait"));
+                // A trailing empty assignment counts too: split keeps it with limit -1.
+                if (!c[0].isEmpty()) for (String a : c[0].split("\\|", -1)) args.addAll(List.of("-p", "RestrictNetworkInterfaces=" + a));
+                args.addAll(List.of("--", "/usr/bin/ip", "netns", "exec", nsA, "/usr/bin/python3", "-c", script));
+                Result r = tollctl.run(args.toArray(String[]::new));
+                System.out.printf("%-40s 257: %-3s tollgate: %d%n", c[0].replace(x, "NOSUCH"), c[1], r.code());
+                if (r.code() != Integer.parseInt(c[1])) mismatches.add(c[0] + " -> " + r);
+            }
+            assertThat(mismatches).isEmpty();
+        } finally {
+            for (String ns : List.of(nsA, nsB)) new ProcessBuilder("ip", "netns", "del", ns).inheritIO().start().waitFor();
+        }
+    }
 }
