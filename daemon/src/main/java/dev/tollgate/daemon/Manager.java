@@ -165,8 +165,29 @@ public final class Manager implements AutoCloseable {
     }
 
     UnitPolicy policyOf(UnitConfig c) {
-        return PolicyBuilder.build(c, cgroupOf(c).directory(), sliceChain(c));
+        return PolicyBuilder.build(c, cgroupOf(c).directory(), sliceChain(c), interfaceResolver);
     }
+
+    /** "unit name" pairs warned about, so a status query does not repeat the warning of a start. */
+    private final Set<String> warnedInterfaces = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Names resolved in the daemon's network namespace; an unknown one warned about once per unit, as systemd 257 words it. */
+    private final PolicyBuilder.InterfaceResolver interfaceResolver = new PolicyBuilder.InterfaceResolver() {
+        @Override
+        public java.util.OptionalInt indexOf(String name) {
+            java.util.OptionalInt i = PolicyBuilder.HOST.indexOf(name);
+            if (i.isPresent()) warnedInterfaces.removeIf(k -> k.endsWith(" " + name));
+            return i;
+        }
+
+        @Override
+        public void unknown(String level, String name) {
+            if (warnedInterfaces.add(level + " " + name)) {
+                Log.warning("%s: restrict-interfaces: Couldn't find index of network interface '%s', ignoring: No such device",
+                        level, name);
+            }
+        }
+    };
 
     /** One warning per unit, not a flood, when cgroup BPF is unavailable. */
     void warnNoBpf(UnitRuntime u) {
@@ -258,6 +279,8 @@ public final class Manager implements AutoCloseable {
             List<String> deny = List.of();
             boolean accounting = false;
             boolean delegate = false;
+            String interfaces = null;
+            boolean restrictsInterfaces = false;
             String slice = "";
             String cgroup = "";
             if (c != null) {
@@ -266,6 +289,9 @@ public final class Manager implements AutoCloseable {
                 deny = PolicyBuilder.effectiveDeny(c, chain).entries().stream().map(Object::toString).toList();
                 accounting = c.resources().ipAccounting();
                 delegate = c.resources().delegate().enabled();
+                interfaces = c.resources().restrictNetworkInterfaces().text();
+                restrictsInterfaces = c.resources().restrictNetworkInterfaces().restricts()
+                        || chain.stream().anyMatch(x -> x.resources().restrictNetworkInterfaces().restricts());
                 slice = c.parentSlice().map(UnitName::id).orElse("");
                 if (c instanceof ServiceConfig || c instanceof SliceConfig) {
                     cgroup = "/" + ctx.root().cgroup().mountPoint().relativize(cgroupOf(c).directory());
@@ -302,7 +328,8 @@ public final class Manager implements AutoCloseable {
                     u.result, u.execMainPid, Optional.ofNullable(u.exitCode), Optional.ofNullable(u.exitSignal), u.failure,
                     u.accountingNote,
                     isEnabled(u.name), c == null ? "" : c.sources().fragment().map(Path::toString).orElse(""),
-                    c == null ? List.of() : c.sources().dropIns().stream().map(Path::toString).toList(), u.isTransient);
+                    c == null ? List.of() : c.sources().dropIns().stream().map(Path::toString).toList(), u.isTransient,
+                    interfaces, restrictsInterfaces);
         }
     }
 
@@ -340,7 +367,8 @@ public final class Manager implements AutoCloseable {
         Optional<UnitConfig> c = find(name).flatMap(this::configOf);
         if (c.isEmpty()) return new CounterView(false, false);
         if (c.get() instanceof SliceConfig) return new CounterView(c.get().resources().ipAccounting(), false);
-        return new CounterView(c.get().resources().ipAccounting(), policyOf(c.get()).firewall());
+        UnitPolicy p = policyOf(c.get());
+        return new CounterView(c.get().resources().ipAccounting(), p.firewall() || p.restrictsInterfaces());
     }
 
     /** The configuration a unit runs with (or would start with). */

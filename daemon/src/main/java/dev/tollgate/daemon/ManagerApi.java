@@ -127,7 +127,7 @@ final class ManagerApi implements ManagerService {
      * false, as systemd does).
      */
     static UnitInfo info(UnitStatus s) {
-        boolean firewall = !s.ipAddressAllow().isEmpty() || !s.ipAddressDeny().isEmpty();
+        boolean firewall = !s.ipAddressAllow().isEmpty() || !s.ipAddressDeny().isEmpty() || s.restrictsInterfaces();
         dev.tollgate.api.Counters counters = s.ipAccounting() || firewall
                 ? s.counters().or(s::dropped).map(ManagerApi::counters).orElse(null) : null;
         return new UnitInfo(s.name(), UnitType.fromWire(s.type()), s.description(), s.loadState(),
@@ -141,7 +141,7 @@ final class ManagerApi implements ManagerService {
                 s.attachMode().equals("none") ? null : dev.tollgate.api.AttachMode.fromWire(s.attachMode()),
                 s.delegate(), counters, lastError(s), s.execMainPid() > 0 ? (int) s.execMainPid() : null,
                 s.exitSignal().isPresent() ? "killed" : s.exitCode().isPresent() ? "exited" : null,
-                s.exitSignal().or(s::exitCode).orElse(null));
+                s.exitSignal().or(s::exitCode).orElse(null), s.restrictNetworkInterfaces());
     }
 
     private static String lastError(UnitStatus s) {

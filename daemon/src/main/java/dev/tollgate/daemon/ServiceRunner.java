@@ -223,9 +223,10 @@ final class ServiceRunner implements AutoCloseable {
         }
     }
 
-    /** Address lists, socket-bind rules and programs of others: what must never be silently missing. */
+    /** Address lists, interface restrictions, socket-bind rules and programs of others: what must never be silently missing. */
     static boolean hasFirewall(UnitPolicy policy) {
-        return policy.firewall() || !policy.socketBind().isEmpty() || !policy.foreignPrograms().isEmpty();
+        return policy.firewall() || policy.restrictsInterfaces() || !policy.socketBind().isEmpty()
+                || !policy.foreignPrograms().isEmpty();
     }
 
     /**
