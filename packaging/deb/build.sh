@@ -264,6 +264,20 @@ mkdir -p "$root/etc/tollgate/units" "$root/usr/bin"
 ln -s "../lib/tollgate/bin/tollgated" "$root/usr/bin/tollgated"
 ln -s "../lib/tollgate/bin/tollctl" "$root/usr/bin/tollctl"
 install -D -m 0644 "$repo/README.md" "$root/usr/share/doc/tollgate/README.md"
+# Monitoring a fleet: a scrape configuration with the rules (prometheus.yml names the rules file
+# beside it) and their unit tests, and a Grafana dashboard (tollgated(8), MONITORING).
+for f in prometheus.yml tollgate.rules.yml tollgate.rules.test.yml; do
+    install -D -m 0644 "$packaging/prometheus/$f" "$root/usr/share/tollgate/prometheus/$f"
+done
+install -D -m 0644 "$packaging/grafana/tollgate-dashboard.json" "$root/usr/share/tollgate/grafana/tollgate-dashboard.json"
+if command -v promtool >/dev/null; then
+    check=$(cd "$root/usr/share/tollgate/prometheus" && promtool check config prometheus.yml 2>&1 \
+        && promtool test rules tollgate.rules.test.yml 2>&1) || die "promtool rejects the packaged Prometheus files:
+$check"
+    note "usr/share/tollgate/prometheus: promtool check config and test rules pass"
+else
+    warn "promtool is missing (apt-get install prometheus): the packaged rules are not checked"
+fi
 install -D -m 0644 "$deb_src/lintian-overrides" "$root/usr/share/lintian/overrides/tollgate"
 maintainer=${TOLLGATE_MAINTAINER:-tollgate developers <dev@tollgate.dev>}
 {

@@ -134,7 +134,9 @@ if [ -f "$root/usr/lib/tollgate/lib/tollctl.aot" ]; then
     expect 0 env TOLLCTL_JAVA_OPTS=-XX:AOTMode=on tollctl --version
 fi
 expect 0 ls -l /usr/share/man/man8/tollgated.8.gz /usr/share/man/man1/tollctl.1.gz /usr/share/man/man5/tollgate.unit.5.gz \
-    /usr/share/bash-completion/completions/tollctl
+    /usr/share/bash-completion/completions/tollctl \
+    /usr/share/tollgate/prometheus/prometheus.yml /usr/share/tollgate/prometheus/tollgate.rules.yml \
+    /usr/share/tollgate/prometheus/tollgate.rules.test.yml /usr/share/tollgate/grafana/tollgate-dashboard.json
 
 if [ "$run_daemon" = yes ] && [ -z "$cgroup2" ]; then
     echo "  (no cgroup2 mount on this host: skipping the daemon part)"

@@ -19,8 +19,10 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * The one cgroup_skb program a unit runs per direction: its firewall first (when it has
- * address lists), then accounting into its own counters. Slices are not touched per packet:
+ * The one cgroup_skb program a unit runs per direction: its interface restrictions first
+ * ({@code RestrictNetworkInterfaces=}: compares of {@code skb->ifindex}, one group per level
+ * that sets them), then its firewall (when it has address lists), then accounting into its
+ * own counters. A packet any of them refuses is counted as dropped. Slices are not touched per packet:
  * a slice's counters are the sum of its members' counters ({@link SliceCounters}), so a
  * packet runs one program of ours, with the same work whatever the depth.
  *
@@ -55,8 +57,19 @@ public final class SkbProgram {
         }
     }
 
-    /** The shape of a unit's program: what changes it needs a program swap. */
-    public record Shape(Direction direction, Firewall firewall, boolean directRead) {
+    /**
+     * The shape of a unit's program: what changes it needs a program swap. Interface rules
+     * are part of it (ifindexes compiled into the program), so a changed list is a new program.
+     */
+    public record Shape(Direction direction, Firewall firewall, boolean directRead, List<InterfaceRule> interfaces) {
+        public Shape {
+            interfaces = List.copyOf(interfaces);
+        }
+
+        public Shape(Direction direction, Firewall firewall, boolean directRead) {
+            this(direction, firewall, directRead, List.of());
+        }
+
         /** Accounting only. */
         public static Shape accounting(Direction d) {
             return new Shape(d, new Firewall.None(), true);
@@ -69,12 +82,18 @@ public final class SkbProgram {
 
         /** The form a list gets: compiled when short, the trie when long; accounting only when empty. */
         public static Shape of(Direction d, List<PolicyTrie.Entry> rules) {
-            if (rules.isEmpty()) return accounting(d);
-            return rules.size() <= COMPILED_MAX ? new Shape(d, new Firewall.Compiled(rules), true) : trie(d);
+            return of(d, rules, List.of());
+        }
+
+        /** As {@link #of(Direction, List)}, behind the given interface restrictions. */
+        public static Shape of(Direction d, List<PolicyTrie.Entry> rules, List<InterfaceRule> interfaces) {
+            Firewall f = rules.isEmpty() ? new Firewall.None()
+                    : rules.size() <= COMPILED_MAX ? new Firewall.Compiled(rules) : new Firewall.Trie();
+            return new Shape(d, f, true, interfaces);
         }
 
         public boolean filters() {
-            return !(firewall instanceof Firewall.None);
+            return !(firewall instanceof Firewall.None) || !interfaces.isEmpty();
         }
 
         public boolean usesTrie() {
@@ -82,7 +101,7 @@ public final class SkbProgram {
         }
 
         public Shape withDirectRead(boolean direct) {
-            return new Shape(direction, firewall, direct);
+            return new Shape(direction, firewall, direct, interfaces);
         }
     }
 
@@ -93,15 +112,21 @@ public final class SkbProgram {
     private static final int ZERO_KEY = -4;
     private static final int LPM_KEY = -32;
     private static final int ADDRESS = -48;
-    private static final int SKB_LEN = 0, SKB_PROTOCOL = 16, SKB_DATA = 76, SKB_DATA_END = 80;
+    private static final int SKB_LEN = 0, SKB_PROTOCOL = 16, SKB_IFINDEX = 40, SKB_DATA = 76, SKB_DATA_END = 80;
 
     private SkbProgram() {}
 
     public static Instructions build(Shape shape) {
         Direction d = shape.direction();
         Assembler a = new Assembler().mov(R6, R1);
+        if (shape.interfaces().stream().anyMatch(InterfaceRule::dropsAll)) {
+            // Nothing passes: the pass path would be unreachable code, which the verifier refuses.
+            drop(a, d);
+            return a.assemble();
+        }
         // Whether anything jumps to "drop": the verifier refuses unreachable code.
-        boolean drops = switch (shape.firewall()) {
+        boolean drops = interfaces(a, shape.interfaces());
+        drops |= switch (shape.firewall()) {
             case Firewall.None n -> false;
             case Firewall.Trie t -> {
                 trie(a, d, shape.directRead());
@@ -112,12 +137,35 @@ public final class SkbProgram {
         a.label("pass").ldxw(R7, R6, SKB_LEN);
         count(a, d.passedOffset, "counted");
         a.mov(R0, 1).exit();
-        if (drops) {
-            a.label("drop").ldxw(R7, R6, SKB_LEN);
-            count(a, d.droppedOffset, "counted_drop");
-            a.mov(R0, 0).exit();
-        }
+        if (drops) drop(a, d);
         return a.assemble();
+    }
+
+    private static void drop(Assembler a, Direction d) {
+        a.label("drop").ldxw(R7, R6, SKB_LEN);
+        count(a, d.droppedOffset, "counted_drop");
+        a.mov(R0, 0).exit();
+    }
+
+    /**
+     * Each level's interface rule as compares of {@code skb->ifindex} (the device the packet
+     * leaves by on egress, arrives on at ingress), as systemd's restrict-ifaces program checks
+     * it. Returns whether any compare leads to "drop". Lists are short (interfaces of a host),
+     * so compares cost less than the hash lookup systemd does.
+     */
+    private static boolean interfaces(Assembler a, List<InterfaceRule> rules) {
+        boolean drops = false;
+        int n = 0;
+        for (InterfaceRule r : rules) {
+            if (!r.allowList() && r.ifindexes().isEmpty()) continue; // denies nothing
+            String ok = "ifaces_ok" + n++;
+            a.ldxw(R7, R6, SKB_IFINDEX);
+            for (int index : r.ifindexes()) a.jeq(R7, index, r.allowList() ? ok : "drop");
+            if (r.allowList()) a.ja("drop");
+            a.label(ok);
+            drops = true;
+        }
+        return drops;
     }
 
     private static void dispatch(Assembler a) {

@@ -156,6 +156,45 @@ class SkbProgramVerdictTest {
         assertThat(u).isEqualTo(new Counters(0, 0, 5, 3 * 128 + 2 * 148, 0, 0, 4, 4 * 78));
     }
 
+    private BpfProgram interfaceProgram(Direction d, List<String> deny, InterfaceRule... rules) {
+        unit = keep(SliceCounters.counterMap("tgc_test"));
+        SkbProgram.Shape shape = SkbProgram.Shape.of(d, Prefixes.rules(List.of(), deny), List.of(rules)).withDirectRead(direct);
+        return keep(BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, "tg_test", null,
+                SkbProgram.build(shape), Map.of(SkbProgram.UNIT_MAP, unit)).withLogLevel(1)));
+    }
+
+    /**
+     * RestrictNetworkInterfaces= on skb->ifindex; a test run's packet comes from loopback
+     * (ifindex 1 in every network namespace). Each level must pass; drops are counted.
+     */
+    @Test
+    void interfaceRulesCheckTheIfindexAtEveryLevel() {
+        byte[] frame = v4("127.0.0.1", "127.0.0.1", 100);
+        for (Direction d : Direction.values()) {
+            assertThat(passes(interfaceProgram(d, List.of(), new InterfaceRule(true, List.of(1))), frame)).isTrue();
+            assertThat(passes(interfaceProgram(d, List.of(), new InterfaceRule(true, List.of(7, 1, 3))), frame)).isTrue();
+            assertThat(passes(interfaceProgram(d, List.of(), new InterfaceRule(true, List.of(2))), frame)).isFalse();
+            assertThat(passes(interfaceProgram(d, List.of(), new InterfaceRule(false, List.of(1))), frame)).isFalse();
+            assertThat(passes(interfaceProgram(d, List.of(), new InterfaceRule(false, List.of(2, 3))), frame)).isTrue();
+            assertThat(passes(interfaceProgram(d, List.of(), new InterfaceRule(false, List.of())), frame)).isTrue();
+            // An allow list whose names all failed to resolve drops everything, also non-IP.
+            assertThat(passes(interfaceProgram(d, List.of(), new InterfaceRule(true, List.of())), frame)).isFalse();
+            assertThat(passes(interfaceProgram(d, List.of(), new InterfaceRule(true, List.of())), Packets.arp())).isFalse();
+            // Two levels (the unit's and a slice's): both must let it through.
+            assertThat(passes(interfaceProgram(d, List.of(), new InterfaceRule(true, List.of(1)), new InterfaceRule(false, List.of(1))), frame)).isFalse();
+            assertThat(passes(interfaceProgram(d, List.of(), new InterfaceRule(true, List.of(1)), new InterfaceRule(false, List.of(4))), frame)).isTrue();
+            // With an address list: the interface passes, the address still decides.
+            assertThat(passes(interfaceProgram(d, List.of("127.0.0.1"), new InterfaceRule(true, List.of(1))), frame)).isFalse();
+            assertThat(passes(interfaceProgram(d, List.of("10.0.0.1"), new InterfaceRule(true, List.of(1))), frame)).isTrue();
+        }
+        BpfProgram p = interfaceProgram(Direction.EGRESS, List.of(), new InterfaceRule(false, List.of(1)));
+        for (int i = 0; i < 3; i++) assertThat(passes(p, frame)).isFalse();
+        assertThat(passes(p, Packets.arp())).isFalse();
+        Counters u = SliceCounters.read(unit);
+        assertThat(u.egressDroppedPackets()).isEqualTo(4);
+        assertThat(u.egressPackets()).isZero();
+    }
+
     /**
      * The compiled form and the trie decide alike: random lists of up to {@link SkbProgram#COMPILED_MAX}
      * prefixes of both families and both kinds (nested and overlapping, lengths 0..32 and 0..128),

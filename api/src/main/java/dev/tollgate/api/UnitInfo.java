@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param execMainPID the main process of the last run, kept after it exited (ExecMainPID=), or null
  * @param execMainCode how it ended: exited, killed or dumped (ExecMainCode=); null while it runs
  * @param execMainStatus its exit status or the signal number (ExecMainStatus=); 203 when it could not be executed
+ * @param restrictNetworkInterfaces the unit's own RestrictNetworkInterfaces= as {@code systemctl show} prints it
+ *     ({@code lo veth0}, {@code ~veth0}; {@code ~} without the setting), or null from a daemon that does not say
  */
 public record UnitInfo(
         String name,
@@ -46,7 +48,8 @@ public record UnitInfo(
         String lastError,
         Integer execMainPID,
         String execMainCode,
-        Integer execMainStatus) {
+        Integer execMainStatus,
+        String restrictNetworkInterfaces) {
 
     public UnitInfo {
         Objects.requireNonNull(name, "name");
@@ -65,7 +68,24 @@ public record UnitInfo(
     public UnitInfo withUnitFileState(String state) {
         return new UnitInfo(name, type, description, loadState, activeState, subState, result, fragmentPath, dropInPaths, state,
                 mainPID, pids, controlGroup, slice, activeEnterTimestamp, ipAccounting, ipAddressAllow, ipAddressDeny, attachMode,
-                delegate, counters, lastError, execMainPID, execMainCode, execMainStatus);
+                delegate, counters, lastError, execMainPID, execMainCode, execMainStatus, restrictNetworkInterfaces);
+    }
+
+    /** Without RestrictNetworkInterfaces= (for builders that know none). */
+    public UnitInfo(String name, UnitType type, String description, String loadState, ActiveState activeState,
+                    String subState, String result, String fragmentPath, List<String> dropInPaths, String unitFileState,
+                    Integer mainPID, List<Integer> pids, String controlGroup, String slice, Long activeEnterTimestamp,
+                    boolean ipAccounting, List<String> ipAddressAllow, List<String> ipAddressDeny, AttachMode attachMode,
+                    boolean delegate, Counters counters, String lastError, Integer execMainPID, String execMainCode,
+                    Integer execMainStatus) {
+        this(name, type, description, loadState, activeState, subState, result, fragmentPath, dropInPaths, unitFileState,
+                mainPID, pids, controlGroup, slice, activeEnterTimestamp, ipAccounting, ipAddressAllow, ipAddressDeny,
+                attachMode, delegate, counters, lastError, execMainPID, execMainCode, execMainStatus, null);
+    }
+
+    /** Whether the unit's traffic is restricted to, or kept from, some interfaces (names listed). */
+    public boolean restrictsInterfaces() {
+        return restrictNetworkInterfaces != null && !restrictNetworkInterfaces.isEmpty() && !restrictNetworkInterfaces.equals("~");
     }
 
     /** Without the last run's main process and exit (for builders that know none). */

@@ -27,7 +27,7 @@ final class Samples {
             List.of("/etc/tollgate/units/web.service.d/10-ip.conf"), "enabled", 4242, List.of(4242, 4243),
             "/tollgate.slice/web.slice/web.service", "web.slice", 1_700_000_000_000_000L, true,
             List.of("10.0.0.0/8", "::1/128"), List.of("0.0.0.0/0", "::/0"), AttachMode.LINK, false, COUNTERS,
-            "attach failed once: EPERM", 4100, "exited", 203);
+            "attach failed once: EPERM", 4100, "exited", 203, "~veth0 lo");
 
     static final UnitInfo SLICE = UnitInfo.inactive("web.slice", UnitType.SLICE, "web.slice");
 

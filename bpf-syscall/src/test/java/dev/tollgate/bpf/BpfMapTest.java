@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.bpf.sys.BpfException;
 import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -170,8 +171,8 @@ class BpfMapTest {
         try (BpfMap m = BpfMap.create(MapSpec.of(MapType.ARRAY, "tg_t_freed", 4, 4, 1))) {
             id = m.id();
         }
-        // Maps are freed asynchronously (RCU); give the kernel a moment.
-        for (int i = 0; i < 200 && ObjectIds.maps().contains(id); i++) Thread.sleep(10);
+        // Maps are freed asynchronously (RCU): wait for it.
+        Await.until("map " + id + " to be freed", () -> !ObjectIds.maps().contains(id));
         assertThat(ObjectIds.maps()).doesNotContain(id);
         assertThatThrownBy(() -> BpfMap.fromId(id))
                 .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno().value()).isEqualTo(Errno.ENOENT));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
 import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.testkit.ScratchCgroup;
 import java.nio.file.Files;
@@ -177,14 +178,15 @@ class CgroupAttachErrorsTest {
         }
         Files.delete(dir);
         // The kernel releases a removed cgroup's BPF state from a workqueue: wait for it.
-        for (int i = 0; i < 200; i++) {
+        int[] tries = {0};
+        Await.until("the link of the removed cgroup to become defunct", () -> {
             try {
-                link.update(i % 2 == 0 ? a : b, null);
-                Thread.sleep(10);
+                link.update(tries[0]++ % 2 == 0 ? a : b, null);
+                return false;
             } catch (BpfException defunct) {
-                break;
+                return true;
             }
-        }
+        });
         assertThatThrownBy(() -> link.update(a, null))
                 .isInstanceOfSatisfying(BpfException.class, e -> {
                     assertThat(e.errno().value()).isEqualTo(Errno.ENOLINK);

@@ -2,6 +2,7 @@ package dev.tollgate.cgroup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,7 +91,7 @@ class CgroupDelegationTest {
     static String statOwner(Path p) throws Exception {
         Process stat = new ProcessBuilder("stat", "-c", "%u:%g", p.toString()).start();
         String out = new String(stat.getInputStream().readAllBytes()).trim();
-        assertThat(stat.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(stat.waitFor(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)).isTrue();
         return out;
     }
 }

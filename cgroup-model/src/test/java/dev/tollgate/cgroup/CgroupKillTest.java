@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,12 +45,12 @@ class CgroupKillTest {
         Process c = scratch.shellIn(sub, "sleep 300 & sleep 300 & wait");
         awaitCount(slice, 5);
 
-        slice.kill(method, Duration.ofSeconds(10));
+        slice.kill(method, Await.SAFETY_NET);
 
         assertThat(slice.subtreeProcesses()).isEmpty();
         assertThat(slice.isPopulated()).isFalse();
         for (Process p : new Process[] {a, b, c}) {
-            assertThat(p.waitFor(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.waitFor(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)).isTrue();
         }
         assertThat(slice.events().frozen()).isFalse();
         assertThat(slice.remove()).isTrue();
@@ -61,7 +62,7 @@ class CgroupKillTest {
         Cgroup svc = scratch.root.child("forker.service").create();
         scratch.shellIn(svc, "while :; do sleep 300 & sleep 0.005; done");
         awaitCount(svc, 10);
-        svc.kill(method, Duration.ofSeconds(10));
+        svc.kill(method, Await.SAFETY_NET);
         assertThat(svc.subtreeProcesses()).isEmpty();
         assertThat(svc.isPopulated()).isFalse();
     }
@@ -71,7 +72,7 @@ class CgroupKillTest {
         Cgroup svc = scratch.root.child("nofreeze.service").create();
         scratch.shellIn(svc, "while :; do sleep 300 & sleep 0.005; done");
         awaitCount(svc, 10);
-        svc.kill(KillMethod.FREEZE_AND_SIGNAL, Duration.ofSeconds(10), false);
+        svc.kill(KillMethod.FREEZE_AND_SIGNAL, Await.SAFETY_NET, false);
         assertThat(svc.subtreeProcesses()).isEmpty();
         assertThat(svc.isPopulated()).isFalse();
         assertThat(Files.readString(svc.file("cgroup.freeze")).trim()).isEqualTo("0");
@@ -82,7 +83,7 @@ class CgroupKillTest {
         Cgroup svc = scratch.root.child("frozen.service").create();
         scratch.sleepIn(svc);
         svc.setFrozen(true);
-        svc.kill(KillMethod.FREEZE_AND_SIGNAL, Duration.ofSeconds(5));
+        svc.kill(KillMethod.FREEZE_AND_SIGNAL, Await.SAFETY_NET);
         assertThat(svc.subtreeProcesses()).isEmpty();
         assertThat(Files.readString(svc.file("cgroup.freeze")).trim()).isEqualTo("1");
         svc.setFrozen(false);
@@ -120,14 +121,14 @@ class CgroupKillTest {
 
         // SIGTERM stays pending in a stopped process ...
         svc.signal(Signals.SIGTERM);
-        Thread.sleep(200);
+        awaitPending(p1.pid(), Signals.SIGTERM);
         assertThat(p1.isAlive()).isTrue();
         assertThat(state(p1.pid())).isEqualTo('T');
         // ... unless SIGCONT follows, as for KillSignal= (systemd sends SIGCONT after it too).
         Set<Long> sent = svc.signal(Signals.SIGTERM, true);
         assertThat(sent).containsExactlyInAnyOrder(p1.pid(), p2.pid());
-        assertThat(p1.waitFor(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(p2.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(p1.waitFor(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(p2.waitFor(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(p1.exitValue()).isEqualTo(128 + Signals.SIGTERM);
         assertThat(svc.signal(Signals.SIGTERM)).isEmpty();
     }
@@ -162,10 +163,15 @@ class CgroupKillTest {
     }
 
     static void awaitState(long pid, char want) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (state(pid) != want) {
-            if (System.nanoTime() > deadline) throw new AssertionError("pid " + pid + " never reached state " + want);
-            Thread.sleep(5);
-        }
+        Await.until("pid " + pid + " to reach state " + want, () -> state(pid) == want);
+    }
+
+    /** Waits until {@code signal} is pending for the process (ShdPnd of /proc/PID/status: sent to the process, not yet taken). */
+    static void awaitPending(long pid, int signal) throws Exception {
+        Await.until("signal " + signal + " pending for pid " + pid, () -> {
+            String line = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                    .filter(l -> l.startsWith("ShdPnd:")).findFirst().orElseThrow();
+            return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << (signal - 1))) != 0;
+        });
     }
 }

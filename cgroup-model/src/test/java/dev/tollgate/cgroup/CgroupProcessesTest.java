@@ -3,10 +3,14 @@ package dev.tollgate.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,7 +64,7 @@ class CgroupProcessesTest {
     void movingAProcessThatDoesNotExistSaysSo() throws Exception {
         Cgroup a = scratch.root.child("a.service").create();
         Process gone = scratch.start("true");
-        assertThat(gone.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(gone.waitFor(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThatThrownBy(() -> a.moveIn(gone.pid()))
                 .isInstanceOfSatisfying(CgroupException.class, e -> {
                     assertThat(e.is(Errno.ESRCH)).isTrue();
@@ -83,11 +87,16 @@ class CgroupProcessesTest {
     @Test
     void awaitEmptyReturnsWhenTheLastProcessExits() throws Exception {
         Cgroup a = scratch.root.child("a.service").create();
-        Process p = scratch.start("sleep", "0.3");
+        // cat lives until its stdin closes: it is in the cgroup before it can exit.
+        Process p = scratch.start("cat");
         a.moveIn(p.pid());
-        long t0 = System.nanoTime();
-        assertThat(a.awaitEmpty(Duration.ofSeconds(5))).isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+        assertThat(a.isPopulated()).isTrue();
+        // With an hour to wait, only the exit's notification can end the wait within the safety net.
+        try (ExecutorService waiter = Executors.newSingleThreadExecutor()) {
+            Future<Boolean> empty = waiter.submit(() -> a.awaitEmpty(Duration.ofHours(1)));
+            p.getOutputStream().close();
+            assertThat(empty.get(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        }
         assertThat(a.isPopulated()).isFalse();
         Cgroup b = scratch.root.child("b.service").create();
         scratch.sleepIn(b);
@@ -95,10 +104,6 @@ class CgroupProcessesTest {
     }
 
     static void awaitCount(Cgroup c, int n) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (c.subtreeProcesses().size() < n) {
-            if (System.nanoTime() > deadline) throw new AssertionError(c + " never reached " + n + " processes: " + c.subtreeProcesses());
-            Thread.sleep(5);
-        }
+        Await.until(c + " to reach " + n + " processes", () -> c.subtreeProcesses().size() >= n);
     }
 }

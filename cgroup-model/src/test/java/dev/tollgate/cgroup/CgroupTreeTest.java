@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.nio.file.Files;
 import java.util.HashSet;
@@ -62,7 +63,7 @@ class CgroupTreeTest {
         Cgroup a = scratch.root.child("a.slice").create();
         Process stat = new ProcessBuilder("stat", "-c", "%i", a.directory().toString()).start();
         String out = new String(stat.getInputStream().readAllBytes()).trim();
-        assertThat(stat.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(stat.waitFor(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(a.id()).isEqualTo(Long.parseLong(out));
         assertThat(a.id()).isNotEqualTo(scratch.root.id());
         assertThat(scratch.mount.rootCgroup().id()).isEqualTo(1L); // the root cgroup's id is 1

@@ -3,6 +3,7 @@ package dev.tollgate.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -16,8 +17,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 @Privileged
 class CgroupWatcherTest {
-    /** How soon a change must be reported; far below the resync interval, so only inotify can make it in INOTIFY mode. */
-    static final Duration BOUND = Duration.ofSeconds(2);
+    /**
+     * How soon a change must be reported: a safety net for a busy machine, and still far below
+     * the resync interval of an hour, so that in INOTIFY mode only inotify can make it.
+     */
+    static final Duration BOUND = Await.SAFETY_NET;
 
     ScratchRoot scratch;
     CgroupWatcher watcher;
@@ -53,9 +57,7 @@ class CgroupWatcherTest {
             assertThat(next(seen)).isEqualTo(new CgroupEvents(true, false));
 
             p.destroyForcibly();
-            long t0 = System.nanoTime();
             assertThat(next(seen)).isEqualTo(CgroupEvents.EMPTY);
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(BOUND);
             assertThat(sub.active()).isTrue();
         }
         assertThat(seen).isEmpty();
@@ -99,9 +101,7 @@ class CgroupWatcherTest {
         p.destroyForcibly();
         assertThat(next(seen).populated()).isFalse();
         svc.remove();
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (sub.active() && System.nanoTime() < deadline) Thread.sleep(10);
-        assertThat(sub.active()).isFalse();
+        Await.until("the resync to end the subscription of the removed cgroup", () -> !sub.active());
         assertThat(seen).isEmpty(); // it had already seen the cgroup empty
     }
 

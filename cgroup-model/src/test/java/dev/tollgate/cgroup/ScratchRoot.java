@@ -1,5 +1,6 @@
 package dev.tollgate.cgroup;
 
+import dev.tollgate.testkit.Await;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +73,7 @@ final class ScratchRoot implements AutoCloseable {
             p.destroyForcibly();
         }
         Path top = root.directory();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + Await.SAFETY_NET.toNanos();
         List<Path> dirs = new ArrayList<>();
         Exception last = null;
         while (Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) {

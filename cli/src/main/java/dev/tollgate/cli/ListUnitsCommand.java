@@ -31,18 +31,8 @@ final class ListUnitsCommand extends Verb {
 
     @Override
     int execute() throws Exception {
-        if (types != null && types.contains("help")) {
-            out().println("Available unit types:");
-            TYPES.forEach(out()::println);
+        if (typesHelpOrCheck(types, TYPES)) {
             return ExitCodes.SUCCESS;
-        }
-        if (types != null) {
-            for (String t : types) {
-                if (!TYPES.contains(t)) {
-                    throw new Failure(ExitCodes.FAILURE, "Unknown unit type or load state '" + t + "'.\n"
-                            + "Use -t help to see a list of allowed values.");
-                }
-            }
         }
         List<String> wantedStates = states == null ? null : new ArrayList<>(states);
         if (failed) {

@@ -61,6 +61,10 @@ public final class StatusView {
         if (!u.ipAddressDeny().isEmpty()) {
             out.add(label("IP deny") + String.join(" ", u.ipAddressDeny()));
         }
+        if (u.restrictsInterfaces()) {
+            String v = u.restrictNetworkInterfaces();
+            out.add(label("Interfaces") + (v.startsWith("~") ? "all but " + v.substring(1) : v));
+        }
         if (u.attachMode() != null && (u.ipAccounting() || hasFirewall(u) || c != null)) {
             out.add(label("Attach") + u.attachMode().wireName());
         }
@@ -85,7 +89,7 @@ public final class StatusView {
     }
 
     private static boolean hasFirewall(UnitInfo u) {
-        return !u.ipAddressAllow().isEmpty() || !u.ipAddressDeny().isEmpty();
+        return !u.ipAddressAllow().isEmpty() || !u.ipAddressDeny().isEmpty() || u.restrictsInterfaces();
     }
 
     /** "     Loaded: " — the label right-aligned, a colon and a space. */

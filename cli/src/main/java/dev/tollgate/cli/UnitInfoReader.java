@@ -78,7 +78,8 @@ final class UnitInfoReader {
                 text(u, "lastError"),
                 u.hasNonNull("execMainPID") ? u.get("execMainPID").intValue() : null,
                 text(u, "execMainCode"),
-                u.hasNonNull("execMainStatus") ? u.get("execMainStatus").intValue() : null);
+                u.hasNonNull("execMainStatus") ? u.get("execMainStatus").intValue() : null,
+                text(u, "restrictNetworkInterfaces"));
     }
 
     /**
@@ -111,6 +112,7 @@ final class UnitInfoReader {
         Integer execMainPID = null;
         String execMainCode = null;
         Integer execMainStatus = null;
+        String restrictNetworkInterfaces = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken t = p.nextToken();
@@ -143,6 +145,7 @@ final class UnitInfoReader {
                 case "execMainPID" -> execMainPID = p.getIntValue();
                 case "execMainCode" -> execMainCode = p.getText();
                 case "execMainStatus" -> execMainStatus = p.getIntValue();
+                case "restrictNetworkInterfaces" -> restrictNetworkInterfaces = p.getText();
                 default -> p.skipChildren();
             }
         }
@@ -152,7 +155,7 @@ final class UnitInfoReader {
         return new UnitInfo(name, UnitType.fromWire(type), description, loadState, ActiveState.fromWire(activeState), subState,
                 result, fragmentPath, dropInPaths, unitFileState, mainPID, pids, controlGroup, slice, activeEnterTimestamp,
                 ipAccounting, allow, deny, attachMode == null ? null : AttachMode.fromWire(attachMode), delegate, counters,
-                lastError, execMainPID, execMainCode, execMainStatus);
+                lastError, execMainPID, execMainCode, execMainStatus, restrictNetworkInterfaces);
     }
 
     private static Counters counters(JsonParser p) throws IOException {

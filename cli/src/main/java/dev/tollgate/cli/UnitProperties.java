@@ -22,7 +22,7 @@ public final class UnitProperties {
     private static final List<String> NAMES = List.of("Id", "Names", "Description", "LoadState", "ActiveState",
             "SubState", "Result", "FragmentPath", "DropInPaths", "UnitFileState", "ActiveEnterTimestamp", "MainPID",
             "ExecMainPID", "ExecMainCode", "ExecMainStatus", "ControlGroup", "Slice", "Delegate", "IPAccounting", "IPAddressAllow", "IPAddressDeny",
-            "IPIngressBytes", "IPIngressPackets", "IPEgressBytes", "IPEgressPackets", "IPIngressDroppedBytes",
+            "RestrictNetworkInterfaces", "IPIngressBytes", "IPIngressPackets", "IPEgressBytes", "IPEgressPackets", "IPIngressDroppedBytes",
             "IPIngressDroppedPackets", "IPEgressDroppedBytes", "IPEgressDroppedPackets", "AttachMode", "LastError");
 
     private UnitProperties() {}
@@ -59,6 +59,8 @@ public final class UnitProperties {
             case "IPAccounting" -> yesNo(u.ipAccounting());
             case "IPAddressAllow" -> String.join(" ", u.ipAddressAllow());
             case "IPAddressDeny" -> String.join(" ", u.ipAddressDeny());
+            // As systemd 257 prints it, "~" included for a unit without the setting.
+            case "RestrictNetworkInterfaces" -> u.restrictNetworkInterfaces();
             case "IPIngressBytes" -> traffic == null ? NO_DATA : unsigned(traffic.ingressBytes());
             case "IPIngressPackets" -> traffic == null ? NO_DATA : unsigned(traffic.ingressPackets());
             case "IPEgressBytes" -> traffic == null ? NO_DATA : unsigned(traffic.egressBytes());

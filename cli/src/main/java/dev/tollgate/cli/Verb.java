@@ -43,6 +43,28 @@ abstract class Verb implements Callable<Integer> {
         root.print(lines);
     }
 
+    /**
+     * systemctl's {@code -t}: "help" lists the types this verb knows (then the verb is done:
+     * true), an unknown one is an error worded as systemctl's.
+     */
+    boolean typesHelpOrCheck(List<String> types, List<String> known) {
+        if (types == null) {
+            return false;
+        }
+        if (types.contains("help")) {
+            out().println("Available unit types:");
+            known.forEach(out()::println);
+            return true;
+        }
+        for (String t : types) {
+            if (!known.contains(t)) {
+                throw new Failure(ExitCodes.FAILURE, "Unknown unit type or load state '" + t + "'.\n"
+                        + "Use -t help to see a list of allowed values.");
+            }
+        }
+        return false;
+    }
+
     /** A GetUnit-only connection, without Jackson's data binding: see {@link UnitClient}. */
     UnitClient units() throws IOException {
         return UnitClient.connect(root.socket());

@@ -3,6 +3,7 @@ package dev.tollgate.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.api.ActiveState;
+import dev.tollgate.api.Counters;
 import java.time.ZoneId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -91,4 +92,18 @@ class StatusViewTest {
         assertThat(lines.getFirst()).isEqualTo("\u001b[0;1;32m\u25cf\u001b[0m \u001b[1mweb.service - Web server\u001b[0m");
         assertThat(lines.get(2)).contains("\u001b[0;1;32mactive (running)\u001b[0m since");
     }
+
+    /** An interface restriction is a firewall: its drops are shown, and the list, a deny list in words. */
+    @Test
+    void interfacesLineAndDrops() {
+        Counters c = new Counters(0, 0, 0, 0, 0, 0, 300, 5);
+        List<String> deny = StatusView.render(Units.withInterfaces(Units.web(), "~veth0 lo", c), Style.PLAIN, Units.SINCE,
+                ZoneId.of("UTC"), Processes.NONE);
+        assertThat(deny).contains("    Dropped: 0 packets in (0B), 5 packets out (300B)", " Interfaces: all but veth0 lo");
+        assertThat(StatusView.render(Units.withInterfaces(Units.web(), "lo", c), Style.PLAIN, Units.SINCE, ZoneId.of("UTC"),
+                Processes.NONE)).contains(" Interfaces: lo");
+        assertThat(StatusView.render(Units.withInterfaces(Units.web(), "~", null), Style.PLAIN, Units.SINCE, ZoneId.of("UTC"),
+                Processes.NONE)).noneMatch(l -> l.contains("Interfaces"));
+    }
+
 }

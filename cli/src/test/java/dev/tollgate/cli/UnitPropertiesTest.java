@@ -42,6 +42,20 @@ class UnitPropertiesTest {
                 .containsExactly("active", "1234");
     }
 
+    /** RestrictNetworkInterfaces= as systemctl 257 prints it; "~" alone for a unit without it; empty from an older daemon. */
+    @Test
+    void restrictNetworkInterfacesAsSystemctlPrintsIt() {
+        Counters c = new Counters(0, 0, 0, 0, 0, 0, 300, 5);
+        assertThat(UnitProperties.lines(Units.withInterfaces(Units.web(), "~veth0 lo", c), List.of("RestrictNetworkInterfaces",
+                "IPEgressDroppedPackets", "IPEgressPackets"), false, false, UTC))
+                .containsExactly("RestrictNetworkInterfaces=~veth0 lo", "IPEgressPackets=[no data]", "IPEgressDroppedPackets=5");
+        assertThat(UnitProperties.lines(Units.withInterfaces(Units.web(), "~", c), List.of("RestrictNetworkInterfaces"), false, false, UTC))
+                .containsExactly("RestrictNetworkInterfaces=~");
+        assertThat(UnitProperties.lines(Units.web(), List.of("RestrictNetworkInterfaces"), false, false, UTC))
+                .containsExactly("RestrictNetworkInterfaces=");
+        assertThat(UnitProperties.lines(Units.web(), null, false, false, UTC)).noneMatch(l -> l.startsWith("RestrictNetworkInterfaces"));
+    }
+
     @Test
     void everythingWithoutEmptyValuesUnlessAll() {
         List<String> lines = UnitProperties.lines(Units.web(), null, false, false, UTC);

@@ -20,6 +20,14 @@ final class Units {
                 new Counters(1280, 10, 3_565_568, 2500, 0, 0, 120, 2), null);
     }
 
+    /** {@code u} with another RestrictNetworkInterfaces= and counters. */
+    static UnitInfo withInterfaces(UnitInfo u, String interfaces, Counters c) {
+        return new UnitInfo(u.name(), u.type(), u.description(), u.loadState(), u.activeState(), u.subState(), u.result(),
+                u.fragmentPath(), u.dropInPaths(), u.unitFileState(), u.mainPID(), u.pids(), u.controlGroup(), u.slice(),
+                u.activeEnterTimestamp(), false, List.of(), List.of(), u.attachMode(), u.delegate(), c,
+                u.lastError(), null, null, null, interfaces);
+    }
+
     static UnitInfo withoutAccounting(UnitInfo u, Counters c) {
         return new UnitInfo(u.name(), u.type(), u.description(), u.loadState(), u.activeState(), u.subState(), u.result(),
                 u.fragmentPath(), u.dropInPaths(), u.unitFileState(), u.mainPID(), u.pids(), u.controlGroup(), u.slice(),

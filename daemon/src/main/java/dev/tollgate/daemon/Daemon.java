@@ -109,6 +109,7 @@ public final class Daemon implements AutoCloseable {
         UnitLoader loader = new UnitLoader(config.unitsPath(), HostFacts.probe());
         manager = new Manager(new Manager.Context(loader, root, accounting, off, unfilteredAllowed, config.stateDir()));
         metrics = new DaemonMetrics(manager);
+        metrics.datapath(accounting != null, accounting != null ? mode.get().configName() : "none");
         long t0 = System.nanoTime();
         manager.loadAll();
         manager.adoptFromState();

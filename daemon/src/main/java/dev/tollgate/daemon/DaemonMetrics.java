@@ -73,6 +73,17 @@ public final class DaemonMetrics implements AutoCloseable {
             "startup", "Time from start to every enabled unit started",
             "scrape", "Time to read every counter for a metrics scrape");
 
+    /**
+     * Whether units get IP accounting and firewalls (cgroup BPF usable and our datapath set up),
+     * and in which attach mode ({@code none} without one): a fleet alerts on hosts where a
+     * firewall cannot be enforced. Known at start-up and fixed for the daemon's life.
+     */
+    public void datapath(boolean available, String mode) {
+        Gauge.builder("tollgate.datapath.available", () -> available ? 1 : 0)
+                .description("1 when units get IP accounting and firewalls (cgroup BPF), 0 when not; mode is the attach mode")
+                .tag("mode", mode).register(registry);
+    }
+
     public Timer timer(String name, String... tags) {
         return Timer.builder("tollgate." + name).description(TIMER_HELP.getOrDefault(name, name)).tags(tags).register(registry);
     }

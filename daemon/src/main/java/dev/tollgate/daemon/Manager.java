@@ -60,6 +60,8 @@ public final class Manager implements AutoCloseable {
     private final StateFile stateFile;
     private final TransientFiles transientFiles;
     private final Set<String> warnedNoBpf = ConcurrentHashMap.newKeySet();
+    /** Transient units being made now (see {@link #runTransient}). */
+    private final Set<UnitName> makingTransient = ConcurrentHashMap.newKeySet();
 
     public Manager(Context ctx) {
         this.ctx = ctx;
@@ -163,8 +165,29 @@ public final class Manager implements AutoCloseable {
     }
 
     UnitPolicy policyOf(UnitConfig c) {
-        return PolicyBuilder.build(c, cgroupOf(c).directory(), sliceChain(c));
+        return PolicyBuilder.build(c, cgroupOf(c).directory(), sliceChain(c), interfaceResolver);
     }
+
+    /** "unit name" pairs warned about, so a status query does not repeat the warning of a start. */
+    private final Set<String> warnedInterfaces = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Names resolved in the daemon's network namespace; an unknown one warned about once per unit, as systemd 257 words it. */
+    private final PolicyBuilder.InterfaceResolver interfaceResolver = new PolicyBuilder.InterfaceResolver() {
+        @Override
+        public java.util.OptionalInt indexOf(String name) {
+            java.util.OptionalInt i = PolicyBuilder.HOST.indexOf(name);
+            if (i.isPresent()) warnedInterfaces.removeIf(k -> k.endsWith(" " + name));
+            return i;
+        }
+
+        @Override
+        public void unknown(String level, String name) {
+            if (warnedInterfaces.add(level + " " + name)) {
+                Log.warning("%s: restrict-interfaces: Couldn't find index of network interface '%s', ignoring: No such device",
+                        level, name);
+            }
+        }
+    };
 
     /** One warning per unit, not a flood, when cgroup BPF is unavailable. */
     void warnNoBpf(UnitRuntime u) {
@@ -195,16 +218,20 @@ public final class Manager implements AutoCloseable {
      * The unit, loaded now if it is not yet and has a unit file (an instance: its template's),
      * as systemd loads a unit on first mention ({@code LoadUnit}): {@code status} of
      * {@code getty@tty1.service} shows it loaded and inactive before it ever ran. A name with
-     * no file, a template's own name, or a slice that exists only by name is not kept.
+     * no file, a template's own name, or a slice that exists only by name is not found.
+     *
+     * <p>A unit loaded for a query is not kept: queries are open to every local user, and
+     * keeping what they mention would let anyone grow the daemon without bound (one instance
+     * per name asked for). systemd likewise collects an inactive unit nothing refers to.
      */
     public Optional<UnitStatus> statusLoading(String name) {
-        return mention(name).map(units::get).map(this::status);
+        Optional<UnitName> known = find(name);
+        if (known.isPresent()) return known.map(units::get).map(this::status);
+        return loadForQuery(name).map(this::status);
     }
 
-    /** {@link #find}, after loading a unit that has a file and is not loaded yet. */
-    Optional<UnitName> mention(String name) {
-        Optional<UnitName> known = find(name);
-        if (known.isPresent()) return known;
+    /** A unit that has a file but is not loaded, loaded on its own and not kept; empty otherwise. */
+    private Optional<UnitRuntime> loadForQuery(String name) {
         Optional<UnitName> parsed = UnitName.parse(name.contains(".") ? name : name + ".service");
         if (parsed.isEmpty() || parsed.get().isTemplate()
                 || (parsed.get().type() != UnitType.SERVICE && parsed.get().type() != UnitType.SLICE)) {
@@ -218,11 +245,7 @@ public final class Manager implements AutoCloseable {
             case LoadResult.Failed f -> true;
             case null, default -> false;
         };
-        if (!hasFile) return Optional.empty();
-        synchronized (this) {
-            if (units.putIfAbsent(fresh.name, fresh) == null) ensureSlices();
-        }
-        return Optional.of(fresh.name);
+        return hasFile ? Optional.of(fresh) : Optional.empty();
     }
 
     /**
@@ -256,6 +279,8 @@ public final class Manager implements AutoCloseable {
             List<String> deny = List.of();
             boolean accounting = false;
             boolean delegate = false;
+            String interfaces = null;
+            boolean restrictsInterfaces = false;
             String slice = "";
             String cgroup = "";
             if (c != null) {
@@ -264,6 +289,9 @@ public final class Manager implements AutoCloseable {
                 deny = PolicyBuilder.effectiveDeny(c, chain).entries().stream().map(Object::toString).toList();
                 accounting = c.resources().ipAccounting();
                 delegate = c.resources().delegate().enabled();
+                interfaces = c.resources().restrictNetworkInterfaces().text();
+                restrictsInterfaces = c.resources().restrictNetworkInterfaces().restricts()
+                        || chain.stream().anyMatch(x -> x.resources().restrictNetworkInterfaces().restricts());
                 slice = c.parentSlice().map(UnitName::id).orElse("");
                 if (c instanceof ServiceConfig || c instanceof SliceConfig) {
                     cgroup = "/" + ctx.root().cgroup().mountPoint().relativize(cgroupOf(c).directory());
@@ -300,7 +328,8 @@ public final class Manager implements AutoCloseable {
                     u.result, u.execMainPid, Optional.ofNullable(u.exitCode), Optional.ofNullable(u.exitSignal), u.failure,
                     u.accountingNote,
                     isEnabled(u.name), c == null ? "" : c.sources().fragment().map(Path::toString).orElse(""),
-                    c == null ? List.of() : c.sources().dropIns().stream().map(Path::toString).toList(), u.isTransient);
+                    c == null ? List.of() : c.sources().dropIns().stream().map(Path::toString).toList(), u.isTransient,
+                    interfaces, restrictsInterfaces);
         }
     }
 
@@ -338,7 +367,8 @@ public final class Manager implements AutoCloseable {
         Optional<UnitConfig> c = find(name).flatMap(this::configOf);
         if (c.isEmpty()) return new CounterView(false, false);
         if (c.get() instanceof SliceConfig) return new CounterView(c.get().resources().ipAccounting(), false);
-        return new CounterView(c.get().resources().ipAccounting(), policyOf(c.get()).firewall());
+        UnitPolicy p = policyOf(c.get());
+        return new CounterView(c.get().resources().ipAccounting(), p.firewall() || p.restrictsInterfaces());
     }
 
     /** The configuration a unit runs with (or would start with). */
@@ -590,16 +620,42 @@ public final class Manager implements AutoCloseable {
     public boolean isEnabled(UnitName n) {
         Set<UnitName> e = enabled;
         if (e == null) {
+            long generation = linksGenerationNow();
             Set<UnitName> fresh = new HashSet<>(ctx.loader().wants(DEFAULT_TARGET));
             fresh.addAll(ctx.loader().requires(DEFAULT_TARGET));
-            enabled = e = Set.copyOf(fresh);
+            Set<UnitName> read = Set.copyOf(fresh);
+            keepIfCurrent(generation, () -> enabled = read);
+            e = read;
         }
         return e.contains(n);
     }
 
+    /**
+     * Counts the changes of the links on disk: a reader that began before a change (and so may
+     * have read the old links) must not store what it read after the change forgot the cache,
+     * or the old state would be shown until the next change.
+     */
+    private long linksGeneration;
+    private final Object linksLock = new Object();
+
+    private long linksGenerationNow() {
+        synchronized (linksLock) {
+            return linksGeneration;
+        }
+    }
+
+    private void keepIfCurrent(long readAt, Runnable store) {
+        synchronized (linksLock) {
+            if (linksGeneration == readAt) store.run();
+        }
+    }
+
     private void forgetEnabled() {
-        enabled = null;
-        fileStates = null;
+        synchronized (linksLock) {
+            linksGeneration++;
+            enabled = null;
+            fileStates = null;
+        }
     }
 
     /**
@@ -629,7 +685,12 @@ public final class Manager implements AutoCloseable {
                     : isEnabled(u.name) ? UnitFileState.ENABLED.spelling() : UnitFileState.DISABLED.spelling());
         }
         FileStates cache = fileStates;
-        if (cache == null) fileStates = cache = new FileStates(UnitFileStates.of(ctx.loader()), new ConcurrentHashMap<>());
+        if (cache == null) {
+            long generation = linksGenerationNow();
+            FileStates fresh = new FileStates(UnitFileStates.of(ctx.loader()), new ConcurrentHashMap<>());
+            keepIfCurrent(generation, () -> fileStates = fresh);
+            cache = fresh;
+        }
         UnitFileStates links = cache.links();
         return Optional.of(cache.states().computeIfAbsent(u.name, n -> links.stateOf(n, file.get())).spelling());
     }
@@ -716,6 +777,42 @@ public final class Manager implements AutoCloseable {
                 .orElse("run-r" + Long.toHexString(System.nanoTime()) + ".service");
         UnitName n = UnitName.parse(name).orElseThrow(() ->
                 new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit name " + name + " is not valid."));
+        // One call at a time makes a given transient unit: a second one, racing the first between
+        // this check and its start, would otherwise pass the check too, rewrite the first's text
+        // and file, and report the first's command as its own (systemd refuses it: UnitExists).
+        if (!makingTransient.add(n)) {
+            throw new ManagerException(ManagerException.Kind.UNIT_EXISTS, n.id(), "Unit " + n + " already exists.");
+        }
+        UnitRuntime u;
+        try {
+            u = makeTransient(n, slice, description, properties, command);
+        } finally {
+            makingTransient.remove(n);
+        }
+        Optional<Integer> exit = Optional.empty();
+        if (wait) {
+            while (true) {
+                UnitStatus s = status(u);
+                if (!(s.activeState() == ActiveState.ACTIVE && !"exited".equals(s.subState()))
+                        && s.activeState() != ActiveState.ACTIVATING && s.activeState() != ActiveState.DEACTIVATING) {
+                    // The exit status, or the signal number when killed (ExecMainStatus=).
+                    exit = Optional.ofNullable(u.exitCode).or(() -> Optional.ofNullable(u.exitSignal));
+                    break;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return new RunResult(n.id(), exit, status(u));
+    }
+
+    /** The transient unit's text, file and configuration, and its start; the caller holds the name. */
+    private UnitRuntime makeTransient(UnitName n, Optional<String> slice, Optional<String> description,
+                                      List<String> properties, List<String> command) {
         UnitRuntime existing = units.get(n);
         if ((existing != null && (existing.state.isActiveOrActivating() || !existing.isTransient))
                 || ctx.loader().unitFiles().containsKey(n)) {
@@ -723,13 +820,21 @@ public final class Manager implements AutoCloseable {
         }
         // The description is the client's (tollctl run makes one up, as systemd-run does); without
         // one the unit has none, and its name stands for it.
+        Optional<UnitName> sliceName = Optional.empty();
+        if (slice.isPresent()) {
+            String s = slice.get().endsWith(".slice") ? slice.get() : slice.get() + ".slice";
+            sliceName = UnitName.parse(s).filter(x -> x.type() == UnitType.SLICE);
+            if (sliceName.isEmpty()) {
+                throw new ManagerException(ManagerException.Kind.BAD_REQUEST, n.id(), "Slice name " + slice.get() + " is not valid.");
+            }
+        }
         StringBuilder text = new StringBuilder("[Unit]\n");
-        description.ifPresent(d -> text.append("Description=").append(d.replace("\n", " ")).append('\n'));
+        description.ifPresent(d -> text.append("Description=").append(oneLine(d)).append('\n'));
         text.append("[Service]\n");
-        slice.ifPresent(s -> text.append("Slice=").append(s.endsWith(".slice") ? s : s + ".slice").append('\n'));
+        sliceName.ifPresent(s -> text.append("Slice=").append(s.id()).append('\n'));
         for (String p : properties) {
             if (!p.contains("=")) throw new ManagerException(ManagerException.Kind.BAD_REQUEST, n.id(), "Property '" + p + "' is not KEY=VALUE.");
-            text.append(p.replace("\n", " ")).append('\n');
+            text.append(oneLine(p)).append('\n');
         }
         text.append("ExecStart=");
         for (String a : command) text.append(quote(a)).append(' ');
@@ -756,25 +861,16 @@ public final class Manager implements AutoCloseable {
         }
         u.config = ((LoadResult.Loaded) u.load).config();
         start(n.id());
-        Optional<Integer> exit = Optional.empty();
-        if (wait) {
-            while (true) {
-                UnitStatus s = status(u);
-                if (!(s.activeState() == ActiveState.ACTIVE && !"exited".equals(s.subState()))
-                        && s.activeState() != ActiveState.ACTIVATING && s.activeState() != ActiveState.DEACTIVATING) {
-                    // The exit status, or the signal number when killed (ExecMainStatus=).
-                    exit = Optional.ofNullable(u.exitCode).or(() -> Optional.ofNullable(u.exitSignal));
-                    break;
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
-        return new RunResult(n.id(), exit, status(u));
+        return u;
+    }
+
+    /**
+     * A client's text as one line of the unit text: the unit file syntax ends a line at CR and
+     * NUL as well as at LF, so any of them would let a description or a property value start
+     * a directive (or a section) of its own.
+     */
+    private static String oneLine(String s) {
+        return s.replace('\n', ' ').replace('\r', ' ').replace('\0', ' ');
     }
 
     /** One ExecStart= word that reads back as {@code arg}: C escapes for quotes, backslashes and control characters. */

@@ -127,7 +127,7 @@ final class ManagerApi implements ManagerService {
      * false, as systemd does).
      */
     static UnitInfo info(UnitStatus s) {
-        boolean firewall = !s.ipAddressAllow().isEmpty() || !s.ipAddressDeny().isEmpty();
+        boolean firewall = !s.ipAddressAllow().isEmpty() || !s.ipAddressDeny().isEmpty() || s.restrictsInterfaces();
         dev.tollgate.api.Counters counters = s.ipAccounting() || firewall
                 ? s.counters().or(s::dropped).map(ManagerApi::counters).orElse(null) : null;
         return new UnitInfo(s.name(), UnitType.fromWire(s.type()), s.description(), s.loadState(),
@@ -141,7 +141,7 @@ final class ManagerApi implements ManagerService {
                 s.attachMode().equals("none") ? null : dev.tollgate.api.AttachMode.fromWire(s.attachMode()),
                 s.delegate(), counters, lastError(s), s.execMainPid() > 0 ? (int) s.execMainPid() : null,
                 s.exitSignal().isPresent() ? "killed" : s.exitCode().isPresent() ? "exited" : null,
-                s.exitSignal().or(s::exitCode).orElse(null));
+                s.exitSignal().or(s::exitCode).orElse(null), s.restrictNetworkInterfaces());
     }
 
     private static String lastError(UnitStatus s) {
@@ -383,8 +383,11 @@ final class ManagerApi implements ManagerService {
             replies.send(SubscribeReply.snapshot(nowMicros(), initial, interval > 0 ? samples(only) : null));
             long nextSample = System.nanoTime() + interval * 1_000_000;
             while (!replies.isCancelled()) {
-                long waitMs = interval > 0 ? Math.max(1, (nextSample - System.nanoTime()) / 1_000_000) : 500;
-                Object next = queue.poll(Math.min(waitMs, 500), TimeUnit.MILLISECONDS);
+                // Woken by a change, by the next sample's time, or by the token of a cancellation:
+                // nothing else needs a look, so without samples there is no timeout at all.
+                Object next = interval > 0
+                        ? queue.poll(Math.max(1, (nextSample - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)
+                        : queue.take();
                 if (next instanceof UnitStatus s) {
                     List<UnitChange> changes = new ArrayList<>(List.of(change(s)));
                     Object more;

@@ -260,13 +260,23 @@ final class ServiceRunner implements AutoCloseable {
             throw new StartFailure("resources", e.getMessage());
         } catch (BpfException | IllegalArgumentException | IllegalStateException e) {
             Log.debug("%s: %s", u.name, e.getMessage());
-            throw new StartFailure("resources", "cannot attach the unit's programs: " + oneLine(e.getMessage()));
+            throw new StartFailure("resources", "cannot attach the unit's programs: " + reason(e));
         }
     }
 
-    /** Address lists, socket-bind rules and programs of others: what must never be silently missing. */
+    /** Address lists, interface restrictions, socket-bind rules and programs of others: what must never be silently missing. */
     static boolean hasFirewall(UnitPolicy policy) {
-        return policy.firewall() || !policy.socketBind().isEmpty() || !policy.foreignPrograms().isEmpty();
+        return policy.firewall() || policy.restrictsInterfaces() || !policy.socketBind().isEmpty()
+                || !policy.foreignPrograms().isEmpty();
+    }
+
+    /**
+     * {@link #oneLine} of the exception's message; its class where it has none (an exception
+     * without a message must still fail the start as resources, not end it with a
+     * NullPointerException that leaves the unit activating).
+     */
+    static String reason(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getName() : oneLine(e.getMessage());
     }
 
     /**

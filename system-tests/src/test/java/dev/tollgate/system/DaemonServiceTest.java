@@ -4,6 +4,9 @@ import static dev.tollgate.system.TollgatedProcess.python;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.accounting.Counters;
+import dev.tollgate.api.ManagerClient;
+import dev.tollgate.api.varlink.VarlinkClient;
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,7 +16,6 @@ import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,23 +42,24 @@ class DaemonServiceTest {
     static final class Receiver implements AutoCloseable {
         final DatagramChannel channel;
         final AtomicLong count = new AtomicLong();
-        final AtomicBoolean stop = new AtomicBoolean();
         final Thread thread;
 
         Receiver(String address) throws IOException {
             channel = DatagramChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress(address, 0));
             channel.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 16 << 20);
-            channel.configureBlocking(false);
-            thread = Thread.ofPlatform().daemon().start(() -> {
+            // Blocking, on a platform thread of its own: woken at once by each datagram, so that a
+            // busy machine delays it as little as possible (a full receive buffer would drop).
+            channel.configureBlocking(true);
+            thread = Thread.ofPlatform().daemon().name("receiver-" + address).start(() -> {
                 ByteBuffer b = ByteBuffer.allocate(65536);
                 try {
-                    while (!stop.get()) {
+                    while (true) {
                         b.clear();
-                        if (channel.receive(b) != null) count.incrementAndGet();
-                        else Thread.sleep(1);
+                        channel.receive(b);
+                        count.incrementAndGet();
                     }
-                } catch (IOException | InterruptedException e) {
-                    // closed
+                } catch (IOException closed) {
+                    // close(): done
                 }
             });
         }
@@ -67,9 +70,12 @@ class DaemonServiceTest {
 
         @Override
         public void close() throws Exception {
-            stop.set(true);
-            thread.join();
             channel.close();
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -122,9 +128,14 @@ class DaemonServiceTest {
                 ExecStart=/bin/bash -c 'echo run >> %s; exit 7'
                 """.formatted(runs), true);
         daemon.start();
-        TollgatedProcess.await("one run", Duration.ofSeconds(20), () -> lines(runs) >= 1);
-        Thread.sleep(1000);
+        // Failed is where a unit without Restart= ends; a restart would have been scheduled
+        // (and logged) before the unit could read as failed.
+        try (ManagerClient c = client()) {
+            TollgatedProcess.await("once.service to fail", Duration.ofSeconds(20),
+                    () -> unitState(c, "once.service").equals("failed"));
+        }
         assertThat(lines(runs)).isEqualTo(1);
+        assertThat(daemon.logText()).contains("once.service: main process").doesNotContain("scheduling restart");
     }
 
     @Test
@@ -203,15 +214,34 @@ class DaemonServiceTest {
         // As if the daemon died inside the state file's write window.
         Files.deleteIfExists(daemon.state.resolve("state.json"));
         daemon.start();
-        Thread.sleep(500);
+        long pid = Long.parseLong(Files.readAllLines(starts).getFirst().trim());
+        try (ManagerClient c = client()) {
+            // Without the state file the main pid is unknown (see ServiceRunner's take-over): the
+            // unit is active with the running process as its one process.
+            var u = c.getUnit("lone.service");
+            assertThat(u.activeState().wireName()).isEqualTo("active");
+            assertThat(u.pids()).as("the unit's processes after the take-over").containsExactly(Math.toIntExact(pid));
+        }
         assertThat(lines(starts)).as("the service was not started a second time").isEqualTo(1);
         assertThat(daemon.logText()).contains("took over lone.service");
+        assertThat(daemon.logText().lines().filter(l -> l.contains("started lone.service"))).as("starts in the log").hasSize(1);
         Path cg = daemon.unitCgroup("system.slice", "lone.service");
         assertThat(Files.readAllLines(cg.resolve("cgroup.procs"))).hasSize(1);
         // When its process ends, the unit ends with it.
-        long pid = Long.parseLong(Files.readAllLines(starts).getFirst().trim());
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         TollgatedProcess.await("the unit to stop", Duration.ofSeconds(10), () -> !Files.exists(cg));
+    }
+
+    private ManagerClient client() throws IOException {
+        return ManagerClient.connect(daemon.socket, VarlinkClient.Options.defaults().withTimeout(Await.SAFETY_NET));
+    }
+
+    private static String unitState(ManagerClient c, String unit) {
+        try {
+            return c.getUnit(unit).activeState().wireName();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static int lines(Path p) {

@@ -3,11 +3,20 @@ package dev.tollgate.system;
 import static dev.tollgate.system.TollgatedProcess.python;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.api.ActiveState;
+import dev.tollgate.api.ManagerClient;
+import dev.tollgate.api.Messages.UnitStateReply;
+import dev.tollgate.api.varlink.VarlinkClient;
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,6 +84,48 @@ class ServiceExecutionTest {
         assertThat(daemon.logText()).contains("started notify.service");
     }
 
+    /**
+     * As {@link #notifyServiceIsActiveOnlyAfterReady}, without timing: the service sends READY=1
+     * only when the test lets it, so until then the unit must read as activating, whatever the
+     * machine's speed (a daemon that did not wait would say active, or run ExecStartPost=).
+     */
+    @Test
+    void aNotifyServiceStaysActivatingUntilItSendsReady() throws Exception {
+        Path up = daemon.work.resolve("up");
+        Path go = daemon.work.resolve("go");
+        Path marker = daemon.work.resolve("after-ready");
+        daemon.unit("gated.service", """
+                [Service]
+                Type=notify
+                ExecStart=%s
+                ExecStartPost=/bin/touch %s
+                """.formatted(python("""
+                import os,socket,time
+                open('%s','w').close()
+                while not os.path.exists('%s'): time.sleep(0.01)
+                s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)
+                s.sendto(b'READY=1',os.environ['NOTIFY_SOCKET'])
+                time.sleep(3600)
+                """.formatted(up, go)), marker), false);
+        daemon.start();
+        try (ManagerClient starter = client(); ManagerClient watcher = client();
+             ExecutorService pool = Executors.newSingleThreadExecutor()) {
+            Future<UnitStateReply> started = pool.submit(() -> starter.startUnit("gated.service"));
+            Await.until("the service to run", () -> Files.exists(up));
+            assertThat(watcher.getUnit("gated.service").activeState()).isEqualTo(ActiveState.ACTIVATING);
+            assertThat(started).as("StartUnit before READY=1").isNotDone();
+            assertThat(marker).as("ExecStartPost= before READY=1").doesNotExist();
+            Files.writeString(go, "");
+            assertThat(started.get(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS).activeState()).isEqualTo(ActiveState.ACTIVE);
+            assertThat(marker).exists();
+            watcher.stopUnit("gated.service");
+        }
+    }
+
+    private ManagerClient client() throws java.io.IOException {
+        return ManagerClient.connect(daemon.socket, VarlinkClient.Options.defaults().withTimeout(Await.SAFETY_NET));
+    }
+
     @Test
     void aBrokenUnitFileIsReportedWithFileLineAndTheOthersRun() throws Exception {
         Path ran = daemon.work.resolve("ran");
@@ -110,7 +161,10 @@ class ServiceExecutionTest {
             int from = daemon.logText().split("\n").length;
             daemon.signal("HUP");
             daemon.awaitLog("reload done", from, Duration.ofSeconds(20));
-            Thread.sleep(500);
+            // Datagrams sent after the reload: dropped (counted) as before, none at the target.
+            long dropsAtReload = daemon.pinnedCounters("guarded.service", false).orElseThrow().egressDroppedPackets();
+            TollgatedProcess.await("drops after the reload", Duration.ofSeconds(20),
+                    () -> daemon.pinnedCounters("guarded.service", false).map(c -> c.egressDroppedPackets() > dropsAtReload + 5).orElse(false));
             assertThat(target.count.get()).as("the old deny list still holds").isZero();
             assertThat(daemon.logText()).contains("guarded.service:3: [Service] ExecStart=");
         }

@@ -5,6 +5,7 @@ import dev.tollgate.accounting.PinLayout;
 import dev.tollgate.bpf.BpfMap;
 import dev.tollgate.bpf.Bytes;
 import dev.tollgate.bpf.Pins;
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.PrivilegedCondition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -125,7 +126,9 @@ public final class TollgatedProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** Waits for a line with {@code text} from {@code fromLine} on; {@code timeout} is raised to {@link Await#SAFETY_NET}. */
     public void awaitLog(String text, int fromLine, Duration timeout) throws IOException, InterruptedException {
+        timeout = Await.atLeastSafetyNet(timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
@@ -143,13 +146,13 @@ public final class TollgatedProcess implements AutoCloseable {
     /** SIGKILL: the daemon dies at once; its services and kernel objects stay. */
     public void kill9() throws InterruptedException {
         process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
+        process.waitFor(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS);
     }
 
     /** SIGTERM and wait for the clean exit. */
     public int stop() throws InterruptedException {
         process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        if (!process.waitFor(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly();
             process.waitFor();
         }
@@ -175,10 +178,16 @@ public final class TollgatedProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Polls {@code condition} until it holds. {@code timeout} says how long the event takes on an
+     * idle machine; the wait gives up only after {@link Await#SAFETY_NET} (or {@code timeout} if
+     * longer), so that a busy machine does not fail the test.
+     */
     public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Duration patience = Await.atLeastSafetyNet(timeout);
+        long deadline = System.nanoTime() + patience.toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            if (System.nanoTime() > deadline) throw new AssertionError("gave up after " + patience.toSeconds() + " s waiting for " + what);
             Thread.sleep(20);
         }
     }
@@ -192,14 +201,14 @@ public final class TollgatedProcess implements AutoCloseable {
                 for (Path dir : s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
                     Path kill = dir.resolve("cgroup.kill");
                     if (Files.exists(kill)) Files.writeString(kill, "1");
-                    for (int i = 0; i < 200; i++) {
+                    Await.until("cgroup " + dir + " to empty and go", () -> {
                         try {
                             Files.deleteIfExists(dir);
-                            break;
+                            return true;
                         } catch (IOException busy) {
-                            Thread.sleep(20);
+                            return false;
                         }
-                    }
+                    });
                 }
             }
         }

@@ -107,13 +107,15 @@ public final class ScratchCgroup implements AutoCloseable {
     }
 
     private static void removeDir(Path dir) throws IOException {
-        // A killed process leaves its cgroup a moment after the signal: retry rmdir briefly.
-        for (int i = 0; ; i++) {
+        // A killed process leaves its cgroup some time after the signal (longer on a busy
+        // machine): retry rmdir until it is empty, up to the safety net.
+        long deadline = System.nanoTime() + Await.SAFETY_NET.toNanos();
+        while (true) {
             try {
                 Files.deleteIfExists(dir);
                 return;
             } catch (IOException e) {
-                if (i >= 100) throw e;
+                if (System.nanoTime() - deadline > 0) throw e;
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException ie) {

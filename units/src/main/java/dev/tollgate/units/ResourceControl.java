@@ -2,6 +2,7 @@ package dev.tollgate.units;
 
 import dev.tollgate.units.net.BpfProgram;
 import dev.tollgate.units.net.IpAddressList;
+import dev.tollgate.units.net.NetworkInterfaces;
 import dev.tollgate.units.net.SocketBindRule;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Objects;
  * @param ipIngressFilterPath pinned {@code cgroup_skb} programs, in order, without duplicates
  * @param bpfPrograms         {@code BPFProgram=} entries in order, without duplicates
  * @param socketBindAllow     at most {@link SocketBindRule#MAX_RULES} rules
+ * @param restrictNetworkInterfaces {@code RestrictNetworkInterfaces=}, names not yet resolved
  */
 public record ResourceControl(
         boolean ipAccounting,
@@ -24,15 +26,17 @@ public record ResourceControl(
         List<BpfProgram> bpfPrograms,
         List<SocketBindRule> socketBindAllow,
         List<SocketBindRule> socketBindDeny,
-        Delegation delegate) {
+        Delegation delegate,
+        NetworkInterfaces restrictNetworkInterfaces) {
 
     public static final ResourceControl DEFAULTS = new ResourceControl(false, IpAddressList.EMPTY, IpAddressList.EMPTY,
-            List.of(), List.of(), List.of(), List.of(), List.of(), Delegation.OFF);
+            List.of(), List.of(), List.of(), List.of(), List.of(), Delegation.OFF, NetworkInterfaces.NONE);
 
     public ResourceControl {
         Objects.requireNonNull(ipAddressAllow, "ipAddressAllow");
         Objects.requireNonNull(ipAddressDeny, "ipAddressDeny");
         Objects.requireNonNull(delegate, "delegate");
+        Objects.requireNonNull(restrictNetworkInterfaces, "restrictNetworkInterfaces");
         ipIngressFilterPath = List.copyOf(ipIngressFilterPath);
         ipEgressFilterPath = List.copyOf(ipEgressFilterPath);
         bpfPrograms = List.copyOf(bpfPrograms);
@@ -43,8 +47,16 @@ public record ResourceControl(
         }
     }
 
-    /** Whether the unit filters IP traffic at all. */
+    /** Without {@code RestrictNetworkInterfaces=}, as before systemd 250. */
+    public ResourceControl(boolean ipAccounting, IpAddressList ipAddressAllow, IpAddressList ipAddressDeny,
+                           List<Path> ipIngressFilterPath, List<Path> ipEgressFilterPath, List<BpfProgram> bpfPrograms,
+                           List<SocketBindRule> socketBindAllow, List<SocketBindRule> socketBindDeny, Delegation delegate) {
+        this(ipAccounting, ipAddressAllow, ipAddressDeny, ipIngressFilterPath, ipEgressFilterPath, bpfPrograms,
+                socketBindAllow, socketBindDeny, delegate, NetworkInterfaces.NONE);
+    }
+
+    /** Whether the unit filters IP traffic at all (by address or by interface). */
     public boolean hasIpFirewall() {
-        return !ipAddressAllow.isEmpty() || !ipAddressDeny.isEmpty();
+        return !ipAddressAllow.isEmpty() || !ipAddressDeny.isEmpty() || restrictNetworkInterfaces.restricts();
     }
 }

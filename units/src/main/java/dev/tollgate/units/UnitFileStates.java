@@ -5,7 +5,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -77,7 +76,7 @@ public final class UnitFileStates {
      * is linked only under other names, else as the template's rules say.
      */
     public UnitFileState stateOf(UnitName n, Path file) {
-        if (isMask(file)) {
+        if (UnitLoader.isMask(file)) {
             return UnitFileState.MASKED;
         }
         Optional<Path> real = realPath(file);
@@ -176,16 +175,6 @@ public final class UnitFileStates {
             return Optional.of(p.toRealPath());
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
-        }
-    }
-
-    /** systemd's {@code null_or_empty()}, as the loader judges a mask. */
-    private static boolean isMask(Path p) {
-        try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            return (a.isRegularFile() && a.size() == 0) || a.isOther();
-        } catch (IOException | RuntimeException e) {
-            return false;
         }
     }
 

@@ -291,9 +291,9 @@ public final class UnitLoader {
 
     /**
      * systemd's {@code null_or_empty()}: an empty regular file, or a device node (a link to
-     * {@code /dev/null}).
+     * {@code /dev/null}); {@link UnitFileStates} judges a mask by it too.
      */
-    private static boolean isMask(Path p) {
+    static boolean isMask(Path p) {
         try {
             BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
             return (a.isRegularFile() && a.size() == 0) || a.isOther();

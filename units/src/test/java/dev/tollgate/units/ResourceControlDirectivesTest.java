@@ -10,6 +10,7 @@ import dev.tollgate.units.net.BpfAttachType;
 import dev.tollgate.units.net.BpfProgram;
 import dev.tollgate.units.net.IpAddressList;
 import dev.tollgate.units.net.IpPrefix;
+import dev.tollgate.units.net.NetworkInterfaces;
 import dev.tollgate.units.net.SocketBindRule;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +46,76 @@ class ResourceControlDirectivesTest {
         assertThat(rc("IPAddressAllow=10.0.0.1\nIPAddressAllow=\nIPAddressAllow=::1\n").ipAddressAllow()).isEqualTo(list("::1"));
         assertThat(rc("IPAddressAllow=localhost.localdomain foo.localhost\n").ipAddressAllow())
                 .isEqualTo(list("127.0.0.0/8", "::1/128"));
+    }
+
+    private static NetworkInterfaces ifaces(boolean allow, String... names) {
+        return new NetworkInterfaces(true, allow, List.of(names));
+    }
+
+    /**
+     * RestrictNetworkInterfaces= as systemd 257 parses it (config_parse_restrict_network_interfaces,
+     * checked against 257's {@code systemctl show}): the first assignment to an empty set picks
+     * allow or deny; one of the other kind removes its names; empty resets.
+     */
+    @Test
+    void restrictNetworkInterfacesMergesAsSystemdDoes() {
+        assertThat(rc("").restrictNetworkInterfaces()).isEqualTo(NetworkInterfaces.NONE);
+        assertThat(rc("RestrictNetworkInterfaces=lo eth0\n").restrictNetworkInterfaces()).isEqualTo(ifaces(true, "lo", "eth0"));
+        assertThat(rc("RestrictNetworkInterfaces=eth0 lo\n").restrictNetworkInterfaces().text()).isEqualTo("eth0 lo");
+        assertThat(rc("").restrictNetworkInterfaces().text()).isEqualTo("~");
+        assertThat(rc("RestrictNetworkInterfaces=~\n").restrictNetworkInterfaces().text()).isEqualTo("~");
+        assertThat(rc("RestrictNetworkInterfaces=~lo\nRestrictNetworkInterfaces=lo\n").restrictNetworkInterfaces().text()).isEqualTo("~");
+        assertThat(rc("RestrictNetworkInterfaces=~lo\nRestrictNetworkInterfaces=~eth0\n").restrictNetworkInterfaces())
+                .isEqualTo(ifaces(false, "lo", "eth0"));
+        // Allow list, then a deny list: the denied names leave the allow list; nothing is denied.
+        assertThat(rc("RestrictNetworkInterfaces=lo eth0\nRestrictNetworkInterfaces=~eth0 eth1\n").restrictNetworkInterfaces())
+                .isEqualTo(ifaces(true, "lo"));
+        // Deny list, then an allow list: the allowed names leave the deny list.
+        assertThat(rc("RestrictNetworkInterfaces=~lo eth0\nRestrictNetworkInterfaces=eth0\n").restrictNetworkInterfaces())
+                .isEqualTo(ifaces(false, "lo"));
+        // Emptied by removal, the set takes the kind of the next assignment.
+        assertThat(rc("RestrictNetworkInterfaces=lo\nRestrictNetworkInterfaces=~lo\nRestrictNetworkInterfaces=~eth0\n")
+                .restrictNetworkInterfaces()).isEqualTo(ifaces(false, "eth0"));
+        // Emptied by removal, the set still exists: systemd 257 then drops all the unit's traffic.
+        assertThat(rc("RestrictNetworkInterfaces=lo\nRestrictNetworkInterfaces=~lo\n").restrictNetworkInterfaces()).isEqualTo(ifaces(true));
+        assertThat(rc("RestrictNetworkInterfaces=~lo\nRestrictNetworkInterfaces=lo\n").restrictNetworkInterfaces()).isEqualTo(ifaces(false));
+        // No valid name ever added: no set, nothing restricted.
+        assertThat(rc("RestrictNetworkInterfaces=a:b\n").restrictNetworkInterfaces()).isEqualTo(new NetworkInterfaces(false, true, List.of()));
+        assertThat(rc("RestrictNetworkInterfaces=a:b\n").restrictNetworkInterfaces().text()).isEqualTo("");
+        assertThat(rc("RestrictNetworkInterfaces=~\n").restrictNetworkInterfaces().restricts()).isFalse();
+        assertThat(rc("RestrictNetworkInterfaces=lo\nRestrictNetworkInterfaces=\n").restrictNetworkInterfaces().restricts()).isFalse();
+        assertThat(rc("RestrictNetworkInterfaces=lo\nRestrictNetworkInterfaces=~lo\n").restrictNetworkInterfaces().text()).isEqualTo("");
+        assertThat(rc("RestrictNetworkInterfaces=~lo\nRestrictNetworkInterfaces=\nRestrictNetworkInterfaces=eth0\n")
+                .restrictNetworkInterfaces()).isEqualTo(ifaces(true, "eth0"));
+        assertThat(rc("RestrictNetworkInterfaces=\"lo\" 'eth 0x'\n").restrictNetworkInterfaces()).isEqualTo(ifaces(true, "lo"));
+        assertThat(rc("RestrictNetworkInterfaces=lo \"eth0\n").restrictNetworkInterfaces()).isEqualTo(ifaces(true, "lo"));
+        assertThat(ifaces(false, "veth1", "lo").text()).isEqualTo("~veth1 lo");
+        assertThat(rc("RestrictNetworkInterfaces=lo\n").hasIpFirewall()).isTrue();
+    }
+
+    /** ifname_valid_full(IFNAME_VALID_ALTERNATIVE): bad names are warned about with file:line and skipped. */
+    @Test
+    void invalidInterfaceNamesAreWarnedAndSkipped() {
+        String body = "[Service]\nExecStart=/bin/x\nRestrictNetworkInterfaces=eth0 a:b a/b a%d . .. all default 1 0x1f 007 0 "
+                + "-1 " + "x".repeat(127) + " " + "y".repeat(128) + " \u00e9th0 veth-1.2_x@y\n";
+        assertThat(messages("t.service", body)).containsExactly(
+                "3: Invalid interface name, ignoring: a:b",
+                "3: Invalid interface name, ignoring: a/b",
+                "3: Invalid interface name, ignoring: a%d",
+                "3: Invalid interface name, ignoring: .",
+                "3: Invalid interface name, ignoring: ..",
+                "3: Invalid interface name, ignoring: all",
+                "3: Invalid interface name, ignoring: default",
+                "3: Invalid interface name, ignoring: 1",
+                "3: Invalid interface name, ignoring: 0x1f",
+                "3: Invalid interface name, ignoring: 007",
+                "3: Invalid interface name, ignoring: 0",
+                "3: Invalid interface name, ignoring: " + "y".repeat(128),
+                "3: Invalid interface name, ignoring: \u00e9th0");
+        assertThat(service(body).resources().restrictNetworkInterfaces().names())
+                .containsExactly("eth0", "-1", "x".repeat(127), "veth-1.2_x@y");
+        assertThat(messages("t.service", "[Service]\nExecStart=/bin/x\nRestrictNetworkInterfaces=lo \"eth0\n"))
+                .containsExactly("3: Trailing garbage in RestrictNetworkInterfaces, ignoring: lo \"eth0");
     }
 
     /** An invalid entry is warned about and skipped; the rest of the line still counts (systemd 252). */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.varlink.idl.InterfaceDescription;
+import dev.tollgate.testkit.Await;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class VarlinkServerTest {
     private Path dir;
     private Path socket;
@@ -80,17 +81,11 @@ class VarlinkServerTest {
     }
 
     private VarlinkClient client() throws IOException {
-        return VarlinkClient.connect(socket, VarlinkClient.Options.defaults().withTimeout(Duration.ofSeconds(20)));
+        return VarlinkClient.connect(socket, VarlinkClient.Options.defaults().withTimeout(Await.SAFETY_NET));
     }
 
-    private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
+    private static void await(Await.Condition condition, String what) throws InterruptedException {
+        Await.until(what, condition);
     }
 
     // ---- calls ----
@@ -246,7 +241,7 @@ class VarlinkServerTest {
                     + "{\"method\":\"org.example.test.Echo\",\"parameters\":{\"text\":\"three\"}}");
             assertThat(raw.read().get("parameters").get("text").textValue()).isEqualTo("one");
             assertThat(raw.read().get("parameters").get("text").textValue()).isEqualTo("three");
-            assertThat(handler.notes.poll(5, TimeUnit.SECONDS)).isEqualTo("quiet");
+            assertThat(handler.notes.poll(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)).isEqualTo("quiet");
             // A oneway call that fails answers nothing either.
             raw.send("{\"method\":\"org.example.test.Fail\",\"parameters\":{\"message\":\"x\"},\"oneway\":true}");
             raw.send("{\"method\":\"org.example.test.Echo\",\"parameters\":{\"text\":\"next\"}}");
@@ -254,7 +249,7 @@ class VarlinkServerTest {
         }
         try (VarlinkClient c = client()) {
             c.callOneway("org.example.test.Note", Map.of("text", "typed"));
-            assertThat(handler.notes.poll(5, TimeUnit.SECONDS)).isEqualTo("typed");
+            assertThat(handler.notes.poll(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)).isEqualTo("typed");
             assertThat(c.call("org.example.test.Echo", Map.of("text", "x")).get("text").textValue()).isEqualTo("x");
         }
     }
@@ -416,14 +411,24 @@ class VarlinkServerTest {
 
     @Test
     void idleConnectionsAreClosedButStreamsAreNot() throws Exception {
-        start(ServerLimits.defaults().withIdleTimeout(Duration.ofMillis(300)));
-        long t0 = System.nanoTime();
-        try (RawClient idle = new RawClient(socket); VarlinkClient streaming = client()) {
+        start(ServerLimits.defaults().withIdleTimeout(Duration.ofMillis(1000)));
+        // The stream first (its connection is idle only until the call arrives), then the idle one.
+        try (VarlinkClient streaming = client()) {
             ReplyStream<ObjectNode> s = streaming.callMore("org.example.test.Watch", Map.of("intervalMs", 100));
-            assertThat(idle.atEnd()).isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
-            Thread.sleep(500);
             assertThat(s.next().get("tick").intValue()).isPositive();
+            long t0 = System.nanoTime();
+            try (RawClient idle = new RawClient(socket)) {
+                assertThat(idle.atEnd()).isTrue();
+            }
+            // Not before the idle timeout; the stream, older than the idle connection, goes on:
+            // still served, and on to 3 s of ticks, three times the idle timeout.
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(1000));
+            await(() -> server.connectionCount() == 1, "the idle connection to be counted out");
+            for (int tick = 0; tick < 30; ) {
+                int next = s.next().get("tick").intValue();
+                assertThat(next).isGreaterThan(tick);
+                tick = next;
+            }
             s.close();
         }
     }
@@ -470,7 +475,6 @@ class VarlinkServerTest {
         CountDownLatch allConnected = new CountDownLatch(n);
         CountDownLatch allCalled = new CountDownLatch(n);
         AtomicInteger maxSeen = new AtomicInteger();
-        long t0 = System.nanoTime();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<String>> results = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -479,12 +483,12 @@ class VarlinkServerTest {
                     try (VarlinkClient c = client()) {
                         allConnected.countDown();
                         // Everybody connected before anybody calls, and answered before anybody leaves.
-                        if (!allConnected.await(30, TimeUnit.SECONDS)) {
+                        if (!allConnected.await(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)) {
                             throw new AssertionError("not all connected");
                         }
                         String got = c.call("org.example.test.Echo", Map.of("text", text)).get("text").textValue();
                         allCalled.countDown();
-                        if (!allCalled.await(30, TimeUnit.SECONDS)) {
+                        if (!allCalled.await(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)) {
                             throw new AssertionError("not all called");
                         }
                         maxSeen.accumulateAndGet(server.connectionCount(), Math::max);
@@ -502,12 +506,10 @@ class VarlinkServerTest {
                 }));
             }
             for (int i = 0; i < n; i++) {
-                assertThat(results.get(i).get(45, TimeUnit.SECONDS)).isEqualTo("client-" + i);
+                assertThat(results.get(i).get(2 * Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)).isEqualTo("client-" + i);
             }
         }
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
         assertThat(maxSeen.get()).isEqualTo(n);
-        assertThat(took).as("1000 clients").isLessThan(Duration.ofSeconds(30));
         await(() -> server.connectionCount() == 0, "all connections to close");
     }
 
@@ -641,9 +643,9 @@ class VarlinkServerTest {
         RawClient idle = new RawClient(socket);
         ReplyStream<ObjectNode> s = streaming.callMore("org.example.test.Watch", Map.of("intervalMs", 10));
         s.next();
-        long t0 = System.nanoTime();
-        server.close();
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+        // A grace far beyond the test's @Timeout: shutdown returns only because it ends the
+        // stream rather than waiting for the call to finish by itself.
+        server.shutdown(Duration.ofHours(1));
         assertThat(socket).doesNotExist();
         assertThat(handler.watchersCancelled.get()).isEqualTo(1);
         assertThat(idle.atEnd()).isTrue();

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Timeout;
 @SuppressWarnings("try")
 @Privileged
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(120)
+@Timeout(600) // a hang guard only: every wait inside has its own safety net
 class ErrorsTest {
     private static final InterfaceDescription IDL = Manager.description();
     private TollgatedProcess daemon;

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
 @SuppressWarnings("try")
 @Privileged
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(120)
+@Timeout(600) // a hang guard only: every wait inside has its own safety net
 class IntrospectionTest {
     private static final Set<String> METHODS = Set.of("ListUnits", "GetUnit", "GetUnits", "ListUnitFiles", "GetCounters", "StartUnit", "StopUnit",
             "RestartUnit", "Reload", "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "Probe", "GetMetrics", "Subscribe");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.UnitInfo;
 import dev.tollgate.system.TollgatedProcess;
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -40,7 +41,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @SuppressWarnings("try")
 @Privileged(commands = "python3")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(300)
+@Timeout(600) // a hang guard only: every wait inside has its own safety net
 class MalformedInputTest {
     private static final String HEALTHY = "{\"method\":\"io.tollgate.Manager.GetUnit\",\"parameters\":{\"name\":\"steady.service\"}}";
     private static final int MAX_MESSAGE = 1 << 20;
@@ -329,23 +330,26 @@ class MalformedInputTest {
 
     @Test
     void fuzzingWithRandomAndMutatedMessagesChangesNothing() throws Exception {
-        long seed = Long.getLong("tollgate.fuzz.seed", System.nanoTime());
+        // CI's seed is this one; explore with -Dtollgate.fuzz.seed=S (printed below).
+        long seed = Long.getLong("tollgate.fuzz.seed", 0x5EED_F022L);
         int target = Integer.getInteger("tollgate.fuzz.inputs", 3000);
-        Duration budget = Duration.ofSeconds(Integer.getInteger("tollgate.fuzz.seconds", 90));
         int fdsBefore = Support.fdCount(daemon.pid());
         Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
         ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
         AtomicInteger done = new AtomicInteger();
         long t0 = System.nanoTime();
-        long deadline = t0 + budget.toNanos();
+        // Each thread feeds its share of inputs from a random source of its own: the same inputs
+        // in every run, however the threads are scheduled.
         int threads = 4;
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             Random rnd = new Random(seed + t);
+            int share = target / threads + (t < target % threads ? 1 : 0);
             workers.add(Thread.ofPlatform().start(() -> {
-                while (done.get() < target && System.nanoTime() < deadline) {
+                for (int fed = 0; fed < share; ) {
                     byte[] input = mutate(rnd);
                     if (couldChange(input)) continue;
+                    fed++;
                     try {
                         for (String o : feed(input)) outcomes.computeIfAbsent(o, k -> new AtomicInteger()).incrementAndGet();
                     } catch (Throwable e) {
@@ -359,7 +363,7 @@ class MalformedInputTest {
         System.out.printf("fuzzer: seed %d (-Dtollgate.fuzz.seed=%d to repeat), %d inputs in %d ms, outcomes %s%n",
                 seed, seed, done.get(), (System.nanoTime() - t0) / 1_000_000, outcomes);
         assertThat(problems).as("seed %d", seed).isEmpty();
-        assertThat(done.get()).as("inputs tried in %s (seed %d)", budget, seed).isGreaterThanOrEqualTo(Math.min(target, 1000));
+        assertThat(done.get()).as("inputs tried (seed %d)", seed).isEqualTo(target);
         assertThat(outcomes).as("no input made the daemon fail inside (seed %d)", seed)
                 .doesNotContainKey("io.tollgate.Manager.InternalError");
         stillHealthy("the fuzzer (seed " + seed + ")");
@@ -378,7 +382,7 @@ class MalformedInputTest {
             } catch (IOException closed) {
                 seen.add("closed while writing");
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            long deadline = System.nanoTime() + Await.SAFETY_NET.toNanos();
             while (true) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) throw new AssertionError("the daemon kept the connection open after the input ended");

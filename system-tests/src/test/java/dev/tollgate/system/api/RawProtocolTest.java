@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.system.TollgatedProcess;
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 @SuppressWarnings("try")
 @Privileged
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(120)
+@Timeout(600) // a hang guard only: every wait inside has its own safety net
 class RawProtocolTest {
     private TollgatedProcess daemon;
 
@@ -129,7 +130,7 @@ class RawProtocolTest {
             settle(control);
             boolean sawActive = false;
             int counters = 0;
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            long deadline = System.nanoTime() + Await.SAFETY_NET.toNanos();
             while ((!sawActive || counters < 3) && System.nanoTime() < deadline) {
                 JsonNode r = stream.read();
                 assertThat(r.path("continues").asBoolean()).as("every stream reply continues: %s", r).isTrue();
@@ -141,8 +142,11 @@ class RawProtocolTest {
                         }
                     }
                     case "counters" -> {
+                        // Samples sent while StartUnit is still under way (a busy machine) have no
+                        // counters of the unit yet; once it is active they have.
+                        if (p.path("samples").isEmpty() && !sawActive) continue;
                         counters++;
-                        assertThat(p.path("samples").get(0).path("name").asText()).isEqualTo("raw.service");
+                        assertThat(p.path("samples").get(0).path("name").asText()).as("%s", r).isEqualTo("raw.service");
                         assertThat(p.path("samples").get(0).path("counters").path("egressPackets").isIntegralNumber()).isTrue();
                     }
                     default -> throw new AssertionError("unexpected reply " + r);

@@ -3,6 +3,7 @@ package dev.tollgate.system.api;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.testkit.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -26,7 +27,7 @@ import java.util.Set;
  * object), {@code continues} (a boolean) and {@code error} (a string).
  */
 final class RawVarlink implements AutoCloseable {
-    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration DEFAULT_TIMEOUT = Await.SAFETY_NET;
     private static final ObjectMapper PLAIN = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final Set<String> REPLY_KEYS = Set.of("parameters", "continues", "error");
 
@@ -74,6 +75,7 @@ final class RawVarlink implements AutoCloseable {
 
     /** The next message's raw text; null at the end of the stream. */
     String readText(Duration timeout) throws IOException {
+        timeout = Await.atLeastSafetyNet(timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
         ByteBuffer b = ByteBuffer.allocate(65536);
         while (true) {

@@ -9,6 +9,7 @@ import dev.tollgate.api.varlink.VarlinkClient;
 import dev.tollgate.api.varlink.VarlinkError;
 import dev.tollgate.api.varlink.VarlinkException;
 import dev.tollgate.system.TollgatedProcess;
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.PrivilegedCondition;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -140,6 +141,7 @@ final class Support {
         } catch (IOException closedEarly) {
             // the command did not want all of its input
         }
+        timeout = Await.atLeastSafetyNet(timeout);
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
             p.waitFor();
@@ -160,7 +162,7 @@ final class Support {
 
     /** Polls the unit until {@code activeState} (e.g. after a process exits by itself). */
     static UnitInfo awaitState(ManagerClient c, String unit, String activeState, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = System.nanoTime() + Await.atLeastSafetyNet(timeout).toNanos();
         UnitInfo u = c.getUnit(unit);
         while (!u.activeState().wireName().equals(activeState)) {
             if (System.nanoTime() > deadline) fail("%s stayed %s/%s, expected %s", unit, u.activeState().wireName(), u.subState(), activeState);
@@ -184,7 +186,7 @@ final class Support {
 
     /** As {@link #settle(ManagerClient, String)}, for a pid and control group read by other means. */
     static void settle(long pid, String controlGroup) throws InterruptedException {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Await.SAFETY_NET.toNanos();
         while (alive(pid) && !cgroupOfPid(pid).equals(Optional.of(controlGroup))) {
             if (System.nanoTime() > deadline) fail("pid %d never entered %s", pid, controlGroup);
             Thread.sleep(5);

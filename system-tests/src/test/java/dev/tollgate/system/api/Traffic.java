@@ -8,7 +8,6 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -63,23 +62,24 @@ final class Traffic {
     static final class Receiver implements AutoCloseable {
         private final DatagramChannel channel;
         final AtomicLong count = new AtomicLong();
-        private final AtomicBoolean stop = new AtomicBoolean();
         private final Thread thread;
 
         Receiver(String address) throws IOException {
             channel = DatagramChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress(address, 0));
             channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-            channel.configureBlocking(false);
-            thread = Thread.ofPlatform().daemon().start(() -> {
+            // Blocking, on a platform thread of its own: woken at once by each datagram, so that a
+            // busy machine delays it as little as possible (a full receive buffer would drop).
+            channel.configureBlocking(true);
+            thread = Thread.ofPlatform().daemon().name("receiver-" + address).start(() -> {
                 ByteBuffer b = ByteBuffer.allocate(65536);
                 try {
-                    while (!stop.get()) {
+                    while (true) {
                         b.clear();
-                        if (channel.receive(b) != null) count.incrementAndGet();
-                        else Thread.sleep(1);
+                        channel.receive(b);
+                        count.incrementAndGet();
                     }
-                } catch (IOException | InterruptedException e) {
-                    // closed
+                } catch (IOException closed) {
+                    // close(): done
                 }
             });
         }
@@ -90,13 +90,12 @@ final class Traffic {
 
         @Override
         public void close() throws IOException {
-            stop.set(true);
+            channel.close();
             try {
                 thread.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            channel.close();
         }
     }
 }

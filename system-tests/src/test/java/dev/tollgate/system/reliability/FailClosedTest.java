@@ -120,6 +120,8 @@ class FailClosedTest {
             assertThat(awaitSettled(c, counted(d)).activeState().wireName()).isEqualTo("active");
             TollgatedProcess.await("the accounted unit ran", Duration.ofSeconds(60), () -> Files.exists(d.work.resolve("counted-ran")));
             assertRefused(d, c, "the unit has a firewall and it cannot be installed", "is not on bpffs");
+            // What a fleet's TollgateDatapathUnavailable alert reads (packaging/prometheus).
+            assertThat(c.getMetrics()).containsPattern("(?m)^tollgate_datapath_available\\{mode=\"none\"} 0(\\.0)?$");
         }
         try (Stream<Path> s = Files.list(notBpffs)) {
             assertThat(s.toList()).as("nothing pinned or written into the bad directory").isEmpty();
@@ -135,6 +137,7 @@ class FailClosedTest {
         try (ManagerClient c = client(refusing)) {
             assertThat(awaitSettled(c, counted(refusing)).activeState().wireName()).isEqualTo("active");
             assertRefused(refusing, c, "the unit has a firewall and it cannot be installed", "cgroup BPF is unavailable");
+            assertThat(c.getMetrics()).containsPattern("(?m)^tollgate_datapath_available\\{mode=\"none\"} 0(\\.0)?$");
         }
         refusing.stop();
 

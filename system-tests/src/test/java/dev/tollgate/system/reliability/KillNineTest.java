@@ -14,6 +14,7 @@ import dev.tollgate.bpf.BpfMap;
 import dev.tollgate.bpf.Bytes;
 import dev.tollgate.cgroup.Signals;
 import dev.tollgate.system.TollgatedProcess;
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -46,11 +47,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * outside every unit counts what arrives. In each attach mode (link, multi, single); the kill
  * moments are drawn from how long a start-up and a reload take on the machine, measured on the way.
  *
- * <p>Rerun a seed with {@code -Dtollgate.seed=N}.
+ * <p>The kill moments are drawn from seed {@value #SEED}, the same in every run (the moments
+ * still fall where the machine's speed puts them: what is asserted holds at any moment). Explore
+ * another seed with {@code -Dtollgate.seed=N} (printed).
  */
 @SuppressWarnings("try") // close() may be interrupted; tests propagate that
 @Privileged(commands = "python3")
 class KillNineTest {
+    /** CI's seed; another only through -Dtollgate.seed. */
+    static final long SEED = 0x6B11_1909L;
     private static final int KILLS = 20;
     private static final int PAYLOAD = 64;
     private static final String FLOOD = "flood.service";
@@ -86,9 +91,9 @@ class KillNineTest {
 
     @ParameterizedTest(name = "attach mode {0}")
     @ValueSource(strings = {"link", "multi", "single"})
-    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    @Timeout(value = 15, unit = TimeUnit.MINUTES) // a hang guard: 20 daemon starts on a busy machine
     void twentyKillsDuringAFloodAndReloadsLoseNoCounterRestartNothingAndLetNoDeniedPacketThrough(String mode) throws Exception {
-        long seed = Long.getLong("tollgate.seed", System.nanoTime());
+        long seed = Long.getLong("tollgate.seed", SEED);
         System.out.printf("KillNineTest[%s] seed=%d (rerun with -Dtollgate.seed=%d)%n", mode, seed, seed);
         try {
             killNine(mode, new Random(seed));
@@ -284,7 +289,7 @@ class KillNineTest {
         long t0 = System.nanoTime();
         int from = daemon.spawn();
         long adopted = -1;
-        long deadline = t0 + Duration.ofSeconds(60).toNanos();
+        long deadline = t0 + Await.SAFETY_NET.toNanos();
         while (true) {
             List<String> lines = daemon.logText().lines().skip(from).toList();
             long now = (System.nanoTime() - t0) / 1_000_000;
@@ -298,7 +303,7 @@ class KillNineTest {
 
     /** Waits for a log line with 1 ms resolution (TollgatedProcess.awaitLog polls every 50 ms). */
     private void awaitLine(String text, int from) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long deadline = System.nanoTime() + Await.SAFETY_NET.toNanos();
         while (daemon.logText().lines().skip(from).noneMatch(l -> l.contains(text))) {
             if (System.nanoTime() > deadline) throw new AssertionError("no '" + text + "' in the log:\n" + daemon.logText());
             if (!daemon.alive()) throw new AssertionError("tollgated exited:\n" + daemon.logText());

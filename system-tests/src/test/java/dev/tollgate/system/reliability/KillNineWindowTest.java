@@ -71,7 +71,7 @@ class KillNineWindowTest {
 
     @ParameterizedTest(name = "attach mode {0}")
     @ValueSource(strings = {"multi", "single"})
-    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // a hang guard only
     void aKillBetweenALegacyProgramSwapAndItsRepinLosesNeitherTheCountersNorTheFirewall(String mode) throws Exception {
         daemon.args("--attach-mode", mode);
         try (Loopback.Receiver allowed = new Loopback.Receiver("127.0.0.1");

@@ -9,6 +9,7 @@ import dev.tollgate.api.Messages.UnitStateReply;
 import dev.tollgate.api.varlink.VarlinkClient;
 import dev.tollgate.bpf.ObjectIds;
 import dev.tollgate.system.TollgatedProcess;
+import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,14 +38,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * open file descriptors (by kind) and threads. Objects seen pinned during the cycles must all be
  * gone from the kernel at the end.
  *
- * <p>If 1,000 cycles would not fit in about 90 s on this machine, the count is cut to what fits,
- * and printed.
+ * <p>Always 1,000 cycles ({@code -Dtollgate.leak.cycles=} for more), however long they take
+ * on the machine: the time per cycle is printed, never asserted.
  */
 @SuppressWarnings("try") // close() may be interrupted; tests propagate that
 @Privileged(commands = "bpftool")
 class StartStopLeakTest {
     private static final int WANTED_CYCLES = Integer.getInteger("tollgate.leak.cycles", 1000);
-    private static final Duration BUDGET = Duration.ofSeconds(90);
     private static final int WARM_UP = 20;
     /**
      * Threads the JVM starts and ends by itself, whatever the daemon does: JIT compiler threads
@@ -80,7 +80,7 @@ class StartStopLeakTest {
 
     @ParameterizedTest(name = "attach mode {0}")
     @ValueSource(strings = {"link", "multi"})
-    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    @Timeout(value = 30, unit = TimeUnit.MINUTES) // a hang guard only: 1,000 cycles on a busy machine
     void aThousandStartStopCyclesLeakNoKernelObjectPinCgroupFdOrThread(String mode) throws Exception {
         String unit = "l" + daemon.id + ".service";
         String slice = "s" + daemon.id + ".slice";
@@ -112,9 +112,8 @@ class StartStopLeakTest {
             long w0 = System.nanoTime();
             for (int i = 0; i < WARM_UP; i++) cycle(c, unit, i, unitPins, observed, mainPids);
             double msPerCycle = (System.nanoTime() - w0) / 1e6 / WARM_UP;
-            int cycles = (int) Math.min(WANTED_CYCLES, BUDGET.toMillis() / msPerCycle);
-            System.out.printf("StartStopLeakTest[%s]: %.1f ms per cycle in the warm-up: %d cycles%s%n", mode, msPerCycle, cycles,
-                    cycles < WANTED_CYCLES ? " (cut from " + WANTED_CYCLES + " to fit " + BUDGET.toSeconds() + " s)" : "");
+            int cycles = WANTED_CYCLES;
+            System.out.printf("StartStopLeakTest[%s]: %.1f ms per cycle in the warm-up; %d cycles%n", mode, msPerCycle, cycles);
 
             // The counting sees the unit's objects while it runs (else the comparison below proves nothing).
             c.startUnit(unit);
@@ -202,28 +201,42 @@ class StartStopLeakTest {
 
     /**
      * Counts once things have settled: the first count that equals {@code before}'s (threads
-     * within the tolerance), within 20 s; the last count otherwise, which then fails. The
-     * kernel frees a program's maps only after an RCU grace period once the program is gone, so
-     * the last cycles' maps may outlive their programs by a moment. Without {@code before}, the
-     * count after 2 s of rest.
+     * within the tolerance), within the safety net; the last count otherwise, which then fails.
+     * The kernel frees a program's maps only after an RCU grace period once the program is gone,
+     * so the last cycles' maps may outlive their programs by a moment. Without {@code before}
+     * (the count to compare with): the first count in which the stopped unit's kernel objects
+     * are gone (only the slice's counters map is left) and that equals the one before it.
      */
     private Counts settled(long pid, Counts before) throws Exception {
         long t0 = System.nanoTime();
-        long deadline = t0 + Duration.ofSeconds(20).toNanos();
-        if (before == null) Thread.sleep(2000);
+        long deadline = t0 + Await.SAFETY_NET.toNanos();
+        Counts last = null;
         while (true) {
             Counts now = count(pid);
-            if (before == null) return now;
-            boolean same = now.fds() == before.fds() && now.fdKinds().equals(before.fdKinds())
-                    && now.threads() <= before.threads() + THREAD_TOLERANCE && now.bpf().equals(before.bpf())
-                    && now.attached().equals(before.attached()) && now.pinFiles() == before.pinFiles()
-                    && now.pinDirs() == before.pinDirs() && now.cgroups() == before.cgroups();
+            if (before == null) {
+                boolean gone = now.bpf().maps().size() == 1 && now.bpf().programs().isEmpty() && now.bpf().links().isEmpty();
+                if ((gone && last != null && sameObjects(now, last)) || System.nanoTime() > deadline) {
+                    System.out.printf("  (settled after %.1f s)%n", (System.nanoTime() - t0) / 1e9);
+                    return now;
+                }
+                last = now;
+                Thread.sleep(100);
+                continue;
+            }
+            boolean same = sameObjects(now, before) && now.threads() <= before.threads() + THREAD_TOLERANCE;
             if (same || System.nanoTime() > deadline) {
                 System.out.printf("  (settled after %.1f s)%n", (System.nanoTime() - t0) / 1e9);
                 return now;
             }
             Thread.sleep(100);
         }
+    }
+
+    /** The same kernel objects, pins, cgroups and fds (threads come and go by themselves: see THREAD_TOLERANCE). */
+    private static boolean sameObjects(Counts a, Counts b) {
+        return a.fds() == b.fds() && a.fdKinds().equals(b.fdKinds()) && a.bpf().equals(b.bpf())
+                && a.attached().equals(b.attached()) && a.pinFiles() == b.pinFiles()
+                && a.pinDirs() == b.pinDirs() && a.cgroups() == b.cgroups();
     }
 
     private Counts count(long pid) throws Exception {

@@ -9,6 +9,7 @@ import dev.tollgate.units.net.BpfProgram;
 import dev.tollgate.units.net.IpAddressList;
 import dev.tollgate.units.net.IpFamily;
 import dev.tollgate.units.net.IpPrefix;
+import dev.tollgate.units.net.NetworkInterfaces;
 import dev.tollgate.units.net.SocketBindRule;
 import dev.tollgate.units.syntax.Assignment;
 import dev.tollgate.units.syntax.Booleans;
@@ -27,7 +28,7 @@ import java.util.TreeSet;
  * The resource-control directives of systemd.resource-control(5) that tollgate implements, shared
  * by {@code [Slice]}, {@code [Service]} and {@code [Scope]}: {@code Slice= IPAccounting=
  * IPAddressAllow= IPAddressDeny= IPIngressFilterPath= IPEgressFilterPath= BPFProgram=
- * SocketBindAllow= SocketBindDeny= Delegate=}. Lists add up over assignments and an empty
+ * SocketBindAllow= SocketBindDeny= RestrictNetworkInterfaces= Delegate=}. Lists add up over assignments and an empty
  * assignment clears them.
  */
 public final class ResourceControlDirectives {
@@ -46,11 +47,16 @@ public final class ResourceControlDirectives {
         final List<SocketBindRule> socketBindAllow = new ArrayList<>();
         final List<SocketBindRule> socketBindDeny = new ArrayList<>();
         Delegation delegate = Delegation.OFF;
+        /** systemd's set: null until a valid name is added, again after the empty assignment. */
+        Set<String> restrictInterfaces;
+        boolean restrictInterfacesAllowList = false;
 
         ResourceControl build() {
             return new ResourceControl(ipAccounting, IpAddressList.of(ipAddressAllow), IpAddressList.of(ipAddressDeny),
                     List.copyOf(ipIngressFilterPath), List.copyOf(ipEgressFilterPath), List.copyOf(bpfPrograms),
-                    socketBindAllow, socketBindDeny, delegate);
+                    socketBindAllow, socketBindDeny, delegate,
+                    restrictInterfaces == null ? new NetworkInterfaces(false, restrictInterfacesAllowList, List.of())
+                            : new NetworkInterfaces(true, restrictInterfacesAllowList, List.copyOf(restrictInterfaces)));
         }
     }
 
@@ -64,6 +70,7 @@ public final class ResourceControlDirectives {
         t.add(section, "BPFProgram", ResourceControlDirectives::bpfProgram);
         t.add(section, "SocketBindAllow", (d, a, c) -> socketBind(d.resources.socketBindAllow, a, c));
         t.add(section, "SocketBindDeny", (d, a, c) -> socketBind(d.resources.socketBindDeny, a, c));
+        t.add(section, "RestrictNetworkInterfaces", ResourceControlDirectives::restrictNetworkInterfaces);
         t.add(section, "Delegate", ResourceControlDirectives::delegate);
     }
 
@@ -175,6 +182,50 @@ public final class ResourceControlDirectives {
         }
         c.resolveFull(rest).flatMap(v -> Directives.absolutePath(v, a, c))
                 .ifPresent(p -> d.resources.bpfPrograms.add(new BpfProgram(type.get(), p)));
+    }
+
+    /**
+     * {@code config_parse_restrict_network_interfaces()} (systemd 250+): names, all allowed or,
+     * after a leading {@code ~}, all denied. The first assignment to an empty set decides which;
+     * a later assignment of the other kind removes its names from the set instead of adding
+     * them (so {@code lo eth0} then {@code ~eth0} leaves the allow list {@code lo}); the empty
+     * assignment resets. An invalid name is warned about and skipped. The set comes into being
+     * with its first name and stays, even emptied ({@link NetworkInterfaces#configured()}).
+     */
+    private static void restrictNetworkInterfaces(UnitDraft d, Assignment a, ParseContext c) {
+        ResourceControlDirectives.Draft r = d.resources;
+        if (a.isEmpty()) {
+            r.restrictInterfaces = null;
+            return;
+        }
+        String value = a.value();
+        boolean allow = true;
+        if (value.startsWith("~")) {
+            allow = false;
+            value = value.substring(1);
+        }
+        if (r.restrictInterfaces == null || r.restrictInterfaces.isEmpty()) r.restrictInterfacesAllowList = allow;
+        Words words = new Words(value);
+        for (;;) {
+            String word;
+            try {
+                word = words.next(Words.WHITESPACE, EnumSet.of(Words.Flag.UNQUOTE));
+            } catch (Words.InvalidWordException e) {
+                c.warn("Trailing garbage in " + a.key() + ", ignoring: " + a.value());
+                return;
+            }
+            if (word == null) return;
+            if (!NetworkInterfaces.validName(word)) {
+                c.warn("Invalid interface name, ignoring: " + word);
+                continue;
+            }
+            if (r.restrictInterfacesAllowList != allow) {
+                if (r.restrictInterfaces != null) r.restrictInterfaces.remove(word);
+            } else {
+                if (r.restrictInterfaces == null) r.restrictInterfaces = new LinkedHashSet<>();
+                r.restrictInterfaces.add(word);
+            }
+        }
     }
 
     /** {@code config_parse_cgroup_socket_bind()}: one rule per assignment. */

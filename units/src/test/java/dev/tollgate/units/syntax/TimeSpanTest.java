@@ -2,6 +2,7 @@ package dev.tollgate.units.syntax;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.testkit.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -139,7 +140,7 @@ class TimeSpanTest {
     private static Optional<String> systemdAnalyze(Path tool, String text) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(tool.toString(), "timespan", "--", text).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        if (!p.waitFor(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();
             return null;
         }

@@ -1,0 +1,18 @@
+package dev.tollgate.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The reason status shows when attaching failed with an exception that carries no message. */
+class StartFailureReasonWithoutMessageTest {
+    @Test
+    void anExceptionWithoutMessageIsNamedByItsClass() {
+        assertThat(ServiceRunner.reason(new IllegalStateException())).isEqualTo("java.lang.IllegalStateException");
+    }
+
+    @Test
+    void aMessageIsOneLineAsBefore() {
+        assertThat(ServiceRunner.reason(new IllegalArgumentException("bad\nmap"))).isEqualTo("bad map");
+    }
+}
