@@ -107,6 +107,11 @@ public final class Daemon implements AutoCloseable {
         }
         bpfOffReason = off;
         UnitLoader loader = new UnitLoader(config.unitsPath(), HostFacts.probe());
+        try {
+            Spawner.useRendezvousDirectory(config.stateDir().resolve("spawn"));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot prepare " + config.stateDir().resolve("spawn") + ": " + e.getMessage(), e);
+        }
         manager = new Manager(new Manager.Context(loader, root, accounting, off, unfilteredAllowed, config.stateDir()));
         metrics = new DaemonMetrics(manager);
         metrics.datapath(accounting != null, accounting != null ? mode.get().configName() : "none");

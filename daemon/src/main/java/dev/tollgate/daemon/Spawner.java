@@ -312,6 +312,22 @@ public final class Spawner {
         }
     }
 
+    /**
+     * Puts the FIFOs in {@code dir} (the daemon's state directory's {@code spawn/}): made
+     * root-only, and emptied of what a daemon killed with -9 left there, so nothing piles up in
+     * /tmp. Without it (a test that spawns on its own) a temporary directory is used.
+     */
+    static void useRendezvousDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        try (var stale = Files.list(dir)) {
+            for (Path p : stale.toList()) Files.deleteIfExists(p);
+        }
+        synchronized (Spawner.class) {
+            rendezvousDir = dir;
+        }
+    }
+
     /** A directory only root can enter, for the FIFOs; created once per daemon, removed at exit. */
     private static Path rendezvousDir() throws IOException {
         Path d = rendezvousDir;
