@@ -331,23 +331,12 @@ public final class UnitDatapath implements AutoCloseable {
 
     /** Detaches and unpins everything of this unit (the unit stopped). */
     public synchronized void remove() {
-        RuntimeException first = null;
-        List<Attachment> all = new ArrayList<>(foreign);
-        all.addAll(bind.values());
-        all.addAll(skb.values());
-        for (Attachment a : all) {
-            try {
-                a.detach();
-            } catch (RuntimeException e) {
-                if (first == null) first = e;
-            }
+        try {
+            detach();
+        } finally {
+            close();
+            Pins.removeTree(pinDir);
         }
-        foreign.clear();
-        bind.clear();
-        skb.clear();
-        close();
-        Pins.removeTree(pinDir);
-        if (first != null) throw first;
     }
 
     /** Lets go of our file descriptors; pinned objects and attachments stay (daemon exit for upgrade). */
