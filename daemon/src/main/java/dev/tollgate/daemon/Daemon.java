@@ -182,6 +182,7 @@ public final class Daemon implements AutoCloseable {
             manager.shutdown(!config.keepUnitsOnExit());
             manager.close();
         }
+        Spawner.releaseRendezvousDirectory();
         if (accounting != null) {
             if (config.keepUnitsOnExit()) accounting.close();
             else accounting.removeAll();

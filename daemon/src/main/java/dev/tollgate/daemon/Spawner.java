@@ -328,6 +328,20 @@ public final class Spawner {
         }
     }
 
+    /** Removes the rendezvous directory at exit when nothing is in it (each spawn unlinks its FIFOs). */
+    static void releaseRendezvousDirectory() {
+        synchronized (Spawner.class) {
+            Path d = rendezvousDir;
+            if (d == null) return;
+            try {
+                Files.deleteIfExists(d);
+                rendezvousDir = null;
+            } catch (IOException notEmpty) {
+                // a spawn still under way; the next daemon empties it at start
+            }
+        }
+    }
+
     /** A directory only root can enter, for the FIFOs; created once per daemon, removed at exit. */
     private static Path rendezvousDir() throws IOException {
         Path d = rendezvousDir;

@@ -101,9 +101,10 @@ class DaemonServiceTest {
                     .contains(new Counters(0, 0, 10, 1280, 0, 0, 0, 0));
         }
         assertThat(daemon.stop()).isZero();
-        // A clean stop leaves nothing: no cgroups, no pins.
+        // A clean stop leaves nothing: no cgroups, no pins, no spawn rendezvous directory.
         assertThat(daemon.cgroupRoot).doesNotExist();
         assertThat(daemon.bpffs).doesNotExist();
+        assertThat(daemon.state.resolve("spawn")).doesNotExist();
     }
 
     @Test
