@@ -10,7 +10,15 @@
 bench_require_root "creates cgroups and namespaces, loads BPF programs, runs systemd and tollgated" "$@"
 [ $# -gt 0 ] || set -- 1000
 rounds=${ROUNDS:-3}
-oracle_scripts=${ORACLE_SCRIPTS:-$MAIN_DIR/../../shared/systemd-oracle}
+# The oracle's scripts sit in ../shared beside the project's root (one level further up from a
+# git worktree under wt/).
+oracle_scripts=${ORACLE_SCRIPTS:-}
+if [ -z "$oracle_scripts" ]; then
+    for d in "$MAIN_DIR/../shared/systemd-oracle" "$MAIN_DIR/../../shared/systemd-oracle"; do
+        [ -f "$d/ns-init.sh" ] && { oracle_scripts=$d; break; }
+    done
+    oracle_scripts=${oracle_scripts:-$MAIN_DIR/../shared/systemd-oracle}
+fi
 [ -x /lib/systemd/systemd ] || { echo "control-plane: systemd 252 is not at /lib/systemd/systemd" >&2; exit 1; }
 [ -f "$oracle_scripts/ns-init.sh" ] || { echo "control-plane: no oracle scripts in $oracle_scripts (set ORACLE_SCRIPTS)" >&2; exit 1; }
 oracle_scripts=$(cd "$oracle_scripts" && pwd)
