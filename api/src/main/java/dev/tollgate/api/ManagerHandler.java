@@ -9,10 +9,10 @@ import dev.tollgate.api.Messages.ListUnitsRequest;
 import dev.tollgate.api.Messages.RunTransientRequest;
 import dev.tollgate.api.Messages.SubscribeRequest;
 import dev.tollgate.api.Messages.UnitRequest;
-import dev.tollgate.api.varlink.CallContext;
-import dev.tollgate.api.varlink.MethodHandler;
-import dev.tollgate.api.varlink.OrgVarlinkService;
-import dev.tollgate.api.varlink.VarlinkServer;
+import dev.tollgate.varlink.CallContext;
+import dev.tollgate.varlink.MethodHandler;
+import dev.tollgate.varlink.OrgVarlinkService;
+import dev.tollgate.varlink.VarlinkServer;
 import java.util.Objects;
 
 /**

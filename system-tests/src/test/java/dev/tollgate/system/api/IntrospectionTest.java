@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.api.Manager;
-import dev.tollgate.api.varlink.idl.InterfaceDescription;
-import dev.tollgate.api.varlink.idl.Member;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.testkit.Privileged;
+import dev.tollgate.varlink.idl.InterfaceDescription;
+import dev.tollgate.varlink.idl.Member;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
