@@ -33,7 +33,10 @@ public final class ManagerHandler implements MethodHandler {
         this.service = Objects.requireNonNull(service, "service");
     }
 
-    /** Adds {@code io.tollgate.Manager}, served by {@code service}, to a server being built. */
+    /**
+     * Adds {@code io.tollgate.Manager}, served by {@code service}, to a server being built, as the
+     * interface of the server's own errors (it declares {@link VarlinkServer#SERVER_ERRORS}).
+     */
     public static VarlinkServer.Builder register(VarlinkServer.Builder builder, ManagerService service) {
         return builder.add(Manager.description(), new ManagerHandler(service))
                 .errorInterface(Manager.INTERFACE);

@@ -278,7 +278,8 @@ class ManagerClientTest {
     @Test
     void unimplementedMethodsSaySo() throws Exception {
         Path other = dir.resolve("partial");
-        try (VarlinkServer partial = ManagerHandler.register(VarlinkServer.builder(other), new ManagerService() {}).start();
+        try (VarlinkServer partial = ManagerHandler.register(VarlinkServer.builder(other), new ManagerService() {})
+                        .info("tollgate", "tollgated", "0.1.0", "https://tollgate.dev/").start();
              ManagerClient t = ManagerClient.connect(other)) {
             assertThatThrownBy(t::probe).isInstanceOfSatisfying(VarlinkException.class,
                     e -> assertThat(e.error()).isEqualTo(OrgVarlinkService.methodNotImplemented(Manager.PROBE)));

@@ -5,7 +5,7 @@ public interface CallContext {
     /** The call as received. */
     VarlinkCall call();
 
-    /** The fully qualified method: {@code io.tollgate.Manager.GetUnit}. */
+    /** The fully qualified method: {@code org.example.ftl.Jump}. */
     default String method() {
         return call().method();
     }

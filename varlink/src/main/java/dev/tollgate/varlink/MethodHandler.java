@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 @FunctionalInterface
 public interface MethodHandler {
     /**
-     * @param method the method's own name, without the interface: {@code GetUnit}
+     * @param method the method's own name, without the interface: {@code Jump}
      */
     Object handle(CallContext ctx, String method, ObjectNode parameters) throws VarlinkException;
 

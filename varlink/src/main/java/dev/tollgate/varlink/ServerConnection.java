@@ -86,7 +86,11 @@ final class ServerConnection {
                     end(new Failure(e.reason()));
                     return;
                 }
-                slots.acquire();
+                if (!slots.tryAcquire()) {
+                    // The client is that many calls ahead: read no more until the worker catches up.
+                    server.observer.pipelineFull(id, peer);
+                    slots.acquire();
+                }
                 queue.add(call);
             }
         } catch (VarlinkProtocolException e) {

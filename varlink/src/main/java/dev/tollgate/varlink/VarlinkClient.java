@@ -27,8 +27,8 @@ import java.util.function.Function;
  * ({@link #callMore}) holds the connection until it ends.
  *
  * <pre>{@code
- * try (VarlinkClient c = VarlinkClient.connect(Path.of("/run/tollgate/io.tollgate.Manager"))) {
- *     ObjectNode unit = c.call("io.tollgate.Manager.GetUnit", Map.of("name", "web.service"));
+ * try (VarlinkClient c = VarlinkClient.connect(Path.of("/run/example/org.example.ftl"))) {
+ *     ObjectNode condition = c.call("org.example.ftl.Monitor", Map.of());
  * }
  * }</pre>
  *

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A Varlink error: its fully qualified name ({@code io.tollgate.Manager.NoSuchUnit}) and its
+ * A Varlink error: its fully qualified name ({@code org.example.ftl.NotEnoughEnergy}) and its
  * parameters. The same type travels both ways: the server sends it, the client gets it back.
  */
 public record VarlinkError(String name, ObjectNode parameters) {

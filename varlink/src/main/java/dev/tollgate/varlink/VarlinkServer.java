@@ -1,6 +1,8 @@
 package dev.tollgate.varlink;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.varlink.idl.Field;
+import dev.tollgate.varlink.idl.IdlException;
 import dev.tollgate.varlink.idl.InterfaceDescription;
 import dev.tollgate.varlink.idl.Member;
 import java.io.IOException;
@@ -45,16 +47,40 @@ import java.util.concurrent.atomic.AtomicLong;
  * business, by {@link CallContext#peer()}), a stale one from a dead server is replaced, and
  * {@link #close()} removes it again.
  *
+ * <p>The server knows no interface but {@code org.varlink.service}: the caller adds the ones it
+ * serves, says what {@code GetInfo} answers, and names the interface that declares the server's
+ * own errors ({@link #SERVER_ERRORS}).
+ *
  * <pre>{@code
- * VarlinkServer server = VarlinkServer.builder(Path.of("/run/tollgate/io.tollgate.Manager"))
- *         .info("tollgate", "tollgated", "0.1.0", "https://tollgate.dev/")
- *         .add(Manager.description(), handler)
+ * VarlinkServer server = VarlinkServer.builder(Path.of("/run/example/org.example.ftl"))
+ *         .info("Example Inc.", "ftl-drive", "1.0", "https://example.org/ftl")
+ *         .add(ftlDescription, handler)
+ *         .errorInterface("org.example.ftl")
  *         .start();
  * }</pre>
  */
 public final class VarlinkServer implements AutoCloseable {
-    /** The interface whose errors the server itself sends (ProtocolError, TooManyConnections, ...). */
-    public static final String DEFAULT_ERROR_INTERFACE = "io.tollgate.Manager";
+    /**
+     * The errors the server sends by itself, about the transport and its limits. Varlink has no
+     * standard errors for these, so they belong to an interface of the caller's
+     * ({@link Builder#errorInterface}), which must declare them just so: then a client reads them
+     * as that interface's own errors, and the replies are checked like any other.
+     */
+    public static final String SERVER_ERRORS = """
+            error ProtocolError (reason: string)
+            error TooManyConnections (max: int)
+            error TooManyStreams (max: int)
+            error InternalError (message: string)
+            """;
+    private static final InterfaceDescription SERVER_ERROR_DECLARATIONS;
+
+    static {
+        try {
+            SERVER_ERROR_DECLARATIONS = InterfaceDescription.parse("interface org.varlink.server\n" + SERVER_ERRORS);
+        } catch (IdlException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private static final System.Logger LOG = System.getLogger(VarlinkServer.class.getName());
     /** Connections over the limit that are being answered at once; more are just closed. */
@@ -75,6 +101,12 @@ public final class VarlinkServer implements AutoCloseable {
 
         /** A connection was closed because of what it sent. */
         default void protocolError(long connection, PeerCredentials peer, String reason) {}
+
+        /**
+         * A connection is {@link ServerLimits#maxPipelinedCalls()} calls ahead of its answers:
+         * the server stops reading from it until it catches up.
+         */
+        default void pipelineFull(long connection, PeerCredentials peer) {}
     }
 
     record Registered(InterfaceDescription description, MethodHandler handler) {}
@@ -105,7 +137,7 @@ public final class VarlinkServer implements AutoCloseable {
         this.socketPath = b.socketPath;
         this.limits = b.limits;
         this.socketMode = b.socketMode;
-        this.errorInterface = b.errorInterface;
+        this.errorInterface = requireErrorInterface(b);
         this.checkReplies = b.checkReplies;
         this.observer = b.observer;
         this.shutdownGrace = b.shutdownGrace;
@@ -119,7 +151,41 @@ public final class VarlinkServer implements AutoCloseable {
         this.interfaces = Map.copyOf(all);
         List<String> names = new ArrayList<>(all.keySet());
         names.sort(null);
+        if (b.vendor == null) {
+            throw new IllegalStateException("the server on " + b.socketPath
+                    + " needs info(vendor, product, version, url): it is what org.varlink.service.GetInfo answers");
+        }
         this.info = new ServiceInfo(b.vendor, b.product, b.version, b.url, names);
+    }
+
+    /** The interface named for the server's own errors: one it serves, declaring {@link #SERVER_ERRORS}. */
+    private static String requireErrorInterface(Builder b) {
+        if (b.errorInterface == null) {
+            throw new IllegalStateException("the server on " + b.socketPath + " needs errorInterface(name): the interface"
+                    + " it serves that declares the server's own errors (ProtocolError, TooManyConnections, ...)");
+        }
+        Registered reg = b.interfaces.get(b.errorInterface);
+        if (reg == null) {
+            throw new IllegalArgumentException("errorInterface " + b.errorInterface + " is not among the interfaces served: "
+                    + String.join(", ", b.interfaces.keySet()));
+        }
+        for (Member.Error wanted : SERVER_ERROR_DECLARATIONS.errors()) {
+            Optional<Member.Error> declared = reg.description().error(wanted.name());
+            if (declared.isEmpty() || !spell(declared.get()).equals(spell(wanted))) {
+                throw new IllegalArgumentException(b.errorInterface + " must declare 'error " + spell(wanted)
+                        + "' for the server's own errors" + declared.map(d -> ", not 'error " + spell(d) + "'").orElse(""));
+            }
+        }
+        return b.errorInterface;
+    }
+
+    /** An error's declaration without its documentation: {@code Name (field: type, ...)}. */
+    private static String spell(Member.Error e) {
+        List<String> fields = new ArrayList<>();
+        for (Field f : e.fields()) {
+            fields.add(f.name() + ": " + f.type().spell());
+        }
+        return e.name() + " (" + String.join(", ", fields) + ")";
     }
 
     public static Builder builder(Path socketPath) {
@@ -128,14 +194,14 @@ public final class VarlinkServer implements AutoCloseable {
 
     public static final class Builder {
         private final Path socketPath;
-        private String vendor = "";
-        private String product = "";
-        private String version = "";
-        private String url = "";
+        private String vendor;
+        private String product;
+        private String version;
+        private String url;
         private final Map<String, Registered> interfaces = new LinkedHashMap<>();
         private ServerLimits limits = ServerLimits.defaults();
         private Set<PosixFilePermission> socketMode = PosixFilePermissions.fromString("rw-rw-rw-");
-        private String errorInterface = DEFAULT_ERROR_INTERFACE;
+        private String errorInterface;
         private boolean checkReplies = true;
         private Observer observer = new Observer() {};
         private Duration shutdownGrace = Duration.ofSeconds(2);
@@ -144,7 +210,7 @@ public final class VarlinkServer implements AutoCloseable {
             this.socketPath = Objects.requireNonNull(socketPath, "socketPath").toAbsolutePath();
         }
 
-        /** What {@code GetInfo} says about the service. */
+        /** What {@code GetInfo} says about the service; required. */
         public Builder info(String vendor, String product, String version, String url) {
             this.vendor = Objects.requireNonNull(vendor);
             this.product = Objects.requireNonNull(product);
@@ -177,7 +243,10 @@ public final class VarlinkServer implements AutoCloseable {
             return this;
         }
 
-        /** Whose {@code ProtocolError}, {@code TooManyConnections}, ... the server sends. */
+        /**
+         * The interface, one of those added, whose {@code ProtocolError}, {@code TooManyConnections},
+         * ... the server sends; required, and it must declare {@link VarlinkServer#SERVER_ERRORS}.
+         */
         public Builder errorInterface(String name) {
             this.errorInterface = Objects.requireNonNull(name);
             return this;

@@ -328,11 +328,11 @@ class CodecTest {
     @Test
     void errorsAndNames() {
         assertThatThrownBy(() -> VarlinkError.of("NoDots")).isInstanceOf(IllegalArgumentException.class);
-        VarlinkError e = VarlinkError.of("io.tollgate.Manager.NoSuchUnit", "name", "x.service");
-        assertThat(e.interfaceName()).isEqualTo("io.tollgate.Manager");
+        VarlinkError e = VarlinkError.of("io.systemd.Manager.NoSuchUnit", "name", "x.service");
+        assertThat(e.interfaceName()).isEqualTo("io.systemd.Manager");
         assertThat(e.memberName()).isEqualTo("NoSuchUnit");
         assertThat(e.text("name")).isEqualTo("x.service");
-        assertThat(e.toException().is("io.tollgate.Manager.NoSuchUnit")).isTrue();
-        assertThat(e.toString()).isEqualTo("io.tollgate.Manager.NoSuchUnit {\"name\":\"x.service\"}");
+        assertThat(e.toException().is("io.systemd.Manager.NoSuchUnit")).isTrue();
+        assertThat(e.toString()).isEqualTo("io.systemd.Manager.NoSuchUnit {\"name\":\"x.service\"}");
     }
 }

@@ -18,6 +18,8 @@ final class TestInterface implements MethodHandler {
     final AtomicInteger watchersCancelled = new AtomicInteger();
     final AtomicInteger watchersRunning = new AtomicInteger();
     volatile CountDownLatch watchStarted = new CountDownLatch(1);
+    final CountDownLatch holding = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
 
     @Override
     public Object handle(CallContext ctx, String method, ObjectNode p) {
@@ -72,6 +74,15 @@ final class TestInterface implements MethodHandler {
             case "Sleep" -> {
                 try {
                     Thread.sleep(p.get("ms").longValue());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                yield null;
+            }
+            case "Hold" -> {
+                holding.countDown();
+                try {
+                    release.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

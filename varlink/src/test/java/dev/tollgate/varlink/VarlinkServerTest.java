@@ -41,6 +41,7 @@ class VarlinkServerTest {
     private TestInterface handler;
     private VarlinkServer server;
     private final ConcurrentLinkedQueue<String> protocolErrors = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pipelinesFull = new AtomicInteger();
 
     @BeforeEach
     void setUp() throws IOException {
@@ -61,15 +62,26 @@ class VarlinkServerTest {
         }
     }
 
-    private VarlinkServer start(ServerLimits limits) throws IOException {
-        server = VarlinkServer.builder(socket)
+    /** What every server needs from its caller: GetInfo's answer, an interface, whose errors it sends. */
+    private VarlinkServer.Builder builder() {
+        return VarlinkServer.builder(socket)
                 .info("tollgate test", "varlink-test", "1.2.3", "https://example.org/")
                 .add(TestInterface.DESCRIPTION, handler)
+                .errorInterface(TestInterface.NAME);
+    }
+
+    private VarlinkServer start(ServerLimits limits) throws IOException {
+        server = builder()
                 .limits(limits)
                 .observer(new VarlinkServer.Observer() {
                     @Override
                     public void protocolError(long connection, PeerCredentials peer, String reason) {
                         protocolErrors.add(reason);
+                    }
+
+                    @Override
+                    public void pipelineFull(long connection, PeerCredentials peer) {
+                        pipelinesFull.incrementAndGet();
                     }
                 })
                 .start();
@@ -151,7 +163,7 @@ class VarlinkServerTest {
         try (VarlinkClient c = client()) {
             assertThatThrownBy(() -> c.call("org.example.test.Crash", null))
                     .isInstanceOfSatisfying(VarlinkException.class, e -> {
-                        assertThat(e.name()).isEqualTo("io.tollgate.Manager.InternalError");
+                        assertThat(e.name()).isEqualTo("org.example.test.InternalError");
                         assertThat(e.error().text("message")).contains("IllegalStateException").doesNotContain("boom");
                     });
             assertThatThrownBy(() -> c.call("org.example.test.BadReply", null))
@@ -222,7 +234,7 @@ class VarlinkServerTest {
             handler.watchStarted.await();
             ReplyStream<ObjectNode> refused = b.callMore("org.example.test.Watch", Map.of());
             assertThatThrownBy(refused::next).isInstanceOfSatisfying(VarlinkException.class, e -> {
-                assertThat(e.name()).isEqualTo("io.tollgate.Manager.TooManyStreams");
+                assertThat(e.name()).isEqualTo("org.example.test.TooManyStreams");
                 assertThat(e.error().parameters().get("max").intValue()).isEqualTo(1);
             });
             // Calls without more still go.
@@ -269,6 +281,28 @@ class VarlinkServerTest {
         }
     }
 
+    @Test
+    void aClientTooFarAheadIsNotReadUntilTheServerCatchesUp() throws Exception {
+        start(ServerLimits.defaults().withMaxPipelinedCalls(2));
+        try (RawClient raw = new RawClient(socket)) {
+            // One call that blocks, and five behind it in one write: two may wait behind it, and
+            // when the next is read the server stops reading until they are answered.
+            StringBuilder calls = new StringBuilder("{\"method\":\"org.example.test.Hold\"}");
+            for (int i = 1; i <= 5; i++) {
+                calls.append("\0{\"method\":\"org.example.test.Echo\",\"parameters\":{\"text\":\"").append(i).append("\"}}");
+            }
+            raw.send(calls.toString());
+            assertThat(handler.holding.await(Await.SAFETY_NET.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            await(() -> pipelinesFull.get() >= 1, "the server to stop reading the connection");
+            handler.release.countDown();
+            // Then every call is answered, in order.
+            assertThat(raw.read().has("error")).isFalse();
+            for (int i = 1; i <= 5; i++) {
+                assertThat(raw.read().get("parameters").get("text").textValue()).isEqualTo(String.valueOf(i));
+            }
+        }
+    }
+
     // ---- introspection ----
 
     @Test
@@ -290,6 +324,99 @@ class VarlinkServerTest {
             ObjectNode raw = c.call(OrgVarlinkService.GET_INFO, null);
             assertThat(OrgVarlinkService.description().checkOutput("GetInfo", raw)).isEmpty();
         }
+    }
+
+    /** A tiny interface beside org.example.test: what org.varlink.service says of a server with several. */
+    private static final String TINY = """
+            # The smallest interface.
+            interface org.example.tiny
+
+            # Answers nothing.
+            method Ping() -> ()
+            """;
+
+    @Test
+    void orgVarlinkServiceDescribesEveryInterfaceServed() throws Exception {
+        InterfaceDescription tiny = InterfaceDescription.parse(TINY);
+        server = builder().add(tiny, (ctx, method, p) -> {
+            if (!method.equals("Ping")) {
+                throw OrgVarlinkService.methodNotImplemented(ctx.method()).toException();
+            }
+            return null;
+        }).start();
+        try (VarlinkClient c = client()) {
+            assertThat(c.getInfo().interfaces()).containsExactly("org.example.test", "org.example.tiny", "org.varlink.service");
+            assertThat(c.getInterfaceDescription("org.example.tiny")).isEqualTo(TINY);
+            assertThat(c.call("org.example.tiny.Ping", null).isEmpty()).isTrue();
+            // The checks before a call reaches its handler are the same for every interface.
+            assertError(c, "org.example.tiny.Pong", Map.of(), OrgVarlinkService.methodNotFound("org.example.tiny.Pong"));
+            assertError(c, "org.example.tiny.Ping", Map.of("x", 1), OrgVarlinkService.invalidParameter("x"));
+            // org.varlink.service's own methods, and what it does not have.
+            assertError(c, "org.varlink.service.GetInterfaceDescription", Map.of(), OrgVarlinkService.invalidParameter("interface"));
+            assertError(c, "org.varlink.service.Nope", Map.of(), OrgVarlinkService.methodNotFound("org.varlink.service.Nope"));
+            ObjectNode described = c.call(OrgVarlinkService.GET_INTERFACE_DESCRIPTION, Map.of("interface", "org.example.tiny"));
+            assertThat(OrgVarlinkService.description().checkOutput("GetInterfaceDescription", described)).isEmpty();
+        }
+    }
+
+    /** The server serves what its caller gives it, and says so when something is missing. */
+    @Test
+    void theCallerSaysWhatIsServedAndWhoseErrorsTheServerSends() throws Exception {
+        assertThatThrownBy(() -> VarlinkServer.builder(socket).add(TestInterface.DESCRIPTION, handler)
+                .errorInterface(TestInterface.NAME).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("needs info(vendor, product, version, url)");
+        assertThatThrownBy(() -> VarlinkServer.builder(socket).add(TestInterface.DESCRIPTION, handler)
+                .info("v", "p", "1", "u").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("needs errorInterface(name)");
+        assertThatThrownBy(() -> builder().errorInterface("org.example.elsewhere").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("errorInterface org.example.elsewhere is not among the interfaces served: org.example.test");
+        // An interface without the server's errors cannot carry them.
+        InterfaceDescription tiny = InterfaceDescription.parse(TINY);
+        assertThatThrownBy(() -> builder().add(tiny, (ctx, m, p) -> null).errorInterface("org.example.tiny").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("org.example.tiny must declare 'error ProtocolError (reason: string)' for the server's own errors");
+        InterfaceDescription wrong = InterfaceDescription.parse("""
+                interface org.example.wrong
+                method Ping() -> ()
+                error ProtocolError (reason: string)
+                error TooManyConnections (max: string)
+                error TooManyStreams (max: int)
+                error InternalError (message: string)
+                """);
+        assertThatThrownBy(() -> builder().add(wrong, (ctx, m, p) -> null).errorInterface("org.example.wrong").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("org.example.wrong must declare 'error TooManyConnections (max: int)' for the server's own errors,"
+                        + " not 'error TooManyConnections (max: string)'");
+        // The declarations the server checks against are these.
+        InterfaceDescription declared = InterfaceDescription.parse("interface org.example.errors\n" + VarlinkServer.SERVER_ERRORS);
+        assertThat(declared.errors()).extracting(e -> e.name())
+                .containsExactly("ProtocolError", "TooManyConnections", "TooManyStreams", "InternalError");
+        assertThat(TestInterface.DESCRIPTION.errors()).extracting(e -> e.name()).containsAll(
+                declared.errors().stream().map(e -> e.name()).toList());
+        // org.varlink.service is the server's, and an interface is served once.
+        assertThatThrownBy(() -> builder().add(OrgVarlinkService.description(), handler))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("org.varlink.service is built in");
+        assertThatThrownBy(() -> builder().add(TestInterface.DESCRIPTION, handler))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("interface org.example.test added twice");
+        // None of these made a socket.
+        assertThat(socket).doesNotExist();
+    }
+
+    @Test
+    void limitsOutOfRangeAreRefused() {
+        ServerLimits d = ServerLimits.defaults();
+        assertThat(d).isEqualTo(new ServerLimits(4096, 1024 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(30), 256, 16, 4096));
+        assertThatThrownBy(() -> d.withMaxConnections(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range");
+        assertThatThrownBy(() -> d.withMaxMessageSize(63)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range");
+        assertThatThrownBy(() -> d.withMaxStreams(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range");
+        assertThatThrownBy(() -> d.withMaxPipelinedCalls(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range");
+        assertThatThrownBy(() -> d.withBacklog(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range");
+        assertThatThrownBy(() -> d.withIdleTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class).hasMessage("timeouts must be positive");
+        assertThatThrownBy(() -> d.withWriteTimeout(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("timeouts must be positive");
+        // No streams at all is a limit too: every call with 'more' is refused.
+        assertThat(d.withMaxStreams(0).maxStreams()).isZero();
     }
 
     // ---- the wire, by hand ----
@@ -348,7 +475,7 @@ class VarlinkServerTest {
             }
             JsonNode reply = bad.read();
             assertThat(reply).as("a ProtocolError reply").isNotNull();
-            assertThat(reply.get("error").textValue()).isEqualTo("io.tollgate.Manager.ProtocolError");
+            assertThat(reply.get("error").textValue()).isEqualTo("org.example.test.ProtocolError");
             assertThat(reply.get("parameters").get("reason").textValue()).contains(reasonPart);
             assertThat(bad.atEnd()).as("connection closed after the error").isTrue();
             // The other client, and a new one, carry on.
@@ -456,7 +583,7 @@ class VarlinkServerTest {
             b.call("org.example.test.Echo", Map.of("text", "b"));
             try (RawClient third = new RawClient(socket)) {
                 JsonNode r = third.send("{\"method\":\"org.example.test.Echo\",\"parameters\":{\"text\":\"c\"}}").read();
-                assertThat(r.get("error").textValue()).isEqualTo("io.tollgate.Manager.TooManyConnections");
+                assertThat(r.get("error").textValue()).isEqualTo("org.example.test.TooManyConnections");
                 assertThat(r.get("parameters").get("max").intValue()).isEqualTo(2);
                 assertThat(third.atEnd()).isTrue();
             }
@@ -611,7 +738,7 @@ class VarlinkServerTest {
             assertThat(c.call("org.example.test.Echo", Map.of("text", "x")).get("text").textValue()).isEqualTo("x");
         }
         // A second server on the same path is refused, and does not take the file away.
-        assertThatThrownBy(() -> VarlinkServer.builder(socket).add(TestInterface.DESCRIPTION, handler).start())
+        assertThatThrownBy(() -> builder().start())
                 .isInstanceOf(IOException.class).hasMessageContaining("already listening");
         try (VarlinkClient c = client()) {
             assertThat(c.call("org.example.test.Echo", Map.of("text", "y")).get("text").textValue()).isEqualTo("y");

@@ -34,6 +34,7 @@ class VarlinkctlTest {
         socket = dir.resolve("test.sock");
         server = VarlinkServer.builder(socket)
                 .add(TestInterface.DESCRIPTION, test)
+                .errorInterface(TestInterface.NAME)
                 .info("tollgate test", "varlinkctl-test", "0.1", "https://example.org/")
                 .start();
     }

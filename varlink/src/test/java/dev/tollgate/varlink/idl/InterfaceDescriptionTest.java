@@ -174,14 +174,14 @@ class InterfaceDescriptionTest {
         assertThat(Names.isInterfaceName("a--b.c")).isFalse();
         assertThat(Names.isInterfaceName("1a.b")).isFalse();
         assertThat(Names.isInterfaceName("ab")).isFalse();
-        assertThat(Names.isStrictInterfaceName("io.tollgate.Manager")).isFalse();
-        assertThat(Names.isStrictInterfaceName("io.tollgate.manager")).isTrue();
+        assertThat(Names.isStrictInterfaceName("io.systemd.Manager")).isFalse();
+        assertThat(Names.isStrictInterfaceName("io.systemd.manager")).isTrue();
         assertThat(Names.isFieldName("mainPID")).isTrue();
         assertThat(Names.isFieldName("tylium_level")).isTrue();
         assertThat(Names.isFieldName("a_")).isFalse();
-        assertThat(Names.isQualifiedMemberName("io.tollgate.Manager.NoSuchUnit")).isTrue();
+        assertThat(Names.isQualifiedMemberName("io.systemd.Manager.NoSuchUnit")).isTrue();
         assertThat(Names.isQualifiedMemberName("NoSuchUnit")).isFalse();
-        assertThat(Names.isQualifiedMemberName("io.tollgate.Manager.noSuchUnit")).isFalse();
+        assertThat(Names.isQualifiedMemberName("io.systemd.Manager.noSuchUnit")).isFalse();
     }
 
     // ---- checking JSON against a description ----
