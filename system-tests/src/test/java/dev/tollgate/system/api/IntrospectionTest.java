@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * org.varlink.service on the real daemon: GetInfo and GetInterfaceDescription read over a plain
- * socket, the descriptions parsed back with the api module's IDL parser, and then every reply
+ * socket, the descriptions parsed back with the varlink module's IDL parser, and then every reply
  * and error the daemon really gives checked against the description it published.
  */
 @SuppressWarnings("try")
