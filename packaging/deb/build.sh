@@ -51,7 +51,7 @@ done
 
 # ---- the distribution ------------------------------------------------------------------------
 # The modules whose jars make up the distribution; a change to one of them means a rebuild.
-modules=(libc bpf-syscall cgroup-model units accounting api daemon cli packaging)
+modules=(libc bpf-syscall cgroup-model units accounting varlink api daemon cli packaging)
 
 dist_is_stale() {
     [ -x "$dist/bin/tollgated" ] && [ -x "$dist/bin/tollctl" ] || { echo "no distribution yet"; return 0; }
@@ -190,7 +190,7 @@ if [ -n "$dist_aot" ] && [ "$tollctl_ok" = yes ]; then
         rm -f "$inst/lib/tollctl.aot"
         # bin/tollctl's class path, in its order, and the flags of its JVM and of the pom's run.
         aot_cp=""
-        for jar in "$inst"/lib/cli-*.jar "$inst"/lib/api-*.jar "$inst"/lib/jackson-databind-*.jar \
+        for jar in "$inst"/lib/cli-*.jar "$inst"/lib/api-*.jar "$inst"/lib/varlink-*.jar "$inst"/lib/jackson-databind-*.jar \
                 "$inst"/lib/jackson-core-*.jar "$inst"/lib/jackson-annotations-*.jar "$inst"/lib/picocli-*.jar; do
             aot_cp+=${aot_cp:+:}$jar
         done

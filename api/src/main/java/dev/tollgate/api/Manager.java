@@ -1,6 +1,6 @@
 package dev.tollgate.api;
 
-import dev.tollgate.api.varlink.idl.InterfaceDescription;
+import dev.tollgate.varlink.idl.InterfaceDescription;
 import java.nio.file.Path;
 
 /**

@@ -1,7 +1,7 @@
 package dev.tollgate.api;
 
-import dev.tollgate.api.varlink.VarlinkError;
-import dev.tollgate.api.varlink.VarlinkException;
+import dev.tollgate.varlink.VarlinkError;
+import dev.tollgate.varlink.VarlinkException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

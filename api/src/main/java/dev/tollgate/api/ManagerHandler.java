@@ -9,10 +9,10 @@ import dev.tollgate.api.Messages.ListUnitsRequest;
 import dev.tollgate.api.Messages.RunTransientRequest;
 import dev.tollgate.api.Messages.SubscribeRequest;
 import dev.tollgate.api.Messages.UnitRequest;
-import dev.tollgate.api.varlink.CallContext;
-import dev.tollgate.api.varlink.MethodHandler;
-import dev.tollgate.api.varlink.OrgVarlinkService;
-import dev.tollgate.api.varlink.VarlinkServer;
+import dev.tollgate.varlink.CallContext;
+import dev.tollgate.varlink.MethodHandler;
+import dev.tollgate.varlink.OrgVarlinkService;
+import dev.tollgate.varlink.VarlinkServer;
 import java.util.Objects;
 
 /**
@@ -33,7 +33,10 @@ public final class ManagerHandler implements MethodHandler {
         this.service = Objects.requireNonNull(service, "service");
     }
 
-    /** Adds {@code io.tollgate.Manager}, served by {@code service}, to a server being built. */
+    /**
+     * Adds {@code io.tollgate.Manager}, served by {@code service}, to a server being built, as the
+     * interface of the server's own errors (it declares {@link VarlinkServer#SERVER_ERRORS}).
+     */
     public static VarlinkServer.Builder register(VarlinkServer.Builder builder, ManagerService service) {
         return builder.add(Manager.description(), new ManagerHandler(service))
                 .errorInterface(Manager.INTERFACE);

@@ -22,9 +22,9 @@ import dev.tollgate.api.Messages.SubscribeRequest;
 import dev.tollgate.api.Messages.UnitFileChangesReply;
 import dev.tollgate.api.Messages.UnitRequest;
 import dev.tollgate.api.Messages.UnitStateReply;
-import dev.tollgate.api.varlink.CallContext;
-import dev.tollgate.api.varlink.OrgVarlinkService;
-import dev.tollgate.api.varlink.VarlinkException;
+import dev.tollgate.varlink.CallContext;
+import dev.tollgate.varlink.OrgVarlinkService;
+import dev.tollgate.varlink.VarlinkException;
 
 /**
  * What the daemon implements to serve {@code io.tollgate.Manager}: one Java method per Varlink

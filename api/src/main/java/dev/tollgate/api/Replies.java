@@ -1,6 +1,6 @@
 package dev.tollgate.api;
 
-import dev.tollgate.api.varlink.ReplySink;
+import dev.tollgate.varlink.ReplySink;
 import java.time.Duration;
 
 /** A typed {@link ReplySink}: the stream of one call with {@code more}. */

@@ -5,6 +5,6 @@
  * the daemon implements ({@link dev.tollgate.api.ManagerService} behind
  * {@link dev.tollgate.api.ManagerHandler}) and the client the CLI uses
  * ({@link dev.tollgate.api.ManagerClient}). The Varlink machinery itself is in
- * {@link dev.tollgate.api.varlink}; none of it knows about BPF or cgroups.
+ * {@link dev.tollgate.varlink}; none of it knows about BPF or cgroups.
  */
 package dev.tollgate.api;

@@ -21,16 +21,16 @@ import dev.tollgate.api.Messages.SubscribeRequest;
 import dev.tollgate.api.Messages.UnitFileChangesReply;
 import dev.tollgate.api.Messages.UnitRequest;
 import dev.tollgate.api.Messages.UnitStateReply;
-import dev.tollgate.api.varlink.CallContext;
-import dev.tollgate.api.varlink.NotRunningException;
-import dev.tollgate.api.varlink.OrgVarlinkService;
-import dev.tollgate.api.varlink.ReplyStream;
-import dev.tollgate.api.varlink.VarlinkClient;
-import dev.tollgate.api.varlink.VarlinkException;
-import dev.tollgate.api.varlink.VarlinkServer;
-import dev.tollgate.api.varlink.idl.InterfaceDescription;
-import dev.tollgate.api.varlink.idl.Member;
 import dev.tollgate.testkit.Await;
+import dev.tollgate.varlink.CallContext;
+import dev.tollgate.varlink.NotRunningException;
+import dev.tollgate.varlink.OrgVarlinkService;
+import dev.tollgate.varlink.ReplyStream;
+import dev.tollgate.varlink.VarlinkClient;
+import dev.tollgate.varlink.VarlinkException;
+import dev.tollgate.varlink.VarlinkServer;
+import dev.tollgate.varlink.idl.InterfaceDescription;
+import dev.tollgate.varlink.idl.Member;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -278,7 +278,8 @@ class ManagerClientTest {
     @Test
     void unimplementedMethodsSaySo() throws Exception {
         Path other = dir.resolve("partial");
-        try (VarlinkServer partial = ManagerHandler.register(VarlinkServer.builder(other), new ManagerService() {}).start();
+        try (VarlinkServer partial = ManagerHandler.register(VarlinkServer.builder(other), new ManagerService() {})
+                        .info("tollgate", "tollgated", "0.1.0", "https://tollgate.dev/").start();
              ManagerClient t = ManagerClient.connect(other)) {
             assertThatThrownBy(t::probe).isInstanceOfSatisfying(VarlinkException.class,
                     e -> assertThat(e.error()).isEqualTo(OrgVarlinkService.methodNotImplemented(Manager.PROBE)));

@@ -12,11 +12,11 @@ import dev.tollgate.api.Messages.ListUnitsRequest;
 import dev.tollgate.api.Messages.RunTransientRequest;
 import dev.tollgate.api.Messages.SubscribeRequest;
 import dev.tollgate.api.Messages.UnitRequest;
-import dev.tollgate.api.varlink.VarlinkJson;
-import dev.tollgate.api.varlink.idl.Field;
-import dev.tollgate.api.varlink.idl.IdlType;
-import dev.tollgate.api.varlink.idl.InterfaceDescription;
-import dev.tollgate.api.varlink.idl.Member;
+import dev.tollgate.varlink.VarlinkJson;
+import dev.tollgate.varlink.idl.Field;
+import dev.tollgate.varlink.idl.IdlType;
+import dev.tollgate.varlink.idl.InterfaceDescription;
+import dev.tollgate.varlink.idl.Member;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -180,7 +180,7 @@ class ManagerInterfaceTest {
                     .stream().map(Field::name).toList()));
             assertThat(ManagerError.from(v)).contains(e);
         }
-        assertThat(ManagerError.from(dev.tollgate.api.varlink.OrgVarlinkService.expectedMore())).isEmpty();
+        assertThat(ManagerError.from(dev.tollgate.varlink.OrgVarlinkService.expectedMore())).isEmpty();
     }
 
     @Test

@@ -4,7 +4,7 @@ import dev.tollgate.api.DropIn;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.ManagerError;
 import dev.tollgate.api.Messages.GetUnitFileReply;
-import dev.tollgate.api.varlink.VarlinkException;
+import dev.tollgate.varlink.VarlinkException;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;

@@ -4,7 +4,7 @@ import dev.tollgate.api.Diagnostic;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.ManagerError;
 import dev.tollgate.api.Severity;
-import dev.tollgate.api.varlink.VarlinkException;
+import dev.tollgate.varlink.VarlinkException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,7 @@ import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.ManagerError;
 import dev.tollgate.api.UnitFileChange;
 import dev.tollgate.api.UnitFileChangeType;
-import dev.tollgate.api.varlink.VarlinkException;
+import dev.tollgate.varlink.VarlinkException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

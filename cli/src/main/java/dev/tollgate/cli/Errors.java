@@ -2,7 +2,7 @@ package dev.tollgate.cli;
 
 import dev.tollgate.api.Diagnostic;
 import dev.tollgate.api.ManagerError;
-import dev.tollgate.api.varlink.VarlinkException;
+import dev.tollgate.varlink.VarlinkException;
 import java.util.stream.Collectors;
 
 /**

@@ -2,7 +2,7 @@ package dev.tollgate.cli;
 
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.Messages.UnitStateReply;
-import dev.tollgate.api.varlink.VarlinkException;
+import dev.tollgate.varlink.VarlinkException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

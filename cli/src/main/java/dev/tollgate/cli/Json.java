@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.tollgate.api.varlink.VarlinkJson;
+import dev.tollgate.varlink.VarlinkJson;
 import java.io.PrintStream;
 
 /**

@@ -5,7 +5,7 @@ import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.Messages.RunTransientReply;
 import dev.tollgate.api.Messages.RunTransientRequest;
 import dev.tollgate.api.Property;
-import dev.tollgate.api.varlink.VarlinkException;
+import dev.tollgate.varlink.VarlinkException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import dev.tollgate.api.ActiveState;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.Messages.ProbeReply;
 import dev.tollgate.api.UnitInfo;
-import dev.tollgate.api.varlink.ServiceInfo;
+import dev.tollgate.varlink.ServiceInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

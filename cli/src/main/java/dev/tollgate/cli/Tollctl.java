@@ -2,8 +2,8 @@ package dev.tollgate.cli;
 
 import dev.tollgate.api.Manager;
 import dev.tollgate.api.ManagerClient;
-import dev.tollgate.api.varlink.NotRunningException;
-import dev.tollgate.api.varlink.VarlinkException;
+import dev.tollgate.varlink.NotRunningException;
+import dev.tollgate.varlink.VarlinkException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;

@@ -5,7 +5,7 @@ import dev.tollgate.api.EventKind;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.Messages.SubscribeReply;
 import dev.tollgate.api.Messages.SubscribeRequest;
-import dev.tollgate.api.varlink.ReplyStream;
+import dev.tollgate.varlink.ReplyStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

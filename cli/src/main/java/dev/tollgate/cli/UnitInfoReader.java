@@ -11,7 +11,7 @@ import dev.tollgate.api.Manager;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.UnitInfo;
 import dev.tollgate.api.UnitType;
-import dev.tollgate.api.varlink.VarlinkJson;
+import dev.tollgate.varlink.VarlinkJson;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.tollgate.cli;
 
 import dev.tollgate.api.ManagerClient;
-import dev.tollgate.api.varlink.NotRunningException;
-import dev.tollgate.api.varlink.ServiceInfo;
+import dev.tollgate.varlink.NotRunningException;
+import dev.tollgate.varlink.ServiceInfo;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;

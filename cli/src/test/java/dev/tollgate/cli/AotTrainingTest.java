@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tollgate.api.ActiveState;
 import dev.tollgate.api.Manager;
 import dev.tollgate.api.UnitInfo;
-import dev.tollgate.api.varlink.VarlinkJson;
+import dev.tollgate.varlink.VarlinkJson;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -10,10 +10,10 @@ import dev.tollgate.cgroup.CgroupRoot;
 import dev.tollgate.units.HostFacts;
 import dev.tollgate.units.UnitLoader;
 import dev.tollgate.api.ManagerHandler;
-import dev.tollgate.api.varlink.CallContext;
-import dev.tollgate.api.varlink.PeerCredentials;
-import dev.tollgate.api.varlink.ServerLimits;
-import dev.tollgate.api.varlink.VarlinkServer;
+import dev.tollgate.varlink.CallContext;
+import dev.tollgate.varlink.PeerCredentials;
+import dev.tollgate.varlink.ServerLimits;
+import dev.tollgate.varlink.VarlinkServer;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.accounting.Counters;
 import dev.tollgate.api.ManagerClient;
-import dev.tollgate.api.varlink.VarlinkClient;
 import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
+import dev.tollgate.varlink.VarlinkClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;

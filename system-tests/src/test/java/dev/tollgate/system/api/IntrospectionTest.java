@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.api.Manager;
-import dev.tollgate.api.varlink.idl.InterfaceDescription;
-import dev.tollgate.api.varlink.idl.Member;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.testkit.Privileged;
+import dev.tollgate.varlink.idl.InterfaceDescription;
+import dev.tollgate.varlink.idl.Member;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * org.varlink.service on the real daemon: GetInfo and GetInterfaceDescription read over a plain
- * socket, the descriptions parsed back with the api module's IDL parser, and then every reply
+ * socket, the descriptions parsed back with the varlink module's IDL parser, and then every reply
  * and error the daemon really gives checked against the description it published.
  */
 @SuppressWarnings("try")

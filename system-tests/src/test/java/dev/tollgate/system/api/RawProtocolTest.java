@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The real daemon checked against the Varlink spec (varlink.org) with a client that owes
- * nothing to the api module: {@link RawVarlink} writes JSON by hand on a plain SocketChannel
+ * nothing to the varlink and api modules: {@link RawVarlink} writes JSON by hand on a plain SocketChannel
  * and reads NUL-framed replies with a stock JSON parser. Nothing here uses ManagerClient,
  * VarlinkClient, VarlinkCodec or the api records.
  */

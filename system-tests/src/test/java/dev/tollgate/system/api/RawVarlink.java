@@ -19,7 +19,7 @@ import java.util.Iterator;
 import java.util.Set;
 
 /**
- * A Varlink client that owes nothing to the api module: a plain {@link SocketChannel},
+ * A Varlink client that owes nothing to the varlink and api modules: a plain {@link SocketChannel},
  * hand-written JSON text out (each message ended by a NUL, as varlink.org says), NUL-split bytes
  * in, and a stock Jackson {@link ObjectMapper} (rejecting duplicate keys) to read the replies.
  * Every read has a deadline, so a daemon that does not answer fails the test instead of hanging

@@ -11,10 +11,10 @@ import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.Messages.SubscribeReply;
 import dev.tollgate.api.Messages.SubscribeRequest;
 import dev.tollgate.api.UnitChange;
-import dev.tollgate.api.varlink.ReplyStream;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
+import dev.tollgate.varlink.ReplyStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -251,7 +251,7 @@ class SubscribeTest {
             try {
                 assertThat(e.next(Duration.ofSeconds(10)).kind()).isEqualTo(EventKind.SNAPSHOT);
                 return e;
-            } catch (dev.tollgate.api.varlink.VarlinkException full) {
+            } catch (dev.tollgate.varlink.VarlinkException full) {
                 e.close();
                 if (!full.is(dev.tollgate.api.Manager.TOO_MANY_STREAMS) || System.nanoTime() > deadline) throw full;
                 Thread.sleep(10);

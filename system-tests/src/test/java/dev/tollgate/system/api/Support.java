@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.UnitInfo;
-import dev.tollgate.api.varlink.VarlinkClient;
-import dev.tollgate.api.varlink.VarlinkError;
-import dev.tollgate.api.varlink.VarlinkException;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.PrivilegedCondition;
+import dev.tollgate.varlink.VarlinkClient;
+import dev.tollgate.varlink.VarlinkError;
+import dev.tollgate.varlink.VarlinkException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -464,7 +464,7 @@ class TollctlSystemTest {
             List<String> copies = new ArrayList<>();
             int n = 0;
             for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-                if (!entry.matches(".*(/cli/|/cli-|/api/|/api-|jackson|picocli).*")) {
+                if (!entry.matches(".*(/cli/|/cli-|/api/|/api-|/varlink/|/varlink-|jackson|picocli).*")) {
                     continue;
                 }
                 Path from = Path.of(entry);

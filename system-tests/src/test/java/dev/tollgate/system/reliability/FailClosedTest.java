@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.UnitInfo;
-import dev.tollgate.api.varlink.VarlinkClient;
-import dev.tollgate.api.varlink.VarlinkException;
 import dev.tollgate.bpf.AttachType;
 import dev.tollgate.bpf.BpfProgram;
 import dev.tollgate.bpf.Pins;
@@ -16,6 +14,8 @@ import dev.tollgate.bpf.asm.Assembler;
 import dev.tollgate.bpf.asm.Register;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.testkit.Privileged;
+import dev.tollgate.varlink.VarlinkClient;
+import dev.tollgate.varlink.VarlinkException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
