@@ -1,6 +1,6 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.Libc;
+import dev.tollgate.libc.Libc;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** One open file descriptor, closed exactly once. */

@@ -29,11 +29,11 @@ class StatfsTest {
         Path missing = dir.resolve("no-such-dir");
         assertThatThrownBy(() -> Statfs.magic(missing))
                 .isInstanceOf(NoSuchFileException.class)
-                .hasMessage(missing + ": statfs: No such file or directory");
+                .hasMessage(missing + ": statfs: ENOENT (2, No such file or directory)");
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         assertThatThrownBy(() -> Statfs.magic(file.resolve("below")))
                 .isInstanceOf(NoSuchFileException.class)
-                .hasMessage(file.resolve("below") + ": statfs: Not a directory");
+                .hasMessage(file.resolve("below") + ": statfs: ENOTDIR (20, Not a directory)");
         assertThat(Statfs.isOn(missing, FsMagic.TMPFS)).isFalse();
     }
 

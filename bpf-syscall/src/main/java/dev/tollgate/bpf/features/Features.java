@@ -17,7 +17,7 @@ import dev.tollgate.bpf.link.AttachMode;
 import dev.tollgate.bpf.sys.BpfAttr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
-import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.libc.Errno;
 import dev.tollgate.libc.ApiFileSystems;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -204,8 +204,8 @@ public final class Features {
         try (BpfAttr a = new BpfAttr()) {
             a.u32(0, -1).u32(4, -1).u32(8, AttachType.CGROUP_INET_INGRESS.value).u32(12, flags);
             long r = a.callRaw(BpfCommand.BPF_PROG_ATTACH);
-            return new Feature(name, r == -Errno.EBADF,
-                    "BPF_PROG_ATTACH with flags 0x" + Integer.toHexString(flags) + " and fd -1: " + new Errno((int) -r).name());
+            return new Feature(name, r == -Errno.EBADF.number(),
+                    "BPF_PROG_ATTACH with flags 0x" + Integer.toHexString(flags) + " and fd -1: " + Errno.of((int) -r).name());
         }
     }
 
