@@ -30,7 +30,6 @@ public final class BpfMap implements AutoCloseable {
         try (BpfAttr a = new BpfAttr()) {
             a.u32(0, spec.type().value).u32(4, spec.keySize()).u32(8, spec.valueSize())
                     .u32(12, spec.maxEntries()).u32(16, spec.flags())
-                    .u32(20, spec.innerMap() == null ? 0 : spec.innerMap().fd())
                     .name(28, 16, spec.name());
             Fd fd = new Fd((int) a.call(BpfCommand.BPF_MAP_CREATE, spec.type() + " '" + spec.name() + "'"));
             try {
@@ -113,11 +112,6 @@ public final class BpfMap implements AutoCloseable {
 
     public void update(byte[] key, byte[] value) {
         update(key, value, BPF_ANY);
-    }
-
-    /** Stores a map's fd in a map-in-map slot; the swap is atomic for readers. */
-    public void updateInner(int index, BpfMap inner) {
-        update(Bytes.u32(index), Bytes.u32(inner.fd()), BPF_ANY);
     }
 
     /** Deletes a key; returns false if it was not there. */

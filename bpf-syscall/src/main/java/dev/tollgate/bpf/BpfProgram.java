@@ -96,13 +96,9 @@ public final class BpfProgram implements AutoCloseable {
         return fd.value();
     }
 
-    /** Info as it was at load (ids, names, tag). {@link #freshInfo()} re-reads run statistics. */
+    /** Info as it was at load (ids, names, tag). */
     public ProgramInfo info() {
         return info;
-    }
-
-    public ProgramInfo freshInfo() {
-        return ProgramInfo.ofFd(fd());
     }
 
     public int id() {

@@ -109,22 +109,8 @@ class BpfMapTest {
 
     @Test
     void lpmTrieWithoutNoPreallocIsRefusedBeforeTheKernel() {
-        assertThatThrownBy(() -> new MapSpec(MapType.LPM_TRIE, "tg_t_lpm", 8, 8, 4, 0, null))
+        assertThatThrownBy(() -> new MapSpec(MapType.LPM_TRIE, "tg_t_lpm", 8, 8, 4, 0))
                 .hasMessageContaining("BPF_F_NO_PREALLOC");
-    }
-
-    @Test
-    void arrayOfMapsSwapsInnerMapAtomically() {
-        try (BpfMap template = BpfMap.create(MapSpec.lpmTrie("tg_t_inner", 4, 8, 4));
-             BpfMap outer = BpfMap.create(MapSpec.arrayOfMaps("tg_t_outer", 1, template));
-             BpfMap a = BpfMap.create(MapSpec.lpmTrie("tg_t_a", 4, 8, 4));
-             BpfMap b = BpfMap.create(MapSpec.lpmTrie("tg_t_b", 4, 8, 4))) {
-            outer.updateInner(0, a);
-            assertThat(Bytes.u32(outer.lookup(Bytes.u32(0)).orElseThrow(), 0)).isEqualTo(a.id());
-            outer.updateInner(0, b);
-            // User space reads back the inner map's id, not an fd.
-            assertThat(Bytes.u32(outer.lookup(Bytes.u32(0)).orElseThrow(), 0)).isEqualTo(b.id());
-        }
     }
 
     @Test

@@ -107,11 +107,6 @@ public final class LinkAttachment implements Attachment {
         pinnedAt = path;
     }
 
-    /** The link's kernel id (as {@code bpftool link} shows it). */
-    public int linkId() {
-        return link.info().id();
-    }
-
     @Override
     public synchronized void close() {
         link.close();
