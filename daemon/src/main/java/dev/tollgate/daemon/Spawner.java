@@ -2,6 +2,7 @@ package dev.tollgate.daemon;
 
 import dev.tollgate.cgroup.Signals;
 import dev.tollgate.libc.Errno;
+import dev.tollgate.libc.Posix;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
