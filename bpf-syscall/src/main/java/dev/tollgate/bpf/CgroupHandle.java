@@ -2,7 +2,7 @@ package dev.tollgate.bpf;
 
 import dev.tollgate.libc.CgroupId;
 import dev.tollgate.libc.Errno;
-import dev.tollgate.libc.Libc;
+import dev.tollgate.libc.Posix;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -18,7 +18,7 @@ public final class CgroupHandle implements AutoCloseable {
     }
 
     public static CgroupHandle open(Path cgroupDirectory) {
-        int r = Libc.open(cgroupDirectory.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        int r = Posix.open(cgroupDirectory.toString(), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
         if (r < 0) throw new UncheckedIOException(new IOException("open " + cgroupDirectory + ": " + Errno.of(-r)));
         return new CgroupHandle(cgroupDirectory, new Fd(r));
     }

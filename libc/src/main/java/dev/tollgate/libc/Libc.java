@@ -13,23 +13,17 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
- * The file and process calls where the JDK either cannot do the job (a directory fd for
- * bpf(2), {@code kill(2)} with any signal, {@code mount(2)}) or hides the errno that tells one
+ * The file and process calls where the JDK either cannot do the job ({@code kill(2)} with any
+ * signal, {@code mount(2)}) or hides the errno that tells one
  * failure from another ({@code rmdir} EBUSY vs ENOTEMPTY, a control file write's
- * ESRCH/EBUSY/EINVAL). A call that returns a value returns it or the negative errno; one that
- * does not returns 0 or the errno. None throws for a kernel error: the caller knows what the
- * errno means for what it was doing, and throws its own typed exception with it.
+ * ESRCH/EBUSY/EINVAL). Each returns 0 or the errno, as {@link Posix} does (whose open and close
+ * serve here too). None throws for a kernel error: the caller knows what the errno means for
+ * what it was doing, and throws its own typed exception with it.
  */
 public final class Libc {
     private Libc() {}
 
-    public static final int O_RDONLY = 0, O_WRONLY = 01, O_DIRECTORY = 0200000, O_CLOEXEC = 02000000;
-
     private static final Linker.Option CE = Native.CAPTURE_ERRNO;
-    // open(2) is variadic: the mode travels as the first variadic argument.
-    private static final MethodHandle OPEN = Native.downcall("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), CE, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = Native.downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CE);
     private static final MethodHandle WRITE =
             Native.downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CE);
     private static final MethodHandle MKDIR = Native.downcall("mkdir", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), CE);
@@ -37,32 +31,6 @@ public final class Libc {
     private static final MethodHandle MOUNT = Native.downcall("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), CE);
     private static final MethodHandle KILL = Native.downcall("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CE);
-
-    /** open(2), EINTR retried; the fd or the negative errno. */
-    public static int open(String path, int flags, int mode) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Native.callState(arena);
-            MemorySegment name = arena.allocateFrom(path);
-            int fd;
-            do {
-                fd = (int) OPEN.invokeExact(state, name, flags, mode);
-            } while (fd < 0 && Native.errno(state) == Errno.EINTR.number());
-            return fd >= 0 ? fd : -Native.errno(state);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-    }
-
-    /** close(2); 0 or the errno (the fd is gone either way: close is never retried on Linux). */
-    public static int close(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Native.callState(arena);
-            int r = (int) CLOSE.invokeExact(state, fd);
-            return r == 0 ? 0 : Native.errno(state);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-    }
 
     /** mkdir(2); 0 or the errno. */
     public static int mkdir(Path path, int mode) {
@@ -92,7 +60,7 @@ public final class Libc {
      * or write.
      */
     public static int writeFile(Path path, byte[] data) {
-        int fd = open(path.toString(), O_WRONLY | O_CLOEXEC, 0);
+        int fd = Posix.open(path.toString(), Posix.O_WRONLY | Posix.O_CLOEXEC, 0);
         if (fd < 0) return -fd;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
@@ -108,7 +76,7 @@ public final class Libc {
         } catch (Throwable t) {
             throw Native.rethrow(t);
         } finally {
-            close(fd);
+            Posix.close(fd);
         }
     }
 
