@@ -14,11 +14,11 @@ import java.nio.file.Path;
 
 /**
  * The file and process calls where the JDK either cannot do the job ({@code kill(2)} with any
- * signal, {@code mount(2)}) or hides the errno that tells one
- * failure from another ({@code rmdir} EBUSY vs ENOTEMPTY, a control file write's
- * ESRCH/EBUSY/EINVAL). Each returns 0 or the errno, as {@link Posix} does (whose open and close
- * serve here too). None throws for a kernel error: the caller knows what the errno means for
- * what it was doing, and throws its own typed exception with it.
+ * signal, {@code mount(2)}) or hides the errno that tells one failure from another
+ * ({@code rmdir} EBUSY vs ENOTEMPTY, a control file write's ESRCH/EBUSY/EINVAL). Each returns
+ * 0 or the errno, as {@link Posix}'s calls without a value do ({@link Posix#open} and
+ * {@link Posix#close} serve here too). None throws for a kernel error: the caller knows what the
+ * errno means for what it was doing, and throws its own typed exception with it.
  */
 public final class Libc {
     private Libc() {}
