@@ -42,7 +42,10 @@ id=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
 name=tollgate-bench-cli-$id
 work=$(mktemp -d "/tmp/$name.XXXX")
 socket=$work/state/io.tollgate.Manager
-cgroup2=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i+1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
+# shellcheck source=/dev/null
+. "$main/bench/lib.sh"
+cgroup2=$(bench_cgroup2_mount)
+[ -n "$cgroup2" ] || { echo "cli-latency: statfs finds cgroup2 at neither /sys/fs/cgroup nor /sys/fs/cgroup/unified" >&2; exit 1; }
 bpffs=/sys/fs/bpf/$name
 daemon_pid=""
 

@@ -19,7 +19,7 @@
 # BENCH_SKIP_BUILD=1 uses the jars already built.
 . "$(dirname "$0")/lib.sh"
 bench_require_root "creates cgroups, loads and attaches BPF programs and sets kernel.bpf_stats_enabled" "$@"
-[ -n "$BENCH_CGROUP2" ] || { echo "datapath: no cgroup2 mount found in /proc/self/mountinfo" >&2; exit 1; }
+[ -n "$BENCH_CGROUP2" ] || { echo "datapath: statfs finds cgroup2 at neither /sys/fs/cgroup nor /sys/fs/cgroup/unified" >&2; exit 1; }
 [ -r /proc/sys/kernel/bpf_stats_enabled ] || { echo "datapath: kernel without kernel.bpf_stats_enabled (needs 5.1+)" >&2; exit 1; }
 command -v bpftool >/dev/null || { echo "datapath: needs bpftool (apt-get install bpftool)" >&2; exit 1; }
 export ORACLE=${ORACLE:-/tmp/systemd-oracle}

@@ -16,8 +16,14 @@ bench_require_root() {
     fi
 }
 
+# Where cgroup2 is, found as tollgated finds it (libc's ApiFileSystems): statfs at
+# /sys/fs/cgroup, then /sys/fs/cgroup/unified (hybrid). Not the first cgroup2 line of
+# mountinfo, which in a container may be the host's, hidden under a fresh /sys.
 bench_cgroup2_mount() {
-    awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i+1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo
+    local p
+    for p in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+        if [ "$(stat -f -c %T "$p" 2>/dev/null)" = cgroup2fs ]; then echo "$p"; return; fi
+    done
 }
 
 # Builds the bench module (and what it needs) unless BENCH_SKIP_BUILD=1.
@@ -56,7 +62,7 @@ BENCH_MOUNTED_BPFFS=0
 
 # bpffs for the pins of tollgate's datapath; unmounted again at the end if we mounted it.
 bench_ensure_bpffs() {
-    if ! awk '$5 == "/sys/fs/bpf" { for (i = 7; i < NF; i++) if ($i == "-") { if ($(i+1) == "bpf") found = 1; break } } END { exit !found }' /proc/self/mountinfo; then
+    if [ "$(stat -f -c %T /sys/fs/bpf)" != bpf_fs ]; then
         mount -t bpf bpf /sys/fs/bpf
         BENCH_MOUNTED_BPFFS=1
     fi

@@ -16,7 +16,7 @@
 # BENCH_SKIP_BUILD=1 uses the jars already built.
 . "$(dirname "$0")/lib.sh"
 bench_require_root "creates cgroups, loads and attaches BPF programs and may install sockperf and iperf3" "$@"
-[ -n "$BENCH_CGROUP2" ] || { echo "udp-pps: no cgroup2 mount found in /proc/self/mountinfo" >&2; exit 1; }
+[ -n "$BENCH_CGROUP2" ] || { echo "udp-pps: statfs finds cgroup2 at neither /sys/fs/cgroup nor /sys/fs/cgroup/unified" >&2; exit 1; }
 
 missing=()
 command -v sockperf >/dev/null 2>&1 || missing+=(sockperf)

@@ -78,7 +78,7 @@ public final class PolicyTrie {
 
     /** The shape of every unit's trie. */
     public static MapSpec spec(String name) {
-        return new MapSpec(MapType.LPM_TRIE, name, KEY_SIZE, VALUE_SIZE, CAPACITY, MapSpec.BPF_F_NO_PREALLOC, null);
+        return new MapSpec(MapType.LPM_TRIE, name, KEY_SIZE, VALUE_SIZE, CAPACITY, MapSpec.BPF_F_NO_PREALLOC);
     }
 
     /** Entries with their flags widened to everything that contains them; duplicate keys merged. */

@@ -147,7 +147,7 @@ public final class DatapathBench {
 
     private final Options options;
     private BpfStatsSwitch stats;
-    private BenchTree tree;
+    private ScratchCgroup tree;
     private Path bpffs;
     private Accounting accounting;
     private SystemdOracle oracle;
@@ -195,7 +195,7 @@ public final class DatapathBench {
         synchronized (this) {
             oracle = SystemdOracle.open(options.oracle());
             stats = BpfStatsSwitch.enable();
-            tree = BenchTree.create(options.name());
+            tree = ScratchCgroup.named(options.name());
             bpffs = Pins.DEFAULT_BPFFS.resolve(options.name());
             accounting = new Accounting(bpffs, AttachMode.LINK);
         }
@@ -216,21 +216,21 @@ public final class DatapathBench {
 
         List<Config> configs = new ArrayList<>();
         synchronized (this) {
-            floor = FloorProgram.install(List.of(tree.dir("floor.service")));
+            floor = FloorProgram.install(List.of(tree.child("floor.service")));
             oracle.accountedSlices(sdSlices);
         }
-        configs.add(config("floor", "floor: r0 = 1 (tollgate-bench cgroup)", false, tree.dir("floor.service"), n -> null));
+        configs.add(config("floor", "floor: r0 = 1 (tollgate-bench cgroup)", false, tree.child("floor.service"), n -> null));
         configs.add(systemdConfig("sd", "systemd 252, unit alone", "tgb-alone-" + runSlice, null, issue));
-        configs.add(ours("tg", "tollgate, unit alone", tree.dir("alone.service"), "alone.service", issue, List.of()));
+        configs.add(ours("tg", "tollgate, unit alone", tree.child("alone.service"), "alone.service", issue, List.of()));
         configs.add(systemdConfig("sd3", "systemd 252, unit under 3 accounted slices", "tgb-sliced-" + runSlice,
                 sdSlices.getLast(), issue));
         configs.add(ours("tg3", "tollgate, unit under 3 accounted slices",
-                tree.dir(String.join("/", SD_SLICES) + "/sliced.service"), "sliced.service", issue, SD_SLICES.reversed()));
+                tree.child(String.join("/", SD_SLICES) + "/sliced.service"), "sliced.service", issue, SD_SLICES.reversed()));
         if (options.lists()) {
             for (int n : List.of(64, 1024)) {
                 FirewallRules.Policy p = FirewallRules.sized(n, options.ipv6());
                 configs.add(systemdConfig("sd" + n, "systemd 252, unit alone, " + p.name(), "tgb-l" + n + "-" + runSlice, null, p));
-                configs.add(ours("tg" + n, "tollgate, unit alone, " + p.name(), tree.dir("l" + n + ".service"),
+                configs.add(ours("tg" + n, "tollgate, unit alone, " + p.name(), tree.child("l" + n + ".service"),
                         "l" + n + ".service", p, List.of()));
             }
         }

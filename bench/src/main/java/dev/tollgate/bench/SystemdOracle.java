@@ -1,5 +1,6 @@
 package dev.tollgate.bench;
 
+import dev.tollgate.libc.ApiFileSystems;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +53,8 @@ final class SystemdOracle implements AutoCloseable {
             }
             if (rel == null) throw new IllegalStateException("systemd PID " + pid + " has no cgroup v2 path");
             // PID 1 of the instance sits in <root>/init.scope as the host sees it.
-            Path scope = BenchTree.cgroup2Mount().resolve(rel.substring(1));
+            Path scope = ApiFileSystems.cgroup2().orElseThrow(() -> new IllegalStateException(
+                    "statfs says neither /sys/fs/cgroup nor /sys/fs/cgroup/unified is cgroup2")).resolve(rel.substring(1));
             Path root = scope.getFileName().toString().equals("init.scope") ? scope.getParent() : scope;
             return new SystemdOracle(dir, pid, root);
         } catch (IOException e) {

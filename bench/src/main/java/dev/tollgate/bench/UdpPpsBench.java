@@ -83,7 +83,7 @@ public final class UdpPpsBench {
     }
 
     private final Options options;
-    private BenchTree tree;
+    private ScratchCgroup tree;
     private Path bpffs;
     private Accounting accounting;
     private SystemdOracle oracle;
@@ -146,19 +146,19 @@ public final class UdpPpsBench {
         FirewallRules.Policy policy = FirewallRules.issue(false);
         synchronized (this) {
             oracle = SystemdOracle.open(options.oracle());
-            tree = BenchTree.create(options.name());
+            tree = ScratchCgroup.named(options.name());
             bpffs = Pins.DEFAULT_BPFFS.resolve(options.name());
             accounting = new Accounting(bpffs, AttachMode.LINK);
-            cgroups.add(tree.dir("none.service"));
-            cgroups.add(tree.dir("floor.service"));
+            cgroups.add(tree.child("none.service"));
+            cgroups.add(tree.child("floor.service"));
             floor = FloorProgram.install(List.of(cgroups.get(1)));
             cgroups.add(oracle.startService("tgp-alone-" + runSlice + ".service", null, policy.properties()));
-            Path alone = tree.dir("alone.service");
+            Path alone = tree.child("alone.service");
             accounting.start(new UnitPolicy("alone.service", alone, true, policy.entries(), List.of(), null, List.of(), false));
             cgroups.add(alone);
             oracle.accountedSlices(sdSlices);
             cgroups.add(oracle.startService("tgp-sliced-" + runSlice + ".service", sdSlices.getLast(), policy.properties()));
-            Path sliced = tree.dir(String.join("/", TG_SLICES) + "/sliced.service");
+            Path sliced = tree.child(String.join("/", TG_SLICES) + "/sliced.service");
             accounting.start(new UnitPolicy("sliced.service", sliced, true, policy.entries(), TG_SLICES.reversed(), null,
                     List.of(), false));
             cgroups.add(sliced);

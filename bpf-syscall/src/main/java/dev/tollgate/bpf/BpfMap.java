@@ -3,7 +3,7 @@ package dev.tollgate.bpf;
 import dev.tollgate.bpf.sys.BpfAttr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
-import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.libc.Errno;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -30,7 +30,6 @@ public final class BpfMap implements AutoCloseable {
         try (BpfAttr a = new BpfAttr()) {
             a.u32(0, spec.type().value).u32(4, spec.keySize()).u32(8, spec.valueSize())
                     .u32(12, spec.maxEntries()).u32(16, spec.flags())
-                    .u32(20, spec.innerMap() == null ? 0 : spec.innerMap().fd())
                     .name(28, 16, spec.name());
             Fd fd = new Fd((int) a.call(BpfCommand.BPF_MAP_CREATE, spec.type() + " '" + spec.name() + "'"));
             try {
@@ -95,8 +94,8 @@ public final class BpfMap implements AutoCloseable {
             MemorySegment value = a.buffer(userValueSize());
             a.u32(0, fd()).pointer(8, a.buffer(key)).pointer(16, value);
             long r = a.callRaw(BpfCommand.BPF_MAP_LOOKUP_ELEM);
-            if (r == -Errno.ENOENT) return Optional.empty();
-            if (r < 0) throw new BpfException(BpfCommand.BPF_MAP_LOOKUP_ELEM, new Errno((int) -r), describe());
+            if (r == -Errno.ENOENT.number()) return Optional.empty();
+            if (r < 0) throw new BpfException(BpfCommand.BPF_MAP_LOOKUP_ELEM, Errno.of((int) -r), describe());
             return Optional.of(value.toArray(ValueLayout.JAVA_BYTE));
         }
     }
@@ -115,19 +114,14 @@ public final class BpfMap implements AutoCloseable {
         update(key, value, BPF_ANY);
     }
 
-    /** Stores a map's fd in a map-in-map slot; the swap is atomic for readers. */
-    public void updateInner(int index, BpfMap inner) {
-        update(Bytes.u32(index), Bytes.u32(inner.fd()), BPF_ANY);
-    }
-
     /** Deletes a key; returns false if it was not there. */
     public boolean delete(byte[] key) {
         checkKey(key);
         try (BpfAttr a = new BpfAttr()) {
             a.u32(0, fd()).pointer(8, a.buffer(key));
             long r = a.callRaw(BpfCommand.BPF_MAP_DELETE_ELEM);
-            if (r == -Errno.ENOENT) return false;
-            if (r < 0) throw new BpfException(BpfCommand.BPF_MAP_DELETE_ELEM, new Errno((int) -r), describe());
+            if (r == -Errno.ENOENT.number()) return false;
+            if (r < 0) throw new BpfException(BpfCommand.BPF_MAP_DELETE_ELEM, Errno.of((int) -r), describe());
             return true;
         }
     }
@@ -139,8 +133,8 @@ public final class BpfMap implements AutoCloseable {
             MemorySegment next = a.buffer(info.keySize());
             a.u32(0, fd()).pointer(8, key == null ? MemorySegment.NULL : a.buffer(key)).pointer(16, next);
             long r = a.callRaw(BpfCommand.BPF_MAP_GET_NEXT_KEY);
-            if (r == -Errno.ENOENT) return Optional.empty();
-            if (r < 0) throw new BpfException(BpfCommand.BPF_MAP_GET_NEXT_KEY, new Errno((int) -r), describe());
+            if (r == -Errno.ENOENT.number()) return Optional.empty();
+            if (r < 0) throw new BpfException(BpfCommand.BPF_MAP_GET_NEXT_KEY, Errno.of((int) -r), describe());
             return Optional.of(next.toArray(ValueLayout.JAVA_BYTE));
         }
     }

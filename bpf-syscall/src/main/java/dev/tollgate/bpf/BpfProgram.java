@@ -3,7 +3,7 @@ package dev.tollgate.bpf;
 import dev.tollgate.bpf.sys.BpfAttr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
-import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.libc.Errno;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -41,8 +41,8 @@ public final class BpfProgram implements AutoCloseable {
             r = a.callRaw(BpfCommand.BPF_PROG_LOAD);
         }
         if (r >= 0) return new BpfProgram(new Fd((int) r), null);
-        Errno errno = new Errno((int) -r);
-        if (errno.value() == Errno.EPERM || errno.value() == Errno.E2BIG)
+        Errno errno = Errno.of((int) -r);
+        if (errno == Errno.EPERM || errno == Errno.E2BIG)
             throw new BpfException(BpfCommand.BPF_PROG_LOAD, errno, describe(spec));
         // Load again with a log, only to explain the refusal.
         try {
@@ -61,8 +61,8 @@ public final class BpfProgram implements AutoCloseable {
             a.u32(24, level).u32(28, logSize).pointer(32, log);
             long r = a.callRaw(BpfCommand.BPF_PROG_LOAD);
             String text = log.getString(0, StandardCharsets.UTF_8);
-            if (r == -Errno.ENOSPC && logSize < MAX_LOG_SIZE) return loadWithLog(spec, level, logSize * 4);
-            if (r < 0) throw new BpfException(BpfCommand.BPF_PROG_LOAD, new Errno((int) -r), describe(spec), text);
+            if (r == -Errno.ENOSPC.number() && logSize < MAX_LOG_SIZE) return loadWithLog(spec, level, logSize * 4);
+            if (r < 0) throw new BpfException(BpfCommand.BPF_PROG_LOAD, Errno.of((int) -r), describe(spec), text);
             return new BpfProgram(new Fd((int) r), text);
         }
     }
@@ -96,13 +96,9 @@ public final class BpfProgram implements AutoCloseable {
         return fd.value();
     }
 
-    /** Info as it was at load (ids, names, tag). {@link #freshInfo()} re-reads run statistics. */
+    /** Info as it was at load (ids, names, tag). */
     public ProgramInfo info() {
         return info;
-    }
-
-    public ProgramInfo freshInfo() {
-        return ProgramInfo.ofFd(fd());
     }
 
     public int id() {

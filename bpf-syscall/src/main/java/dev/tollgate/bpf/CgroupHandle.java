@@ -1,10 +1,10 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.Errno;
-import dev.tollgate.bpf.sys.Libc;
+import dev.tollgate.libc.CgroupId;
+import dev.tollgate.libc.Errno;
+import dev.tollgate.libc.Posix;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** An open cgroup v2 directory: the target of attach, detach, query and link create. */
@@ -18,8 +18,8 @@ public final class CgroupHandle implements AutoCloseable {
     }
 
     public static CgroupHandle open(Path cgroupDirectory) {
-        int r = Libc.open(cgroupDirectory.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
-        if (r < 0) throw new UncheckedIOException(new IOException("open " + cgroupDirectory + ": " + new Errno(-r)));
+        int r = Posix.open(cgroupDirectory.toString(), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
+        if (r < 0) throw new UncheckedIOException(new IOException("open " + cgroupDirectory + ": " + Errno.of(-r)));
         return new CgroupHandle(cgroupDirectory, new Fd(r));
     }
 
@@ -31,16 +31,12 @@ public final class CgroupHandle implements AutoCloseable {
         return fd.value();
     }
 
-    /** The kernel's cgroup id: the inode number of the cgroup directory (as in bpf_link_info). */
+    /** The kernel's cgroup id, as in bpf_link_info. */
     public long id() {
-        return idOf(path);
-    }
-
-    public static long idOf(Path cgroupDirectory) {
         try {
-            return ((Number) Files.getAttribute(cgroupDirectory, "unix:ino")).longValue();
+            return CgroupId.of(path);
         } catch (IOException e) {
-            throw new UncheckedIOException("stat " + cgroupDirectory, e);
+            throw new UncheckedIOException(e);
         }
     }
 

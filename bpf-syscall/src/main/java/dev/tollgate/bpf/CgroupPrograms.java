@@ -3,7 +3,7 @@ package dev.tollgate.bpf;
 import dev.tollgate.bpf.sys.BpfAttr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
-import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.libc.Errno;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ public final class CgroupPrograms {
             try {
                 return query(cgroup, type, effective, capacity);
             } catch (BpfException e) {
-                if (e.errno().value() != Errno.ENOSPC || capacity >= 1 << 16) throw e;
+                if (e.errno() != Errno.ENOSPC || capacity >= 1 << 16) throw e;
             }
         }
     }

@@ -1,6 +1,6 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.Libc;
+import dev.tollgate.libc.Posix;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** One open file descriptor, closed exactly once. */
@@ -24,7 +24,7 @@ public final class Fd implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) Libc.close(value);
+        if (closed.compareAndSet(false, true)) Posix.close(value);
     }
 
     @Override

@@ -3,11 +3,9 @@ package dev.tollgate.bpf;
 import java.util.Objects;
 
 /**
- * What to create: a map's type, shape, flags and name. For map-in-map types, {@code innerMap}
- * is a template map whose shape every inner map must have.
+ * What to create: a map's type, shape, flags and name.
  */
-public record MapSpec(MapType type, String name, int keySize, int valueSize, int maxEntries, int flags,
-                      BpfMap innerMap) {
+public record MapSpec(MapType type, String name, int keySize, int valueSize, int maxEntries, int flags) {
     /** Needed for LPM tries, which the kernel allocates lazily. */
     public static final int BPF_F_NO_PREALLOC = 1;
 
@@ -21,29 +19,23 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
         } else if (keySize <= 0 || valueSize <= 0 || maxEntries <= 0) {
             throw new IllegalArgumentException("map '" + name + "': key size, value size and max entries must be positive");
         }
-        if ((type == MapType.ARRAY || type == MapType.PERCPU_ARRAY || type == MapType.ARRAY_OF_MAPS) && keySize != 4)
+        if ((type == MapType.ARRAY || type == MapType.PERCPU_ARRAY) && keySize != 4)
             throw new IllegalArgumentException("array map '" + name + "' needs 4-byte keys");
         if (type == MapType.LPM_TRIE && (flags & BPF_F_NO_PREALLOC) == 0)
             throw new IllegalArgumentException("LPM trie '" + name + "' needs BPF_F_NO_PREALLOC");
-        if ((type == MapType.ARRAY_OF_MAPS || type == MapType.HASH_OF_MAPS) != (innerMap != null))
-            throw new IllegalArgumentException("map '" + name + "': an inner map template is needed exactly for map-in-map types");
     }
 
     public static MapSpec of(MapType type, String name, int keySize, int valueSize, int maxEntries) {
         int flags = type == MapType.LPM_TRIE ? BPF_F_NO_PREALLOC : 0;
-        return new MapSpec(type, name, keySize, valueSize, maxEntries, flags, null);
+        return new MapSpec(type, name, keySize, valueSize, maxEntries, flags);
     }
 
     /** An LPM trie for IPv4 ({@code addressBytes} 4) or IPv6 (16) prefixes with a value of {@code valueSize}. */
     public static MapSpec lpmTrie(String name, int addressBytes, int valueSize, int maxEntries) {
-        return new MapSpec(MapType.LPM_TRIE, name, 4 + addressBytes, valueSize, maxEntries, BPF_F_NO_PREALLOC, null);
-    }
-
-    public static MapSpec arrayOfMaps(String name, int maxEntries, BpfMap innerTemplate) {
-        return new MapSpec(MapType.ARRAY_OF_MAPS, name, 4, 4, maxEntries, 0, innerTemplate);
+        return new MapSpec(MapType.LPM_TRIE, name, 4 + addressBytes, valueSize, maxEntries, BPF_F_NO_PREALLOC);
     }
 
     public static MapSpec ringBuffer(String name, int bytes) {
-        return new MapSpec(MapType.RINGBUF, name, 0, 0, bytes, 0, null);
+        return new MapSpec(MapType.RINGBUF, name, 0, 0, bytes, 0);
     }
 }

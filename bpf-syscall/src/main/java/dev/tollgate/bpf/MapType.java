@@ -2,8 +2,7 @@ package dev.tollgate.bpf;
 
 /** Map types tollgate uses, numbered as in enum bpf_map_type. */
 public enum MapType {
-    HASH(1), ARRAY(2), PERCPU_HASH(5), PERCPU_ARRAY(6), LPM_TRIE(11), ARRAY_OF_MAPS(12),
-    HASH_OF_MAPS(13), RINGBUF(27);
+    HASH(1), ARRAY(2), PERCPU_HASH(5), PERCPU_ARRAY(6), LPM_TRIE(11), RINGBUF(27);
 
     public final int value;
 

@@ -3,7 +3,7 @@ package dev.tollgate.bpf;
 import dev.tollgate.bpf.sys.BpfAttr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
-import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.libc.Errno;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,8 +30,8 @@ public final class ObjectIds {
             while (true) {
                 a.u32(0, id).u32(4, 0);
                 long r = a.callRaw(command);
-                if (r == -Errno.ENOENT) return ids;
-                if (r < 0) throw new BpfException(command, new Errno((int) -r), "after id " + id);
+                if (r == -Errno.ENOENT.number()) return ids;
+                if (r < 0) throw new BpfException(command, Errno.of((int) -r), "after id " + id);
                 id = a.u32(4);
                 ids.add(id);
             }

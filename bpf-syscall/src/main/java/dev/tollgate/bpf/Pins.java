@@ -2,10 +2,10 @@ package dev.tollgate.bpf;
 
 import dev.tollgate.bpf.sys.BpfAttr;
 import dev.tollgate.bpf.sys.BpfCommand;
-import dev.tollgate.bpf.sys.Errno;
-import dev.tollgate.bpf.sys.Libc;
 import dev.tollgate.libc.ApiFileSystems;
+import dev.tollgate.libc.Errno;
 import dev.tollgate.libc.FsMagic;
+import dev.tollgate.libc.Libc;
 import dev.tollgate.libc.Statfs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -89,8 +89,8 @@ public final class Pins {
                     throw new IllegalStateException(abs + " is not on bpffs (statfs says "
                             + FsMagic.describe(Statfs.magic(nearestExisting(abs))) + "): mount -t bpf bpf DIR");
                 if (!Statfs.isOn(DEFAULT_BPFFS, FsMagic.BPF_FS)) {
-                    int r = Libc.mount("bpf", DEFAULT_BPFFS.toString(), "bpf", 0);
-                    if (r < 0) throw new IllegalStateException("mount -t bpf bpf " + DEFAULT_BPFFS + " failed: " + new Errno(-r));
+                    int errno = Libc.mount("bpf", DEFAULT_BPFFS, "bpf", 0);
+                    if (errno != 0) throw new IllegalStateException("mount -t bpf bpf " + DEFAULT_BPFFS + " failed: " + Errno.of(errno));
                 }
                 if (!isOnBpffs(abs))
                     throw new IllegalStateException(abs + " is not on bpffs although " + DEFAULT_BPFFS

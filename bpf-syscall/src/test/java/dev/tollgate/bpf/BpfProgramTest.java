@@ -9,7 +9,7 @@ import dev.tollgate.bpf.asm.Assembler;
 import dev.tollgate.bpf.asm.Disassembler;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
-import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.libc.Errno;
 import dev.tollgate.testkit.Packets;
 import dev.tollgate.testkit.Privileged;
 import java.nio.file.Path;
@@ -46,7 +46,7 @@ class BpfProgramTest {
         assertThatThrownBy(() -> BpfProgram.load(spec))
                 .isInstanceOfSatisfying(BpfException.class, e -> {
                     assertThat(e.command()).isEqualTo(BpfCommand.BPF_PROG_LOAD);
-                    assertThat(e.errno().value()).isEqualTo(Errno.EACCES);
+                    assertThat(e.errno()).isEqualTo(Errno.EACCES);
                     assertThat(e.verifierLog()).hasValueSatisfying(log -> assertThat(log).contains("R0 !read_ok"));
                     assertThat(e.getMessage()).contains("BPF_PROG_LOAD", "EACCES", "tg_t_bad", "verifier log:", "R0 !read_ok");
                 });
@@ -101,7 +101,7 @@ class BpfProgramTest {
         try (BpfProgram p = TestPrograms.verdict("tg_t_pass", 1)) {
             assertThatThrownBy(() -> p.testRun(TestRun.of(new byte[10])))
                     .isInstanceOfSatisfying(BpfException.class, e -> {
-                        assertThat(e.errno().value()).isEqualTo(Errno.EINVAL);
+                        assertThat(e.errno()).isEqualTo(Errno.EINVAL);
                         assertThat(e.getMessage()).contains("BPF_PROG_TEST_RUN", "Ethernet");
                     });
         }
@@ -110,6 +110,6 @@ class BpfProgramTest {
     @Test
     void getFdOfFreedIdIsEnoent() {
         assertThatThrownBy(() -> BpfProgram.fromId(Integer.MAX_VALUE))
-                .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno().value()).isEqualTo(Errno.ENOENT));
+                .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
     }
 }

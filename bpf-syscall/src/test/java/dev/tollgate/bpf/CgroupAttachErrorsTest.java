@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
-import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.libc.Errno;
 import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.testkit.ScratchCgroup;
@@ -57,13 +57,13 @@ class CgroupAttachErrorsTest {
         assertThatThrownBy(() -> CgroupPrograms.attach(child, mine, INGRESS, AttachFlags.ALLOW_MULTI))
                 .isInstanceOfSatisfying(BpfException.class, e -> {
                     assertThat(e.command()).isEqualTo(BpfCommand.BPF_PROG_ATTACH);
-                    assertThat(e.errno().value()).isEqualTo(Errno.EPERM);
+                    assertThat(e.errno()).isEqualTo(Errno.EPERM);
                     assertThat(e.getMessage()).contains("EPERM (1", "without BPF_F_ALLOW_MULTI", "tg_t_below");
                 });
         assertThatThrownBy(() -> BpfLink.createCgroup(child, mine, INGRESS))
                 .isInstanceOfSatisfying(BpfException.class, e -> {
                     assertThat(e.command()).isEqualTo(BpfCommand.BPF_LINK_CREATE);
-                    assertThat(e.errno().value()).isEqualTo(Errno.EPERM);
+                    assertThat(e.errno()).isEqualTo(Errno.EPERM);
                 });
     }
 
@@ -72,7 +72,7 @@ class CgroupAttachErrorsTest {
         CgroupHandle cg = cgroup("mix");
         CgroupPrograms.attach(cg, pass("tg_t_multi"), INGRESS, AttachFlags.ALLOW_MULTI);
         assertThatThrownBy(() -> CgroupPrograms.attach(cg, pass("tg_t_none"), INGRESS, AttachFlags.NONE))
-                .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno().value()).isEqualTo(Errno.EPERM));
+                .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
     }
 
     @Test
@@ -82,7 +82,7 @@ class CgroupAttachErrorsTest {
         CgroupPrograms.attach(cg, a, INGRESS, AttachFlags.NONE);
         assertThatThrownBy(() -> CgroupPrograms.attach(cg, pass("tg_t_b"), INGRESS, AttachFlags.REPLACE, a))
                 .isInstanceOfSatisfying(BpfException.class, e -> {
-                    assertThat(e.errno().value()).isEqualTo(Errno.EINVAL);
+                    assertThat(e.errno()).isEqualTo(Errno.EINVAL);
                     assertThat(e.getMessage()).contains("EINVAL (22", "BPF_F_REPLACE without BPF_F_ALLOW_MULTI");
                 });
     }
@@ -95,11 +95,11 @@ class CgroupAttachErrorsTest {
         assertThatThrownBy(() -> CgroupPrograms.attach(cg, pass("tg_t_b"), INGRESS,
                 AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, absent))
                 .isInstanceOfSatisfying(BpfException.class, e -> {
-                    assertThat(e.errno().value()).isEqualTo(Errno.ENOENT);
+                    assertThat(e.errno()).isEqualTo(Errno.ENOENT);
                     assertThat(e.getMessage()).contains("not attached there");
                 });
         assertThatThrownBy(() -> CgroupPrograms.detach(cg, absent, INGRESS))
-                .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno().value()).isEqualTo(Errno.ENOENT));
+                .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
     }
 
     @Test
@@ -108,7 +108,7 @@ class CgroupAttachErrorsTest {
         BpfProgram a = pass("tg_t_a");
         CgroupPrograms.attach(cg, a, INGRESS, AttachFlags.ALLOW_MULTI);
         assertThatThrownBy(() -> CgroupPrograms.attach(cg, a, INGRESS, AttachFlags.ALLOW_MULTI))
-                .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno().value()).isEqualTo(Errno.EINVAL));
+                .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
     }
 
     @Test
@@ -117,7 +117,7 @@ class CgroupAttachErrorsTest {
         for (int i = 0; i < 64; i++) CgroupPrograms.attach(cg, pass("tg_t_" + i), INGRESS, AttachFlags.ALLOW_MULTI);
         assertThatThrownBy(() -> CgroupPrograms.attach(cg, pass("tg_t_65"), INGRESS, AttachFlags.ALLOW_MULTI))
                 .isInstanceOfSatisfying(BpfException.class, e -> {
-                    assertThat(e.errno().value()).isEqualTo(Errno.E2BIG);
+                    assertThat(e.errno()).isEqualTo(Errno.E2BIG);
                     assertThat(e.getMessage()).contains("64 programs");
                 });
         assertThat(CgroupPrograms.query(cg, INGRESS, false).programIds()).hasSize(64);
@@ -145,7 +145,7 @@ class CgroupAttachErrorsTest {
 
         assertThatThrownBy(() -> CgroupPrograms.query(child, INGRESS, false, 1))
                 .isInstanceOfSatisfying(BpfException.class, e -> {
-                    assertThat(e.errno().value()).isEqualTo(Errno.ENOSPC);
+                    assertThat(e.errno()).isEqualTo(Errno.ENOSPC);
                     assertThat(e.getMessage()).contains("BPF_PROG_QUERY", "ENOSPC");
                 });
 
@@ -171,7 +171,7 @@ class CgroupAttachErrorsTest {
             assertThatThrownBy(() -> CgroupPrograms.detach(cg, a, INGRESS)).isInstanceOf(BpfException.class);
             // Update with the wrong expected program is refused; with the right one it swaps.
             assertThatThrownBy(() -> link.update(b, b))
-                    .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno().value()).isEqualTo(Errno.EPERM));
+                    .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
             link.update(b, a);
             assertThat(link.info().programId()).isEqualTo(b.id());
             assertThat(CgroupPrograms.query(cg, INGRESS, false).programIds()).containsExactly(b.id());
@@ -189,7 +189,7 @@ class CgroupAttachErrorsTest {
         });
         assertThatThrownBy(() -> link.update(a, null))
                 .isInstanceOfSatisfying(BpfException.class, e -> {
-                    assertThat(e.errno().value()).isEqualTo(Errno.ENOLINK);
+                    assertThat(e.errno()).isEqualTo(Errno.ENOLINK);
                     assertThat(e.getMessage()).contains("cgroup has been removed");
                 });
     }

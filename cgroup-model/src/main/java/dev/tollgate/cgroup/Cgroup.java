@@ -1,5 +1,8 @@
 package dev.tollgate.cgroup;
 
+import dev.tollgate.libc.CgroupId;
+import dev.tollgate.libc.Errno;
+import dev.tollgate.libc.Libc;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -93,8 +96,8 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
             dir = dir.resolve(name);
             if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) continue;
             int err = Libc.mkdir(dir, 0755);
-            if (err != 0 && err != Errno.EEXIST.code()) {
-                throw CgroupException.errno("create cgroup", dir, err, switch (Errno.of(err).orElse(Errno.EIO)) {
+            if (err != 0 && err != Errno.EEXIST.number()) {
+                throw CgroupException.errno("create cgroup", dir, err, switch (Errno.of(err)) {
                     case ENOENT -> "the parent cgroup does not exist (removed concurrently?)";
                     case EACCES, EPERM -> "not allowed to create cgroups here (not root, or not delegated)";
                     case EAGAIN -> "cgroup.max.descendants or cgroup.max.depth of an ancestor is reached";
@@ -161,8 +164,8 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
         long sleepMs = 1;
         while (true) {
             int err = Libc.rmdir(directory());
-            if (err == 0 || err == Errno.ENOENT.code()) return;
-            if (err != Errno.EBUSY.code() && err != Errno.ENOTEMPTY.code()) {
+            if (err == 0 || err == Errno.ENOENT.number()) return;
+            if (err != Errno.EBUSY.number() && err != Errno.ENOTEMPTY.number()) {
                 throw CgroupException.errno("remove cgroup", directory(), err, null);
             }
             // EBUSY: a child cgroup appeared since we listed, or processes are (still) inside.
@@ -206,12 +209,12 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
         }
     }
 
-    /** The cgroup's inode number, which on cgroup2 is the kernel's cgroup id (as BPF sees it). */
+    /** The kernel's cgroup id (as BPF sees it). */
     public long id() throws CgroupException {
         try {
-            return (Long) Files.getAttribute(directory(), "unix:ino", LinkOption.NOFOLLOW_LINKS);
+            return CgroupId.of(directory());
         } catch (IOException e) {
-            throw CgroupException.io("read cgroup id (inode) of", directory(), e);
+            throw CgroupException.io("read the cgroup id of", directory(), e);
         }
     }
 
@@ -408,7 +411,7 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
                 if (pids.isEmpty()) return;
                 for (long pid : pids) {
                     int err = Libc.kill(pid, Signals.SIGKILL);
-                    if (err != 0 && err != Errno.ESRCH.code()) {
+                    if (err != 0 && err != Errno.ESRCH.number()) {
                         throw CgroupException.errno("send SIGKILL to pid " + pid + " in", directory(), err, null);
                     }
                 }
@@ -478,7 +481,7 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
                 if (err == 0) {
                     done.add(pid);
                     any = true;
-                } else if (err != Errno.ESRCH.code()) {
+                } else if (err != Errno.ESRCH.number()) {
                     throw CgroupException.errno("send " + Signals.name(signal) + " to pid " + pid + " in", directory(), err, null);
                 }
             }
@@ -587,7 +590,7 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
         try {
             return Files.readString(f);
         } catch (NoSuchFileException e) {
-            throw CgroupException.errno("read", f, Errno.ENOENT.code(), exists()
+            throw CgroupException.errno("read", f, Errno.ENOENT.number(), exists()
                     ? "this cgroup has no " + name + (path.isRoot() ? " (the root cgroup lacks some files)" : " (older kernel?)")
                     : "the cgroup does not exist");
         } catch (IOException e) {
@@ -603,8 +606,8 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
         Path f = file(name);
         int err = Libc.writeFile(f, value.getBytes(StandardCharsets.UTF_8));
         if (err != 0) {
-            String detail = Errno.of(err).map(explain::why).orElse(null);
-            if (detail == null && (err == Errno.ENOENT.code()) && !exists()) detail = "the cgroup does not exist";
+            String detail = explain.why(Errno.of(err));
+            if (detail == null && (err == Errno.ENOENT.number()) && !exists()) detail = "the cgroup does not exist";
             throw CgroupException.errno(operation, f, err, detail);
         }
     }

@@ -1,5 +1,6 @@
 package dev.tollgate.cgroup;
 
+import dev.tollgate.libc.Errno;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -11,19 +12,19 @@ import java.util.Optional;
 public final class CgroupException extends IOException {
     private final Path path;
     private final String operation;
-    private final int errno;
+    private final Errno errno;
 
-    private CgroupException(String operation, Path path, int errno, String detail, Throwable cause) {
+    private CgroupException(String operation, Path path, Errno errno, String detail, Throwable cause) {
         super(message(operation, path, errno, detail, cause), cause);
         this.path = path;
         this.operation = operation;
         this.errno = errno;
     }
 
-    private static String message(String operation, Path path, int errno, String detail, Throwable cause) {
+    private static String message(String operation, Path path, Errno errno, String detail, Throwable cause) {
         StringBuilder sb = new StringBuilder().append(operation).append(' ').append(path).append(": ");
-        if (errno != 0) {
-            sb.append(Errno.describe(errno));
+        if (errno != null) {
+            sb.append(errno);
             if (detail != null) sb.append(": ").append(detail);
         } else if (detail != null) {
             sb.append(detail);
@@ -36,16 +37,16 @@ public final class CgroupException extends IOException {
 
     /** The kernel refused with {@code errno}; {@code detail} (may be null) says what it means here. */
     static CgroupException errno(String operation, Path path, int errno, String detail) {
-        return new CgroupException(operation, path, errno, detail, null);
+        return new CgroupException(operation, path, Errno.of(errno), detail, null);
     }
 
     static CgroupException io(String operation, Path path, IOException cause) {
         if (cause instanceof CgroupException ce) return ce;
-        return new CgroupException(operation, path, 0, null, cause);
+        return new CgroupException(operation, path, null, null, cause);
     }
 
     static CgroupException failed(String operation, Path path, String detail) {
-        return new CgroupException(operation, path, 0, detail, null);
+        return new CgroupException(operation, path, null, detail, null);
     }
 
     /** The file or directory the operation was on. */
@@ -58,16 +59,12 @@ public final class CgroupException extends IOException {
         return operation;
     }
 
-    /** The errno the kernel returned, or 0 when the failure did not come with one. */
-    public int errno() {
-        return errno;
-    }
-
-    public Optional<Errno> errnoName() {
-        return errno == 0 ? Optional.empty() : Errno.of(errno);
+    /** The errno the kernel returned; empty when the failure did not come with one. */
+    public Optional<Errno> errno() {
+        return Optional.ofNullable(errno);
     }
 
     public boolean is(Errno e) {
-        return errno == e.code();
+        return errno == e;
     }
 }

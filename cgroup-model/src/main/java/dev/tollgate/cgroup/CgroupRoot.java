@@ -1,5 +1,6 @@
 package dev.tollgate.cgroup;
 
+import dev.tollgate.libc.Errno;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

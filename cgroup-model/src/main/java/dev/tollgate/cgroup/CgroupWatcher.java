@@ -1,5 +1,6 @@
 package dev.tollgate.cgroup;
 
+import dev.tollgate.libc.Errno;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.ClosedWatchServiceException;
@@ -145,7 +146,7 @@ public final class CgroupWatcher implements AutoCloseable {
         if (closed) throw new IllegalStateException("watcher is closed");
         Path events = cgroup.file("cgroup.events");
         if (!Files.exists(events)) {
-            throw CgroupException.errno("watch", events, Errno.ENOENT.code(),
+            throw CgroupException.errno("watch", events, Errno.ENOENT.number(),
                     cgroup.exists() ? "this cgroup has no cgroup.events (the root cgroup has none)" : "the cgroup does not exist");
         }
         Sub sub = new Sub(cgroup, events, listener);

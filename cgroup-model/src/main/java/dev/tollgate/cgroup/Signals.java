@@ -1,5 +1,7 @@
 package dev.tollgate.cgroup;
 
+import dev.tollgate.libc.Errno;
+import dev.tollgate.libc.Libc;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -57,7 +59,7 @@ public final class Signals {
         if (pid <= 0) throw new IllegalArgumentException("not a process id: " + pid);
         int errno = Libc.kill(pid, signal);
         if (errno == 0) return true;
-        if (errno == Errno.ESRCH.code()) return false;
+        if (errno == Errno.ESRCH.number()) return false;
         throw CgroupException.errno("kill " + name(signal), java.nio.file.Path.of("/proc/" + pid), errno, "");
     }
 }

@@ -15,9 +15,10 @@
  * </ul>
  *
  * <p>Failures are {@link dev.tollgate.cgroup.CgroupException}s naming the operation, the path and
- * the errno. Control-file writes, {@code mkdir}, {@code rmdir} and {@code kill(2)} go through
- * {@code java.lang.foreign} to libc so the errno is exact; the JVM needs native access granted
- * ({@code --enable-native-access=ALL-UNNAMED} or the jar manifest's {@code Enable-Native-Access}).
+ * the errno ({@link dev.tollgate.libc.Errno}). Control-file writes, {@code mkdir}, {@code rmdir},
+ * {@code kill(2)} and the cgroup id go through the {@code libc} module so the errno is exact; the
+ * JVM needs native access granted ({@code --enable-native-access=ALL-UNNAMED} or the jar
+ * manifest's {@code Enable-Native-Access}).
  * This package knows nothing of BPF programs or unit-file syntax.
  */
 package dev.tollgate.cgroup;

@@ -3,6 +3,7 @@ package dev.tollgate.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.libc.Errno;
 import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ class CgroupProcessesTest {
                     assertThat(e.path()).isEqualTo(a.file("cgroup.procs"));
                 })
                 .hasMessage("move pid " + gone.pid() + " into " + a.file("cgroup.procs")
-                        + ": ESRCH (No such process): there is no process " + gone.pid());
+                        + ": ESRCH (3, No such process): there is no process " + gone.pid());
     }
 
     @Test

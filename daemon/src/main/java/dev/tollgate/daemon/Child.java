@@ -1,5 +1,6 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.libc.Posix;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;

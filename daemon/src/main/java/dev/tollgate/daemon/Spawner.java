@@ -1,5 +1,8 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.cgroup.Signals;
+import dev.tollgate.libc.Errno;
+import dev.tollgate.libc.Posix;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -11,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
-import dev.tollgate.cgroup.Signals;
 
 /**
  * Starts a service's process so that it runs nothing before it is in its cgroup (a socket is
@@ -277,7 +279,7 @@ public final class Spawner {
 
     /** The spawn call's result: a started child (its pidfd taken over), or the failure (glibc reaped that child). */
     private static String errnoName(long errno) {
-        return errno == 2 ? "No such file or directory" : errno == 13 ? "Permission denied" : errno == 8 ? "Exec format error" : "errno " + errno;
+        return Errno.of((int) errno).description();
     }
 
     private static Spawned finished(CompletableFuture<Long> result, String path, Integer pidfd, long pid) {

@@ -5,8 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.OptionalInt;
 
@@ -16,17 +14,10 @@ import java.util.OptionalInt;
  * for a unit that later enters another one).
  */
 public final class InterfaceIndex {
-    private static final MethodHandle IF_NAMETOINDEX = downcall();
+    private static final MethodHandle IF_NAMETOINDEX =
+            Native.downcall("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     private InterfaceIndex() {}
-
-    @SuppressWarnings("restricted") // granted by --enable-native-access / the Enable-Native-Access manifest entry
-    private static MethodHandle downcall() {
-        Linker linker = Linker.nativeLinker();
-        MemorySegment symbol = linker.defaultLookup().find("if_nametoindex")
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no if_nametoindex"));
-        return linker.downcallHandle(symbol, FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    }
 
     /** The index of {@code name}, empty if there is no such interface. */
     public static OptionalInt of(String name) {

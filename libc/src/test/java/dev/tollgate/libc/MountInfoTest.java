@@ -2,7 +2,6 @@ package dev.tollgate.libc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.testkit.MountinfoFixtures;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,6 @@ package dev.tollgate.libc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tollgate.testkit.Privileged;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -30,11 +29,11 @@ class StatfsTest {
         Path missing = dir.resolve("no-such-dir");
         assertThatThrownBy(() -> Statfs.magic(missing))
                 .isInstanceOf(NoSuchFileException.class)
-                .hasMessage(missing + ": statfs: No such file or directory");
+                .hasMessage(missing + ": statfs: ENOENT (2, No such file or directory)");
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         assertThatThrownBy(() -> Statfs.magic(file.resolve("below")))
                 .isInstanceOf(NoSuchFileException.class)
-                .hasMessage(file.resolve("below") + ": statfs: Not a directory");
+                .hasMessage(file.resolve("below") + ": statfs: ENOTDIR (20, Not a directory)");
         assertThat(Statfs.isOn(missing, FsMagic.TMPFS)).isFalse();
     }
 
@@ -47,7 +46,7 @@ class StatfsTest {
     }
 
     @Test
-    @Privileged
+    @RootOnly
     void cgroup2IsFoundWhereSystemdLooks() throws IOException {
         Path cgroup2 = ApiFileSystems.cgroup2().orElseThrow();
         assertThat(ApiFileSystems.CGROUP2_PLACES).contains(cgroup2);
@@ -61,7 +60,7 @@ class StatfsTest {
     }
 
     @Test
-    @Privileged
+    @RootOnly
     void bpffsAndATmpfsMountedHereAndGoneAgain(@TempDir Path dir) throws Exception {
         assertThat(FsMagic.describe(Statfs.magic(ApiFileSystems.BPFFS))).isEqualTo("bpf (0xcafe4a11)");
         Path point = Files.createDirectory(dir.resolve("mnt"));

@@ -1,6 +1,7 @@
 package dev.tollgate.system;
 
 import dev.tollgate.cgroup.Cgroup2Mount;
+import dev.tollgate.libc.MountInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -219,8 +220,7 @@ final class SystemdOracle implements AutoCloseable {
         if (pid1 > 0 && ProcessHandle.of(pid1).isPresent()) problems.add("the instance's PID 1 (host pid " + pid1 + ") is still alive");
         // Mounts of the instance live in its mount namespace; one on the host below dir would
         // make removing dir reach into it.
-        String hostMounts = Files.readString(Path.of("/proc/self/mountinfo"));
-        if (hostMounts.contains(" " + dir + "/") || hostMounts.contains(" " + dir + " ")) {
+        if (MountInfo.read().stream().anyMatch(m -> m.mountPoint().startsWith(dir))) {
             problems.add("the host has a mount below " + dir + ": not removing it");
         } else {
             try (Stream<Path> s = Files.walk(dir)) {

@@ -1,5 +1,6 @@
 package dev.tollgate.testkit;
 
+import dev.tollgate.libc.ApiFileSystems;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ public final class PrivilegedCondition implements ExecutionCondition {
             missing.add("not running as root (uid " + Host.euid() + ")");
         }
         if (Host.cgroup2Mount().isEmpty()) {
-            missing.add("no cgroup2 mount in /proc/self/mountinfo");
+            missing.add("statfs finds cgroup2 at none of " + ApiFileSystems.CGROUP2_PLACES);
         }
         for (String command : commands(context)) {
             if (Host.findCommand(command).isEmpty()) {
@@ -56,7 +57,7 @@ public final class PrivilegedCondition implements ExecutionCondition {
         return all;
     }
 
-    /** Facts about the host, read from /proc without native calls. */
+    /** Facts about the host. */
     public static final class Host {
         private Host() {}
 
@@ -77,23 +78,17 @@ public final class PrivilegedCondition implements ExecutionCondition {
             return euid() == 0;
         }
 
+        /**
+         * Where cgroup2 is mounted, found as the daemon finds it ({@link ApiFileSystems#cgroup2()}):
+         * by statfs at the places systemd uses, not by the first cgroup2 line of mountinfo (which in
+         * a container may be the host's, hidden under a fresh {@code /sys}).
+         */
         public static Optional<Path> cgroup2Mount() {
             try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                    String[] f = line.split(" ");
-                    for (int i = 6; i < f.length - 1; i++) {
-                        if (f[i].equals("-")) {
-                            if (f[i + 1].equals("cgroup2")) {
-                                return Optional.of(Path.of(f[4]));
-                            }
-                            break;
-                        }
-                    }
-                }
+                return ApiFileSystems.cgroup2();
             } catch (IOException e) {
                 return Optional.empty();
             }
-            return Optional.empty();
         }
 
         public static Optional<Path> findCommand(String name) {

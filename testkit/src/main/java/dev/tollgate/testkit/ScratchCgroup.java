@@ -7,15 +7,18 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A uniquely named cgroup v2 directory for one test, removed with everything below it on
- * close (processes left inside are killed first). Sockets are charged to the cgroup of the
- * process that creates them, so {@link #inside} runs code with this JVM moved in, and moves
- * it back whatever happens.
+ * A uniquely named cgroup v2 directory for one test or benchmark run, removed with everything
+ * below it on close (processes left inside are killed first, never this JVM). Sockets are
+ * charged to the cgroup of the process that creates them, so {@link #inside} runs code with
+ * this JVM moved in, and moves it back whatever happens.
  */
 public final class ScratchCgroup implements AutoCloseable {
+    /** One directory name, so nothing can point outside the cgroup2 mount. */
+    private static final Pattern NAME = Pattern.compile("tollgate-[A-Za-z0-9_-]{1,64}");
     private static final Object MOVE_LOCK = new Object();
     private final Path path;
 
@@ -23,10 +26,21 @@ public final class ScratchCgroup implements AutoCloseable {
         this.path = path;
     }
 
+    /** {@code tollgate-test-PURPOSE-XXXXXXXX} under the cgroup2 mount. */
     public static ScratchCgroup create(String purpose) {
+        return named("tollgate-test-" + purpose + "-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /**
+     * A scratch cgroup of a name the caller chose, such as a benchmark script that sweeps
+     * {@code tollgate-bench-*} after a kill -9. Refuses a name that exists: it never adopts
+     * someone else's tree.
+     */
+    public static ScratchCgroup named(String name) {
+        if (!NAME.matcher(name).matches())
+            throw new IllegalArgumentException("scratch cgroup name must match " + NAME.pattern() + ", got '" + name + "'");
         Path mount = PrivilegedCondition.Host.cgroup2Mount()
-                .orElseThrow(() -> new IllegalStateException("no cgroup2 mount"));
-        String name = "tollgate-test-" + purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+                .orElseThrow(() -> new IllegalStateException("statfs finds no cgroup2 mount"));
         Path p = mount.resolve(name);
         try {
             Files.createDirectory(p);
@@ -40,9 +54,10 @@ public final class ScratchCgroup implements AutoCloseable {
         return path;
     }
 
-    /** A child cgroup (created if missing). */
+    /** A cgroup below this one, parents created as needed (created if missing). */
     public Path child(String relative) {
-        Path p = path.resolve(relative);
+        Path p = path.resolve(relative).normalize();
+        if (!p.startsWith(path) || p.equals(path)) throw new IllegalArgumentException("not below " + path + ": " + relative);
         try {
             Files.createDirectories(p);
         } catch (IOException e) {
@@ -80,8 +95,9 @@ public final class ScratchCgroup implements AutoCloseable {
         Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(ProcessHandle.current().pid()));
     }
 
+    /** Safe to call twice, and from a shutdown hook while the owner's own cleanup runs. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!Files.exists(path)) return;
         try (Stream<Path> s = Files.walk(path)) {
             for (Path dir : s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
@@ -93,10 +109,15 @@ public final class ScratchCgroup implements AutoCloseable {
         }
     }
 
-    private static void killAll(Path dir) throws IOException {
+    private void killAll(Path dir) throws IOException {
         Path kill = dir.resolve("cgroup.kill");
         Path procs = dir.resolve("cgroup.procs");
         if (!Files.exists(procs) || Files.readString(procs).isBlank()) return;
+        String self = Long.toString(ProcessHandle.current().pid());
+        if (Files.readAllLines(procs).stream().anyMatch(p -> p.trim().equals(self))) {
+            // Left inside by a move other than inside() (or one a kill cut short): out, not killed.
+            writeProcs(path.getParent());
+        }
         if (Files.exists(kill)) {
             Files.writeString(kill, "1");
         } else {

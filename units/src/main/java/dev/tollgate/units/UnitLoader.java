@@ -72,15 +72,17 @@ public final class UnitLoader {
             return failed(name, "Unit name " + name + " is not valid.");
         }
         UnitName requested = parsed.get();
+        if (requested.type() == UnitType.SCOPE) {
+            // systemd's scope_load() refuses a scope that is not transient with ENOENT: a .scope
+            // file on disk leaves the unit not-found; tollgate does the same and says why.
+            return new LoadResult.NotFound(name, searchPath, List.of(Diagnostic.ofUnit(Severity.NOTICE,
+                    "Scope units are never loaded from a unit file (systemd makes them only at run time; tollgate makes none).")));
+        }
         if (!requested.type().isSupported()) {
             return failed(name, "Unit type ." + requested.type().suffix() + " is not supported by tollgate.");
         }
         if (requested.isTemplate()) {
             return failed(name, "Unit name " + name + " is a template; only its instances can be loaded.");
-        }
-        if (requested.type() == UnitType.SCOPE) {
-            return new LoadResult.NotFound(name, searchPath, List.of(Diagnostic.ofUnit(Severity.NOTICE,
-                    "Scope units are only created at run time (transient), never loaded from a unit file.")));
         }
 
         // Follow aliases to the unit's own name; every name it goes by gets its drop-ins.
@@ -134,9 +136,8 @@ public final class UnitLoader {
     }
 
     /**
-     * Loads a unit that exists only at run time (systemd's transient units, and the only way to
-     * get a {@code .scope}): {@code text} plays the unit file, and drop-ins from the search path
-     * apply as usual.
+     * Loads a unit that exists only at run time (systemd's transient units): {@code text} plays
+     * the unit file, and drop-ins from the search path apply as usual.
      */
     public LoadResult loadTransient(String name, String text) {
         return loadTransient(name, text, UnitName.parse(name).map(n -> TRANSIENT_DIR.resolve(n.id())).orElse(TRANSIENT_DIR));
@@ -149,14 +150,14 @@ public final class UnitLoader {
             return failed(name, "Unit name " + name + " is not valid.");
         }
         UnitName id = parsed.get();
+        if (id.type() == UnitType.SCOPE) {
+            return failed(name, "Unit " + name + " cannot be created: tollgate makes no scopes (units of processes started elsewhere).");
+        }
         if (!id.type().isSupported() || id.isTemplate()) {
-            return failed(name, "Unit " + name + " cannot be created: only services, slices and scopes, not templates.");
+            return failed(name, "Unit " + name + " cannot be created: only services and slices, not templates.");
         }
         if (id.type() == UnitType.SLICE && !id.isValidSliceName()) {
             return failed(name, "Slice name " + id + " is not valid. Refusing.");
-        }
-        if (id.type() == UnitType.SCOPE && !id.isPlain()) {
-            return failed(name, "Scope names cannot have an instance: " + name);
         }
         ParseContext ctx = new ParseContext(id, Set.of(id), Optional.of(file), host);
         UnitDraft draft = new UnitDraft(id.type());

@@ -4,8 +4,9 @@ import java.util.Optional;
 
 /**
  * The unit types systemd knows, by suffix. All make a unit name valid (so {@code After=network.target}
- * is a well-formed dependency); tollgate loads {@link #SERVICE} and {@link #SLICE} from files and
- * takes {@link #SCOPE} as transient units only, as systemd does.
+ * is a well-formed dependency); tollgate loads and runs {@link #SERVICE} and {@link #SLICE}. It
+ * makes no {@link #SCOPE}: a scope adopts processes started elsewhere, which nothing of
+ * tollgate's asks for, and systemd never loads one from a unit file either.
  */
 public enum UnitType {
     SERVICE("service"),
@@ -38,7 +39,7 @@ public enum UnitType {
 
     /** Whether tollgate can load and run units of this type. */
     public boolean isSupported() {
-        return this == SERVICE || this == SLICE || this == SCOPE;
+        return this == SERVICE || this == SLICE;
     }
 
     public static Optional<UnitType> fromSuffix(String suffix) {

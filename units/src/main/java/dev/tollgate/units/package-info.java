@@ -6,8 +6,8 @@
  * to {@code /dev/null} mask; links to other unit files are aliases), applies the drop-ins
  * ({@code NAME.d/}, template, dash-prefix and type-wide directories), and returns a
  * {@link dev.tollgate.units.LoadResult}: {@code Loaded} with a {@link dev.tollgate.units.UnitConfig}
- * ({@link dev.tollgate.units.SliceConfig}, {@link dev.tollgate.units.ServiceConfig},
- * {@link dev.tollgate.units.ScopeConfig}), or {@code Masked}, {@code NotFound}, {@code Failed}
+ * ({@link dev.tollgate.units.SliceConfig} or {@link dev.tollgate.units.ServiceConfig}), or
+ * {@code Masked}, {@code NotFound}, {@code Failed}
  * with the reason. Every message is a {@link dev.tollgate.units.Diagnostic} naming file, line,
  * section and directive. Nothing throws for bad input, and one bad unit never stops another.
  *

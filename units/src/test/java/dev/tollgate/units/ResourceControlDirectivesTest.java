@@ -12,12 +12,14 @@ import dev.tollgate.units.net.IpAddressList;
 import dev.tollgate.units.net.IpPrefix;
 import dev.tollgate.units.net.NetworkInterfaces;
 import dev.tollgate.units.net.SocketBindRule;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** systemd.resource-control(5) and SEMANTICS.md. */
 class ResourceControlDirectivesTest {
@@ -257,13 +259,16 @@ class ResourceControlDirectivesTest {
     }
 
     @Test
-    void scopesComeOnlyAsTransientUnits() {
-        LoadResult r = TestUnits.load("session-1.scope", "[Scope]\nSlice=user-1000.slice\nIPAccounting=yes\nKillMode=mixed\n");
-        assertThat(r).isInstanceOfSatisfying(LoadResult.Loaded.class, l -> {
-            ScopeConfig sc = (ScopeConfig) l.config();
-            assertThat(sc.slice()).isEqualTo(UnitName.of("user-1000.slice"));
-            assertThat(sc.resources().ipAccounting()).isTrue();
-        });
-        assertThat(new UnitLoader(List.of(), TestUnits.HOST).load("session-1.scope")).isInstanceOf(LoadResult.NotFound.class);
+    void scopesAreNeverMade(@TempDir Path dir) throws Exception {
+        // As systemd's scope_load(): a .scope file on disk is not loaded; the unit is not-found, and says why.
+        Files.writeString(dir.resolve("session-1.scope"), "[Scope]\nSlice=user-1000.slice\nIPAccounting=yes\n");
+        assertThat(new UnitLoader(List.of(dir), TestUnits.HOST).load("session-1.scope"))
+                .isInstanceOfSatisfying(LoadResult.NotFound.class, n -> assertThat(n.diagnostics()).singleElement()
+                        .hasToString("Scope units are never loaded from a unit file (systemd makes them only at run time;"
+                                + " tollgate makes none)."));
+        // Nor made at run time: a transient scope is refused with the reason, not half made.
+        assertThat(TestUnits.load("session-1.scope", "[Scope]\nSlice=user-1000.slice\nIPAccounting=yes\nKillMode=mixed\n"))
+                .isInstanceOfSatisfying(LoadResult.Failed.class, f -> assertThat(f.reason())
+                        .isEqualTo("Unit session-1.scope cannot be created: tollgate makes no scopes (units of processes started elsewhere)."));
     }
 }

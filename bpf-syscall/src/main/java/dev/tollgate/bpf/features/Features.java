@@ -17,7 +17,7 @@ import dev.tollgate.bpf.link.AttachMode;
 import dev.tollgate.bpf.sys.BpfAttr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
-import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.libc.Errno;
 import dev.tollgate.libc.ApiFileSystems;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,7 +51,6 @@ public final class Features {
     public static final String TEST_RUN = "BPF_PROG_TEST_RUN for cgroup_skb";
     public static final String LPM_TRIE = "LPM trie maps";
     public static final String PERCPU_ARRAY = "per-CPU array maps";
-    public static final String MAP_IN_MAP = "array of maps";
     public static final String RINGBUF = "ring buffer maps";
 
     private final Map<String, Feature> features;
@@ -126,7 +125,6 @@ public final class Features {
         f.put(LPM_TRIE, tryMap(LPM_TRIE, MapSpec.lpmTrie("tg_probe", 4, 8, 1)));
         f.put(PERCPU_ARRAY, tryMap(PERCPU_ARRAY, MapSpec.of(MapType.PERCPU_ARRAY, "tg_probe", 4, 8, 1)));
         f.put(RINGBUF, tryMap(RINGBUF, MapSpec.ringBuffer("tg_probe", 4096)));
-        f.put(MAP_IN_MAP, probeMapInMap());
 
         BpfProgram pass = null;
         try {
@@ -177,16 +175,6 @@ public final class Features {
         }
     }
 
-    private static Feature probeMapInMap() {
-        try (BpfMap inner = BpfMap.create(MapSpec.lpmTrie("tg_probe_in", 4, 8, 1));
-             BpfMap outer = BpfMap.create(MapSpec.arrayOfMaps("tg_probe", 1, inner))) {
-            outer.updateInner(0, inner);
-            return new Feature(MAP_IN_MAP, true, "created ARRAY_OF_MAPS of an LPM trie and set a slot");
-        } catch (BpfException e) {
-            return new Feature(MAP_IN_MAP, false, e.errno().toString());
-        }
-    }
-
     private static Feature probeTestRun(BpfProgram pass) {
         try {
             byte[] packet = new byte[14 + 20];
@@ -204,8 +192,8 @@ public final class Features {
         try (BpfAttr a = new BpfAttr()) {
             a.u32(0, -1).u32(4, -1).u32(8, AttachType.CGROUP_INET_INGRESS.value).u32(12, flags);
             long r = a.callRaw(BpfCommand.BPF_PROG_ATTACH);
-            return new Feature(name, r == -Errno.EBADF,
-                    "BPF_PROG_ATTACH with flags 0x" + Integer.toHexString(flags) + " and fd -1: " + new Errno((int) -r).name());
+            return new Feature(name, r == -Errno.EBADF.number(),
+                    "BPF_PROG_ATTACH with flags 0x" + Integer.toHexString(flags) + " and fd -1: " + Errno.of((int) -r).name());
         }
     }
 

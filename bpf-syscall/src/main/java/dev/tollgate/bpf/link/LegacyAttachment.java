@@ -7,7 +7,7 @@ import dev.tollgate.bpf.CgroupHandle;
 import dev.tollgate.bpf.CgroupPrograms;
 import dev.tollgate.bpf.Pins;
 import dev.tollgate.bpf.sys.BpfException;
-import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.libc.Errno;
 import java.nio.file.Path;
 
 /**
@@ -107,7 +107,7 @@ public final class LegacyAttachment implements Attachment {
                 try {
                     CgroupPrograms.attach(cg, own, type, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, program);
                 } catch (BpfException e) {
-                    if (e.errno().value() != Errno.EINVAL) throw e;
+                    if (e.errno() != Errno.EINVAL) throw e;
                     // Kernels 4.15-5.5 know ALLOW_MULTI but not REPLACE: add the new program, then
                     // remove the old. No gap, but for that moment both run (a packet may be
                     // counted twice; a firewall only gets stricter).
@@ -144,7 +144,7 @@ public final class LegacyAttachment implements Attachment {
         try (CgroupHandle cg = CgroupHandle.open(cgroup)) {
             CgroupPrograms.detach(cg, program, type);
         } catch (BpfException e) {
-            if (e.errno().value() != Errno.ENOENT) throw e;
+            if (e.errno() != Errno.ENOENT) throw e;
         } catch (java.io.UncheckedIOException gone) {
             // The cgroup was removed: the kernel dropped its attachments with it.
         }

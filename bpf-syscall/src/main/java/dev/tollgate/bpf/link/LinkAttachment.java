@@ -7,7 +7,7 @@ import dev.tollgate.bpf.CgroupHandle;
 import dev.tollgate.bpf.LinkInfo;
 import dev.tollgate.bpf.Pins;
 import dev.tollgate.bpf.sys.BpfException;
-import dev.tollgate.bpf.sys.Errno;
+import dev.tollgate.libc.Errno;
 import java.nio.file.Path;
 
 /** An attachment owned by a bpf_link; {@code BPF_LINK_UPDATE} swaps the program in place. */
@@ -94,7 +94,7 @@ public final class LinkAttachment implements Attachment {
             link.detach();
         } catch (BpfException e) {
             // Before 5.9 a link detaches only when its last reference goes: unpin and close.
-            if (e.errno().value() != Errno.EINVAL && e.errno().value() != Errno.EOPNOTSUPP) throw e;
+            if (e.errno() != Errno.EINVAL && e.errno() != Errno.EOPNOTSUPP) throw e;
         }
         if (pinnedAt != null) Pins.unpin(pinnedAt);
         pinnedAt = null;
@@ -105,11 +105,6 @@ public final class LinkAttachment implements Attachment {
     public synchronized void pin(Path path) {
         link.pin(path);
         pinnedAt = path;
-    }
-
-    /** The link's kernel id (as {@code bpftool link} shows it). */
-    public int linkId() {
-        return link.info().id();
     }
 
     @Override

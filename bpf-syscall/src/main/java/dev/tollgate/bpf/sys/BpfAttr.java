@@ -1,5 +1,6 @@
 package dev.tollgate.bpf.sys;
 
+import dev.tollgate.libc.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -67,7 +68,7 @@ public final class BpfAttr implements AutoCloseable {
     /** Issues the command; returns the result or throws naming the command and errno. */
     public long call(BpfCommand command, String context) {
         long r = callRaw(command);
-        if (r < 0) throw new BpfException(command, new Errno((int) -r), context);
+        if (r < 0) throw new BpfException(command, Errno.of((int) -r), context);
         return r;
     }
 
@@ -75,8 +76,8 @@ public final class BpfAttr implements AutoCloseable {
     public long callRaw(BpfCommand command) {
         long r;
         do {
-            r = Libc.bpf(command.number, attr, SIZE);
-        } while (r == -Errno.EINTR);
+            r = BpfSyscall.bpf(command.number, attr, SIZE);
+        } while (r == -Errno.EINTR.number());
         return r;
     }
 

@@ -1,5 +1,6 @@
 package dev.tollgate.bpf.sys;
 
+import dev.tollgate.libc.Errno;
 import java.util.Optional;
 
 /**
@@ -30,10 +31,6 @@ public final class BpfException extends RuntimeException {
         return errno;
     }
 
-    public int errnoValue() {
-        return errno.value();
-    }
-
     /** The verifier's log, for a program the verifier rejected. */
     public Optional<String> verifierLog() {
         return Optional.ofNullable(verifierLog);
@@ -43,7 +40,7 @@ public final class BpfException extends RuntimeException {
         StringBuilder m = new StringBuilder(command.name()).append(" failed");
         if (context != null && !context.isBlank()) m.append(" (").append(context).append(')');
         m.append(": ").append(errno);
-        String hint = hint(command, errno.value());
+        String hint = hint(command, errno);
         if (hint != null) m.append(" - ").append(hint);
         if (log != null && !log.isBlank()) {
             m.append("\nverifier log:\n").append(log.strip());
@@ -52,80 +49,80 @@ public final class BpfException extends RuntimeException {
     }
 
     /** What an errno usually means for a command, on the paths tollgate uses. */
-    static String hint(BpfCommand command, int errno) {
+    static String hint(BpfCommand command, Errno errno) {
         return switch (command) {
             case BPF_PROG_ATTACH, BPF_LINK_CREATE -> switch (errno) {
-                case Errno.EPERM -> "missing CAP_BPF/CAP_NET_ADMIN, or the nearest ancestor cgroup holding programs "
+                case EPERM -> "missing CAP_BPF/CAP_NET_ADMIN, or the nearest ancestor cgroup holding programs "
                         + "attached them without BPF_F_ALLOW_MULTI (flags 0 blocks every attach below it), "
                         + "or this cgroup level is already in another attach mode";
-                case Errno.E2BIG -> "64 programs are already attached at this cgroup level for this attach type";
-                case Errno.EINVAL -> "flags unknown to this kernel, BPF_F_REPLACE without BPF_F_ALLOW_MULTI, "
+                case E2BIG -> "64 programs are already attached at this cgroup level for this attach type";
+                case EINVAL -> "flags unknown to this kernel, BPF_F_REPLACE without BPF_F_ALLOW_MULTI, "
                         + "the same program attached twice in multi mode, or program type and attach type disagree";
-                case Errno.ENOENT -> "the program to replace is not attached there";
-                case Errno.EBADF -> "a file descriptor (cgroup or program) is not valid";
-                case Errno.ENOTDIR -> "the target is not a cgroup v2 directory";
+                case ENOENT -> "the program to replace is not attached there";
+                case EBADF -> "a file descriptor (cgroup or program) is not valid";
+                case ENOTDIR -> "the target is not a cgroup v2 directory";
                 default -> null;
             };
             case BPF_PROG_DETACH -> switch (errno) {
-                case Errno.ENOENT, Errno.EINVAL -> "that program is not attached there with this attach type "
+                case ENOENT, EINVAL -> "that program is not attached there with this attach type "
                         + "(multi mode needs the exact program; a link's program is detached through the link)";
-                case Errno.EPERM -> "missing CAP_BPF/CAP_NET_ADMIN";
+                case EPERM -> "missing CAP_BPF/CAP_NET_ADMIN";
                 default -> null;
             };
             case BPF_PROG_LOAD -> switch (errno) {
-                case Errno.EPERM -> "missing CAP_BPF (or CAP_SYS_ADMIN), or RLIMIT_MEMLOCK too low on kernels before 5.11";
-                case Errno.EACCES -> "the verifier rejected the program (see its log)";
-                case Errno.EINVAL -> "the verifier rejected the program, or a field is unknown to this kernel";
-                case Errno.E2BIG -> "the program is too large, or bpf_attr has non-zero bytes this kernel does not know";
-                case Errno.ENOSPC -> "the verifier log did not fit in its buffer";
+                case EPERM -> "missing CAP_BPF (or CAP_SYS_ADMIN), or RLIMIT_MEMLOCK too low on kernels before 5.11";
+                case EACCES -> "the verifier rejected the program (see its log)";
+                case EINVAL -> "the verifier rejected the program, or a field is unknown to this kernel";
+                case E2BIG -> "the program is too large, or bpf_attr has non-zero bytes this kernel does not know";
+                case ENOSPC -> "the verifier log did not fit in its buffer";
                 default -> null;
             };
             case BPF_MAP_CREATE -> switch (errno) {
-                case Errno.EPERM -> "missing CAP_BPF, or RLIMIT_MEMLOCK too low on kernels before 5.11";
-                case Errno.EINVAL -> "map type, sizes or flags not supported by this kernel "
+                case EPERM -> "missing CAP_BPF, or RLIMIT_MEMLOCK too low on kernels before 5.11";
+                case EINVAL -> "map type, sizes or flags not supported by this kernel "
                         + "(an LPM trie needs BPF_F_NO_PREALLOC)";
-                case Errno.ENOMEM -> "not enough memory (or memory cgroup limit) for the map";
+                case ENOMEM -> "not enough memory (or memory cgroup limit) for the map";
                 default -> null;
             };
             case BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY -> switch (errno) {
-                case Errno.ENOENT -> "no such key";
+                case ENOENT -> "no such key";
                 default -> null;
             };
             case BPF_MAP_UPDATE_ELEM -> switch (errno) {
-                case Errno.E2BIG -> "the map is full (max_entries reached)";
-                case Errno.EEXIST -> "the key exists and BPF_NOEXIST was given";
-                case Errno.ENOENT -> "the key does not exist and BPF_EXIST was given";
-                case Errno.EINVAL -> "bad key or value (e.g. array index out of range, inner map of the wrong shape)";
+                case E2BIG -> "the map is full (max_entries reached)";
+                case EEXIST -> "the key exists and BPF_NOEXIST was given";
+                case ENOENT -> "the key does not exist and BPF_EXIST was given";
+                case EINVAL -> "bad key or value (e.g. array index out of range, inner map of the wrong shape)";
                 default -> null;
             };
             case BPF_PROG_QUERY -> switch (errno) {
-                case Errno.ENOSPC -> "more programs are attached than the id buffer holds";
-                case Errno.EBADF -> "the cgroup file descriptor is not valid";
+                case ENOSPC -> "more programs are attached than the id buffer holds";
+                case EBADF -> "the cgroup file descriptor is not valid";
                 default -> null;
             };
             case BPF_OBJ_PIN -> switch (errno) {
-                case Errno.EEXIST -> "something is already pinned at that path";
-                case Errno.EPERM -> "the path is not on a bpffs mount, or access is denied";
-                case Errno.ENOENT -> "the parent directory does not exist on bpffs";
+                case EEXIST -> "something is already pinned at that path";
+                case EPERM -> "the path is not on a bpffs mount, or access is denied";
+                case ENOENT -> "the parent directory does not exist on bpffs";
                 default -> null;
             };
             case BPF_OBJ_GET -> switch (errno) {
-                case Errno.ENOENT -> "nothing is pinned at that path";
-                case Errno.EPERM -> "the path is not on a bpffs mount, or access is denied";
-                case Errno.EINVAL -> "the path is not a pinned bpf object";
+                case ENOENT -> "nothing is pinned at that path";
+                case EPERM -> "the path is not on a bpffs mount, or access is denied";
+                case EINVAL -> "the path is not a pinned bpf object";
                 default -> null;
             };
             case BPF_LINK_UPDATE -> switch (errno) {
-                case Errno.ENOLINK -> "the link's cgroup has been removed";
-                case Errno.EINVAL -> "the new program's type or expected attach type differs from the link's";
-                case Errno.EPERM -> "the old program given is not the link's current program";
+                case ENOLINK -> "the link's cgroup has been removed";
+                case EINVAL -> "the new program's type or expected attach type differs from the link's";
+                case EPERM -> "the old program given is not the link's current program";
                 default -> null;
             };
             case BPF_LINK_DETACH -> errno == Errno.EINVAL ? "this link type cannot be detached on this kernel" : null;
             case BPF_PROG_TEST_RUN -> switch (errno) {
-                case Errno.EINVAL -> "input too short (cgroup_skb needs a 14-byte Ethernet header first) or a ctx field "
+                case EINVAL -> "input too short (cgroup_skb needs a 14-byte Ethernet header first) or a ctx field "
                         + "that may not be set";
-                case Errno.ENOTSUPP -> "this program type cannot be test-run";
+                case ENOTSUPP -> "this program type cannot be test-run";
                 default -> null;
             };
             case BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID, BPF_LINK_GET_FD_BY_ID ->

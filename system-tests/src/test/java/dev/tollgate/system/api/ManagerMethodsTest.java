@@ -615,7 +615,7 @@ class ManagerMethodsTest {
         List<String> names = p.features().stream().map(ProbeFeature::name).toList();
         assertThat(names).doesNotHaveDuplicates().contains(Features.CGROUP2, Features.BPF, Features.CGROUP_SKB, Features.ATTACH,
                 Features.MULTI, Features.REPLACE, Features.LINK, Features.LINK_UPDATE, Features.LPM_TRIE,
-                Features.PERCPU_ARRAY, Features.MAP_IN_MAP);
+                Features.PERCPU_ARRAY);
         assertThat(p.features()).allSatisfy(f -> assertThat(f.evidence()).isNotBlank());
         Map<String, ProbeFeature> byName = new HashMap<>();
         p.features().forEach(f -> byName.put(f.name(), f));

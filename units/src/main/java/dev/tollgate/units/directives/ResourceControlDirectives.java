@@ -26,7 +26,7 @@ import java.util.TreeSet;
 
 /**
  * The resource-control directives of systemd.resource-control(5) that tollgate implements, shared
- * by {@code [Slice]}, {@code [Service]} and {@code [Scope]}: {@code Slice= IPAccounting=
+ * by {@code [Slice]} and {@code [Service]}: {@code Slice= IPAccounting=
  * IPAddressAllow= IPAddressDeny= IPIngressFilterPath= IPEgressFilterPath= BPFProgram=
  * SocketBindAllow= SocketBindDeny= RestrictNetworkInterfaces= Delegate=}. Lists add up over assignments and an empty
  * assignment clears them.

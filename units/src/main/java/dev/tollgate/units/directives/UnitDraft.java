@@ -1,7 +1,6 @@
 package dev.tollgate.units.directives;
 
 import dev.tollgate.units.ResourceControl;
-import dev.tollgate.units.ScopeConfig;
 import dev.tollgate.units.ServiceConfig;
 import dev.tollgate.units.ServiceSection;
 import dev.tollgate.units.Severity;
@@ -35,7 +34,6 @@ public final class UnitDraft {
     final ExecDirectives.Draft exec = new ExecDirectives.Draft();
     final KillDirectives.Draft kill = new KillDirectives.Draft();
     final ServiceDirectives.Draft service = new ServiceDirectives.Draft();
-    final ScopeDirectives.Draft scope = new ScopeDirectives.Draft();
     final InstallDirectives.Draft install = new InstallDirectives.Draft();
 
     private static final Map<UnitType, DirectiveTable> TABLES = tables();
@@ -113,7 +111,6 @@ public final class UnitDraft {
         return switch (type) {
             case SLICE -> buildSlice(name, sources, rc, ctx);
             case SERVICE -> buildService(name, sources, rc, ctx);
-            case SCOPE -> Optional.of(new ScopeConfig(name, unit.build(), slice(name), rc, kill.build(), scope.timeoutStop, sources));
             default -> throw new IllegalStateException(type.toString());
         };
     }
@@ -191,13 +188,6 @@ public final class UnitDraft {
         ResourceControlDirectives.register(slice, "Slice");
         InstallDirectives.register(slice);
         m.put(UnitType.SLICE, slice);
-
-        DirectiveTable scope = new DirectiveTable(Set.of("Unit", "Scope", "Install"));
-        UnitSectionDirectives.register(scope);
-        ResourceControlDirectives.register(scope, "Scope");
-        KillDirectives.register(scope, "Scope");
-        ScopeDirectives.register(scope);
-        m.put(UnitType.SCOPE, scope);
         return m;
     }
 }

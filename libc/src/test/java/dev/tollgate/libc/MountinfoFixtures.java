@@ -1,4 +1,4 @@
-package dev.tollgate.testkit;
+package dev.tollgate.libc;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -6,7 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Collectors;
 
-/** Real mount tables captured from real systems, for the modules that read mountinfo. */
+/** Real mount tables captured from real systems, for the modules that read mountinfo (shared through libc's test jar). */
 public final class MountinfoFixtures {
     private MountinfoFixtures() {}
 

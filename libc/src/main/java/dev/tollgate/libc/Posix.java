@@ -1,4 +1,4 @@
-package dev.tollgate.daemon;
+package dev.tollgate.libc;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -22,7 +22,7 @@ import java.util.Optional;
  * the errno (or a negative errno where they also return a value); none throws for a kernel
  * error. {@link #HAS_CLONE_INTO_CGROUP} is the probe that chooses how services are spawned.
  */
-final class Posix {
+public final class Posix {
     private Posix() {}
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -30,21 +30,21 @@ final class Posix {
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    static final int O_RDONLY = 0;
-    static final int O_WRONLY = 01;
-    static final int O_RDWR = 02;
-    static final int O_CREAT = 0100;
-    static final int O_TRUNC = 01000;
-    static final int O_APPEND = 02000;
-    static final int O_NONBLOCK = 04000;
-    static final int O_DIRECTORY = 0200000;
-    static final int O_CLOEXEC = 02000000;
-    static final int EINTR = 4;
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 01;
+    public static final int O_RDWR = 02;
+    public static final int O_CREAT = 0100;
+    public static final int O_TRUNC = 01000;
+    public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int EINTR = 4;
 
-    static final short POSIX_SPAWN_SETSIGDEF = 0x04;
-    static final short POSIX_SPAWN_SETSIGMASK = 0x08;
-    static final short POSIX_SPAWN_SETSID = 0x80;
-    static final short POSIX_SPAWN_SETCGROUP = 0x100;
+    public static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    public static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    public static final short POSIX_SPAWN_SETSID = 0x80;
+    public static final short POSIX_SPAWN_SETCGROUP = 0x100;
 
     private static final int P_PIDFD = 3;
     private static final int WEXITED = 4;
@@ -60,7 +60,7 @@ final class Posix {
     private static final long SIGINFO_SIZE = 128;
 
     /** glibc ≥ 2.39: clone3 with CLONE_INTO_CGROUP underneath posix_spawn, and a pidfd from it. */
-    static final boolean HAS_CLONE_INTO_CGROUP = find("pidfd_spawn").isPresent()
+    public static final boolean HAS_CLONE_INTO_CGROUP = find("pidfd_spawn").isPresent()
             && find("posix_spawnattr_setcgroup_np").isPresent() && find("pidfd_getpid").isPresent();
 
     private static final MethodHandle ATTR_INIT = downcall("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -123,14 +123,14 @@ final class Posix {
         return (int) ERRNO.get(state, 0L);
     }
 
-    static RuntimeException rethrow(Throwable t) {
+    public static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) return r;
         if (t instanceof Error e) throw e;
         return new IllegalStateException(t);
     }
 
     /** What to open in the child, in order; each open lands on fd {@code fd}. */
-    sealed interface FileAction {
+    public sealed interface FileAction {
         record Open(int fd, String path, int flags, int mode) implements FileAction {}
 
         record Dup(int from, int to) implements FileAction {}
@@ -142,13 +142,13 @@ final class Posix {
     }
 
     /** A spawn's inputs in native memory, valid while {@code arena} is. */
-    record Prepared(MemorySegment path, MemorySegment fileActions, MemorySegment attr, MemorySegment argv, MemorySegment envp) {}
+    public record Prepared(MemorySegment path, MemorySegment fileActions, MemorySegment attr, MemorySegment argv, MemorySegment envp) {}
 
     /**
      * posix_spawnattr with a new session, default dispositions for every signal and an empty
      * mask (what systemd gives a service), and for {@code cgroupFd >= 0} the cgroup to be born in.
      */
-    static Prepared prepare(Arena arena, String path, List<String> argv, Map<String, String> env, List<FileAction> actions, int cgroupFd) {
+    public static Prepared prepare(Arena arena, String path, List<String> argv, Map<String, String> env, List<FileAction> actions, int cgroupFd) {
         try {
             MemorySegment attr = arena.allocate(ATTR_SIZE, 16);
             check("posix_spawnattr_init", (int) ATTR_INIT.invokeExact(attr));
@@ -185,7 +185,7 @@ final class Posix {
     }
 
     /** Frees what glibc allocated inside the attr and file actions (the arena frees the rest). */
-    static void release(Prepared p) {
+    public static void release(Prepared p) {
         try {
             int a = (int) FA_DESTROY.invokeExact(p.fileActions());
             int b = (int) ATTR_DESTROY.invokeExact(p.attr());
@@ -206,7 +206,7 @@ final class Posix {
     }
 
     /** posix_spawn(3); the pid, or the negative errno. Blocks until the child has exec'd or failed. */
-    static long posixSpawn(Arena arena, Prepared p) {
+    public static long posixSpawn(Arena arena, Prepared p) {
         try {
             MemorySegment pid = arena.allocate(JAVA_INT);
             int rc = (int) POSIX_SPAWN.invokeExact(pid, p.path(), p.fileActions(), p.attr(), p.argv(), p.envp());
@@ -217,7 +217,7 @@ final class Posix {
     }
 
     /** pidfd_spawn(3) (glibc ≥ 2.39); the pidfd, or the negative errno. */
-    static int pidfdSpawn(Arena arena, Prepared p) {
+    public static int pidfdSpawn(Arena arena, Prepared p) {
         try {
             MemorySegment pidfd = arena.allocate(JAVA_INT);
             int rc = (int) PIDFD_SPAWN.invokeExact(pidfd, p.path(), p.fileActions(), p.attr(), p.argv(), p.envp());
@@ -228,7 +228,7 @@ final class Posix {
     }
 
     /** pidfd_getpid(3); the pid or the negative errno. */
-    static long pidfdGetpid(int pidfd) {
+    public static long pidfdGetpid(int pidfd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             int r = (int) PIDFD_GETPID.invokeExact(state, pidfd);
@@ -239,7 +239,7 @@ final class Posix {
     }
 
     /** pidfd_open(2); the fd or the negative errno. */
-    static int pidfdOpen(long pid) {
+    public static int pidfdOpen(long pid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             int r = (int) PIDFD_OPEN.invokeExact(state, (int) pid, 0);
@@ -250,7 +250,7 @@ final class Posix {
     }
 
     /** pidfd_send_signal(2); 0 or the errno (ESRCH once the process has exited). */
-    static int pidfdSendSignal(int pidfd, int signal) {
+    public static int pidfdSendSignal(int pidfd, int signal) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             int r = (int) PIDFD_SEND_SIGNAL.invokeExact(state, pidfd, signal, MemorySegment.NULL, 0);
@@ -264,7 +264,7 @@ final class Posix {
      * Reaps the exited child behind {@code pidfd} (waitid P_PIDFD, WEXITED). Its status as the
      * JDK reports one: the exit code, or 128 + the signal that killed it; negative errno on error.
      */
-    static int reap(int pidfd) {
+    public static int reap(int pidfd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             MemorySegment info = arena.allocate(SIGINFO_SIZE, 8);
@@ -282,7 +282,7 @@ final class Posix {
     }
 
     /** open(2); the fd or the negative errno. */
-    static int open(String path, int flags, int mode) {
+    public static int open(String path, int flags, int mode) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             MemorySegment name = arena.allocateFrom(path);
@@ -296,7 +296,7 @@ final class Posix {
         }
     }
 
-    static void close(int fd) {
+    public static void close(int fd) {
         try {
             int r = (int) CLOSE.invokeExact(fd);
         } catch (Throwable t) {
@@ -305,7 +305,7 @@ final class Posix {
     }
 
     /** mkfifo(3) with mode 0600; 0 or the errno. */
-    static int mkfifo(String path) {
+    public static int mkfifo(String path) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             int r = (int) MKFIFO.invokeExact(state, arena.allocateFrom(path), 0600);
@@ -315,7 +315,7 @@ final class Posix {
         }
     }
 
-    static void unlink(String path) {
+    public static void unlink(String path) {
         try (Arena arena = Arena.ofConfined()) {
             int r = (int) UNLINK.invokeExact(arena.allocateFrom(path));
         } catch (Throwable t) {
@@ -323,7 +323,7 @@ final class Posix {
         }
     }
 
-    static int gettid() {
+    public static int gettid() {
         try {
             return (int) GETTID.invokeExact();
         } catch (Throwable t) {
@@ -332,7 +332,7 @@ final class Posix {
     }
 
     /** Sets the soft RLIMIT_NOFILE of {@code pid} (0: this process), keeping its hard limit; 0 or the errno. */
-    static int setSoftNofile(long pid, long soft) {
+    public static int setSoftNofile(long pid, long soft) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             MemorySegment old = arena.allocate(16, 8);
@@ -350,7 +350,7 @@ final class Posix {
     }
 
     /** epoll_create1(EPOLL_CLOEXEC); the fd (throws: without it nothing can be supervised). */
-    static int epollCreate() {
+    public static int epollCreate() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             int r = (int) EPOLL_CREATE1.invokeExact(state, O_CLOEXEC);
@@ -362,7 +362,7 @@ final class Posix {
     }
 
     /** Adds {@code fd} for EPOLLIN with {@code fd} itself as the event's data; 0 or the errno. */
-    static int epollAdd(int epfd, int fd) {
+    public static int epollAdd(int epfd, int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             MemorySegment ev = arena.allocate(16, 4);
@@ -380,12 +380,12 @@ final class Posix {
     private static final long EPOLL_EVENT_SIZE = X86_64 ? 12 : 16;
     private static final long EPOLL_DATA_OFFSET = X86_64 ? 4 : 8;
 
-    static MemorySegment epollEvents(Arena arena, int max) {
+    public static MemorySegment epollEvents(Arena arena, int max) {
         return arena.allocate(EPOLL_EVENT_SIZE * max, 8);
     }
 
     /** epoll_wait with no timeout; the number of events (EINTR retried). */
-    static int epollWait(int epfd, MemorySegment events, int max, MemorySegment state) {
+    public static int epollWait(int epfd, MemorySegment events, int max, MemorySegment state) {
         try {
             int r;
             do {
@@ -398,11 +398,11 @@ final class Posix {
         }
     }
 
-    static MemorySegment callState(Arena arena) {
+    public static MemorySegment callState(Arena arena) {
         return arena.allocate(CAPTURE_LAYOUT);
     }
 
-    static int epollEventFd(MemorySegment events, int i) {
+    public static int epollEventFd(MemorySegment events, int i) {
         return (int) events.get(JAVA_LONG.withByteAlignment(1), i * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET);
     }
 }

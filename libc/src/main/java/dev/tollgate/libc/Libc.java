@@ -1,0 +1,109 @@
+package dev.tollgate.libc;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+
+/**
+ * The file and process calls where the JDK either cannot do the job ({@code kill(2)} with any
+ * signal, {@code mount(2)}) or hides the errno that tells one failure from another
+ * ({@code rmdir} EBUSY vs ENOTEMPTY, a control file write's ESRCH/EBUSY/EINVAL). Each returns
+ * 0 or the errno, as {@link Posix}'s calls without a value do ({@link Posix#open} and
+ * {@link Posix#close} serve here too). None throws for a kernel error: the caller knows what the
+ * errno means for what it was doing, and throws its own typed exception with it.
+ */
+public final class Libc {
+    private Libc() {}
+
+    private static final Linker.Option CE = Native.CAPTURE_ERRNO;
+    private static final MethodHandle WRITE =
+            Native.downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CE);
+    private static final MethodHandle MKDIR = Native.downcall("mkdir", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), CE);
+    private static final MethodHandle RMDIR = Native.downcall("rmdir", FunctionDescriptor.of(JAVA_INT, ADDRESS), CE);
+    private static final MethodHandle MOUNT = Native.downcall("mount",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), CE);
+    private static final MethodHandle KILL = Native.downcall("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CE);
+
+    /** mkdir(2); 0 or the errno. */
+    public static int mkdir(Path path, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int r = (int) MKDIR.invokeExact(state, arena.allocateFrom(path.toString()), mode);
+            return r == 0 ? 0 : Native.errno(state);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** rmdir(2); 0 or the errno. */
+    public static int rmdir(Path path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int r = (int) RMDIR.invokeExact(state, arena.allocateFrom(path.toString()));
+            return r == 0 ? 0 : Native.errno(state);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * Writes {@code data} to an existing file in one write(2) call, as kernfs control files
+     * require (each write is one command: "+memory -io", one pid, "1"). 0 or the errno of open
+     * or write.
+     */
+    public static int writeFile(Path path, byte[] data) {
+        int fd = Posix.open(path.toString(), Posix.O_WRONLY | Posix.O_CLOEXEC, 0);
+        if (fd < 0) return -fd;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            MemorySegment buf = arena.allocate(Math.max(1, data.length));
+            MemorySegment.copy(data, 0, buf, JAVA_BYTE, 0, data.length);
+            long n;
+            do {
+                n = (long) WRITE.invokeExact(state, fd, buf, (long) data.length);
+            } while (n < 0 && Native.errno(state) == Errno.EINTR.number());
+            if (n < 0) return Native.errno(state);
+            // kernfs takes the whole buffer or fails; a short write would be a kernel bug.
+            return n == data.length ? 0 : Errno.EIO.number();
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        } finally {
+            Posix.close(fd);
+        }
+    }
+
+    /** mount(2) with no data; 0 or the errno. */
+    public static int mount(String source, Path target, String fsType, long flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int r = (int) MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target.toString()),
+                    arena.allocateFrom(fsType), flags, MemorySegment.NULL);
+            return r == 0 ? 0 : Native.errno(state);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** kill(2) to one process; 0 or the errno (ESRCH once it is gone). */
+    public static int kill(long pid, int signal) {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            // kill(0 or negative) would signal a process group, never what a caller here means.
+            throw new IllegalArgumentException("not a process id: " + pid);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int r = (int) KILL.invokeExact(state, (int) pid, signal);
+            return r == 0 ? 0 : Native.errno(state);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+}
