@@ -241,7 +241,10 @@ class RequestStormTest {
                 checkTraffic(c, soft, allowed, denied, mainPids);
                 checkAddressLists(c, soft);
                 // Back to where the storm began: every unit stopped.
-                for (StressUnit u : units) c.stopUnit(u.name());
+                for (StressUnit u : units) {
+                    soft.assertThat(c.stopUnit(u.name()).activeState()).as("StopUnit %s after the storm", u.name())
+                            .isEqualTo(ActiveState.INACTIVE);
+                }
             }
             DaemonFootprint after = settled(before);
             System.out.printf("  after the storm, every unit stopped:%n    %s%n", after.describe());
