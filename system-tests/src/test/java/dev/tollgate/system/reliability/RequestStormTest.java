@@ -594,12 +594,24 @@ class RequestStormTest {
     }
 
     /**
-     * After one more reload with every client quiet, each firewalled unit's allow list is the one
-     * last written, in GetUnit and, for a running unit, in the kernel (its pinned trie).
+     * A running firewalled unit's trie holds the lists GetUnit shows; after one more reload with
+     * every client quiet, each firewalled unit's allow list is the one last written, in GetUnit
+     * and, for a running unit, in the kernel.
      */
     private void checkAddressLists(ManagerClient c, SoftAssertions soft) throws Exception {
-        soft.assertThat(c.reload()).as("diagnostics of the last reload").isEmpty();
         List<StressUnit> firewalled = units.stream().filter(u -> u.kind().firewalled()).toList();
+        // Before it: what GetUnit says a running unit's lists are (the files as the storm's last
+        // reload read them) is what its trie holds, whatever start that reload met.
+        List<UnitInfo> beforeReload = c.getUnits(firewalled.stream().map(StressUnit::name).toList());
+        for (UnitInfo info : beforeReload) {
+            if (info.activeState() != ActiveState.ACTIVE) continue;
+            List<String> both = new ArrayList<>(info.ipAddressAllow());
+            both.addAll(info.ipAddressDeny());
+            soft.assertThat(AddressLists.triePrefixes(daemon.bpffs, info.name()))
+                    .as("%s: prefixes in its pinned trie = its lists in GetUnit, before the last reload", info.name())
+                    .isEqualTo(AddressLists.canonical(both));
+        }
+        soft.assertThat(c.reload()).as("diagnostics of the last reload").isEmpty();
         List<UnitInfo> infos = c.getUnits(firewalled.stream().map(StressUnit::name).toList());
         int inKernel = 0;
         for (int i = 0; i < firewalled.size(); i++) {
