@@ -100,8 +100,13 @@ public final class Child {
                     for (int i = 0; i < n; i++) {
                         Child c = byFd.remove(Posix.epollEventFd(events, i));
                         if (c == null) continue;
+                        // Out of the epoll set before the close: a child being spawned meanwhile holds a
+                        // copy of this pidfd until its exec, which would keep the closed one in the set,
+                        // readable for ever; its next event would name the fd number's next owner, a
+                        // live child, and waitid on that would block this thread (and every exit) until
+                        // that child ended.
+                        Posix.epollDel(epfd, c.pidfd);
                         int status = Posix.reap(c.pidfd);
-                        // Closing the pidfd also removes it from the epoll set.
                         c.reaped(status < 0 ? 255 : status);
                     }
                 }

@@ -599,6 +599,12 @@ public final class Manager implements AutoCloseable {
                 changed.add(u.name.id());
                 Log.info("%s: network policy updated", u.name);
             } catch (RuntimeException e) {
+                if (ctx.accounting().unit(u.name.id()).isEmpty()) {
+                    // The unit stopped while this reload ran (its datapath goes before its state
+                    // changes): there is nothing to update, and its next start reads the new file.
+                    Log.debug("%s: stopped during the reload: %s", u.name, e.getMessage());
+                    continue;
+                }
                 Log.error("%s: cannot apply the new policy, keeping the old one: %s", u.name, e.getMessage());
                 errors.add(Diagnostic.ofFile(dev.tollgate.units.Severity.ERROR,
                         u.config.sources().fragment().orElse(Path.of(u.name.id())), null, e.getMessage()));

@@ -51,6 +51,7 @@ public final class Posix {
     private static final int CLD_EXITED = 1;
     private static final int RLIMIT_NOFILE = 7;
     private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLL_CTL_DEL = 2;
     private static final int EPOLLIN = 1;
 
     /** glibc's opaque types, sized generously (posix_spawnattr_t 336, file actions 80, sigset_t 128). */
@@ -370,6 +371,21 @@ public final class Posix {
             // struct epoll_event is packed on x86-64 (data at offset 4), not on other architectures (offset 8).
             ev.set(JAVA_LONG.withByteAlignment(1), EPOLL_DATA_OFFSET, fd);
             int r = (int) EPOLL_CTL.invokeExact(state, epfd, EPOLL_CTL_ADD, fd, ev);
+            return r == 0 ? 0 : errno(state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Removes {@code fd} from the epoll set; 0 or the errno. Closing an fd removes it only when no
+     * other descriptor refers to the same open file, and a child being spawned holds copies of
+     * all of ours until its exec: see {@link Child.Watcher}.
+     */
+    public static int epollDel(int epfd, int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+            int r = (int) EPOLL_CTL.invokeExact(state, epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL);
             return r == 0 ? 0 : errno(state);
         } catch (Throwable t) {
             throw rethrow(t);

@@ -3,31 +3,22 @@ package dev.tollgate.system.reliability;
 import static dev.tollgate.system.TollgatedProcess.python;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.accounting.PinLayout;
-import dev.tollgate.accounting.PolicyTrie;
 import dev.tollgate.api.CounterSample;
 import dev.tollgate.api.Counters;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.UnitInfo;
-import dev.tollgate.bpf.BpfMap;
-import dev.tollgate.bpf.Bytes;
 import dev.tollgate.cgroup.Signals;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.varlink.VarlinkClient;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
@@ -250,12 +241,12 @@ class KillNineTest {
 
             // The policy in force is the last one written, in the API and in the kernel's trie.
             String[] last = FLOOD_POLICIES.get(floodPolicy);
-            soft.assertThat(canonical(floodInfo.ipAddressDeny())).as("flood deny list").isEqualTo(canonical(expanded(last[1])));
-            soft.assertThat(canonical(floodInfo.ipAddressAllow())).as("flood allow list").isEqualTo(canonical(expanded(last[0])));
-            soft.assertThat(canonical(otherInfo.ipAddressAllow())).as("other allow list")
-                    .isEqualTo(canonical(expanded(OTHER_ALLOWS.get(otherAllow))));
-            soft.assertThat(triePrefixes(FLOOD)).as("prefixes in flood's pinned trie").isEqualTo(
-                    canonical(expanded(last[0] + " " + last[1])));
+            soft.assertThat(AddressLists.canonical(floodInfo.ipAddressDeny())).as("flood deny list").isEqualTo(AddressLists.canonical(AddressLists.expanded(last[1])));
+            soft.assertThat(AddressLists.canonical(floodInfo.ipAddressAllow())).as("flood allow list").isEqualTo(AddressLists.canonical(AddressLists.expanded(last[0])));
+            soft.assertThat(AddressLists.canonical(otherInfo.ipAddressAllow())).as("other allow list")
+                    .isEqualTo(AddressLists.canonical(AddressLists.expanded(OTHER_ALLOWS.get(otherAllow))));
+            soft.assertThat(AddressLists.triePrefixes(daemon.bpffs, FLOOD)).as("prefixes in flood's pinned trie").isEqualTo(
+                    AddressLists.canonical(AddressLists.expanded(last[0] + " " + last[1])));
             soft.assertAll();
         }
         assertThat(daemon.stop()).isZero();
@@ -420,46 +411,5 @@ class KillNineTest {
 
     private static long count(String text, String needle) {
         return text.lines().filter(l -> l.contains(needle)).count();
-    }
-
-    /** An address list as GetUnit reports it: "any" is 0.0.0.0/0 and ::/0, a bare address gets its /32 or /128. */
-    private static List<String> expanded(String list) {
-        List<String> out = new ArrayList<>();
-        for (String w : list.trim().split("\\s+")) {
-            if (w.isEmpty()) continue;
-            if (w.equals("any")) {
-                out.add("0.0.0.0/0");
-                out.add("::/0");
-            } else if (w.contains("/")) {
-                out.add(w);
-            } else {
-                out.add(w + (w.contains(":") ? "/128" : "/32"));
-            }
-        }
-        return out;
-    }
-
-    /** The prefixes in a unit's pinned LPM trie (key: u32 prefixlen incl. 8 family bits, u8 family, address). */
-    private Set<String> triePrefixes(String unit) throws Exception {
-        Path pin = new PinLayout(daemon.bpffs).unit(unit).resolve(PinLayout.POLICY);
-        Set<String> out = new TreeSet<>();
-        try (BpfMap trie = BpfMap.fromPin(pin)) {
-            for (byte[] k : trie.keys()) {
-                int len = Bytes.u32(k, 0) - PolicyTrie.FAMILY_BITS;
-                byte[] a = Arrays.copyOfRange(k, 5, 5 + (k[4] == PolicyTrie.FAMILY_IPV4 ? 4 : 16));
-                out.add(InetAddress.getByAddress(a).getHostAddress() + "/" + len);
-            }
-        }
-        return out;
-    }
-
-    /** Prefixes as {@link #triePrefixes} spells them. */
-    private static Set<String> canonical(List<String> prefixes) throws IOException {
-        Set<String> out = new TreeSet<>();
-        for (String p : prefixes) {
-            int slash = p.indexOf('/');
-            out.add(InetAddress.getByName(p.substring(0, slash)).getHostAddress() + p.substring(slash));
-        }
-        return out;
     }
 }

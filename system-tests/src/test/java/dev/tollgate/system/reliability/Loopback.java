@@ -27,6 +27,8 @@ final class Loopback {
         private final DatagramChannel channel;
         private final Thread thread;
         final AtomicLong count = new AtomicLong();
+        /** The UDP payload bytes of every datagram received (IP bytes: this plus 28 per datagram). */
+        final AtomicLong payloadBytes = new AtomicLong();
 
         Receiver(String address) throws IOException {
             channel = DatagramChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress(address, 0));
@@ -38,6 +40,7 @@ final class Loopback {
                     while (true) {
                         b.clear();
                         channel.receive(b);
+                        payloadBytes.addAndGet(b.position());
                         count.incrementAndGet();
                     }
                 } catch (ClosedChannelException closed) {

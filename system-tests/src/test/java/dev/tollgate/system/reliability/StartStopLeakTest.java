@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -68,16 +67,6 @@ class StartStopLeakTest {
         daemon.close();
     }
 
-    /** Everything counted at one moment. */
-    record Counts(BpfCensus bpf, Map<String, List<String>> attached, int pinFiles, int pinDirs, int cgroups,
-                  int fds, Map<String, Integer> fdKinds, int threads, Map<String, Integer> threadNames) {
-        String describe() {
-            return "kernel: " + bpf + "\n    attached under the root (bpftool): " + attached
-                    + "\n    pins: " + pinFiles + " files in " + pinDirs + " directories; cgroups below the root: " + cgroups
-                    + "\n    daemon fds: " + fds + " " + fdKinds + "\n    daemon threads: " + threads + " " + threadNames;
-        }
-    }
-
     @ParameterizedTest(name = "attach mode {0}")
     @ValueSource(strings = {"link", "multi"})
     @Timeout(value = 30, unit = TimeUnit.MINUTES) // a hang guard only: 1,000 cycles on a busy machine
@@ -100,7 +89,6 @@ class StartStopLeakTest {
                 ExecStart=/bin/sleep 3600
                 """.formatted(slice), false);
         daemon.start();
-        long pid = daemon.pid();
         List<Long> mainPids = new ArrayList<>();
         Set<String> observed = new TreeSet<>(); // "kind id" of every object seen pinned for the unit
         Path unitPins = new PinLayout(daemon.bpffs).unit(unit);
@@ -117,7 +105,7 @@ class StartStopLeakTest {
 
             // The counting sees the unit's objects while it runs (else the comparison below proves nothing).
             c.startUnit(unit);
-            Counts running = count(pid);
+            DaemonFootprint running = count();
             c.stopUnit(unit);
             System.out.printf("  while the unit runs:\n    %s%n", running.describe().replaceAll("daemon fds: .*\n", ""));
             // At least the unit's counters and trie and the slice's counters (the last warm-up cycle's
@@ -128,14 +116,14 @@ class StartStopLeakTest {
             assertThat(running.attached().values().stream().mapToInt(List::size).sum()).as("attached (bpftool)").isEqualTo(2);
             assertThat(running.cgroups()).as("cgroups while running: the slice's and the unit's").isEqualTo(2);
 
-            Counts before = settled(pid, null);
+            DaemonFootprint before = settled(null);
             System.out.printf("  before:\n    %s%n", before.describe());
             assertThat(before.bpf().maps()).as("maps of a stopped unit: only the slice's counters").hasSize(1);
             long t0 = System.nanoTime();
             for (int i = 0; i < cycles; i++) cycle(c, unit, WARM_UP + i, unitPins, observed, mainPids);
             double seconds = (System.nanoTime() - t0) / 1e9;
             System.out.printf("StartStopLeakTest[%s]: %d cycles in %.1f s (%.1f ms each)%n", mode, cycles, seconds, seconds * 1000 / cycles);
-            Counts after = settled(pid, before);
+            DaemonFootprint after = settled(before);
             System.out.printf("  after:\n    %s%n", after.describe());
 
             Set<Integer> programs = new HashSet<>(ObjectIds.programs());
@@ -207,15 +195,15 @@ class StartStopLeakTest {
      * (the count to compare with): the first count in which the stopped unit's kernel objects
      * are gone (only the slice's counters map is left) and that equals the one before it.
      */
-    private Counts settled(long pid, Counts before) throws Exception {
+    private DaemonFootprint settled(DaemonFootprint before) throws Exception {
         long t0 = System.nanoTime();
         long deadline = t0 + Await.SAFETY_NET.toNanos();
-        Counts last = null;
+        DaemonFootprint last = null;
         while (true) {
-            Counts now = count(pid);
+            DaemonFootprint now = count();
             if (before == null) {
                 boolean gone = now.bpf().maps().size() == 1 && now.bpf().programs().isEmpty() && now.bpf().links().isEmpty();
-                if ((gone && last != null && sameObjects(now, last)) || System.nanoTime() > deadline) {
+                if ((gone && last != null && now.sameObjects(last)) || System.nanoTime() > deadline) {
                     System.out.printf("  (settled after %.1f s)%n", (System.nanoTime() - t0) / 1e9);
                     return now;
                 }
@@ -223,7 +211,7 @@ class StartStopLeakTest {
                 Thread.sleep(100);
                 continue;
             }
-            boolean same = sameObjects(now, before) && now.threads() <= before.threads() + THREAD_TOLERANCE;
+            boolean same = now.sameObjects(before) && now.threads() <= before.threads() + THREAD_TOLERANCE;
             if (same || System.nanoTime() > deadline) {
                 System.out.printf("  (settled after %.1f s)%n", (System.nanoTime() - t0) / 1e9);
                 return now;
@@ -232,18 +220,7 @@ class StartStopLeakTest {
         }
     }
 
-    /** The same kernel objects, pins, cgroups and fds (threads come and go by themselves: see THREAD_TOLERANCE). */
-    private static boolean sameObjects(Counts a, Counts b) {
-        return a.fds() == b.fds() && a.fdKinds().equals(b.fdKinds()) && a.bpf().equals(b.bpf())
-                && a.attached().equals(b.attached()) && a.pinFiles() == b.pinFiles()
-                && a.pinDirs() == b.pinDirs() && a.cgroups() == b.cgroups();
-    }
-
-    private Counts count(long pid) throws Exception {
-        BpfCensus bpf = BpfCensus.take(List.of("tgc_l" + daemon.id, "tgp_l" + daemon.id, "tgs_s" + daemon.id));
-        int[] pins = BpfCensus.treeCount(daemon.bpffs);
-        int cgroups = BpfCensus.treeCount(daemon.cgroupRoot)[1];
-        return new Counts(bpf, BpfCensus.bpftoolTree(daemon.cgroupRoot), pins[0], pins[1], cgroups, Procs.fdCount(pid),
-                Procs.fdKinds(pid), Procs.threadCount(pid), Procs.threadNames(pid));
+    private DaemonFootprint count() throws Exception {
+        return DaemonFootprint.take(daemon, List.of("tgc_l" + daemon.id, "tgp_l" + daemon.id, "tgs_s" + daemon.id));
     }
 }
