@@ -139,10 +139,13 @@ public final class Accounting implements AutoCloseable {
         // Members before the programs count anything: a kill in between leaves a member at zero.
         UnitDatapath d = UnitDatapath.create(p, mode, pins, dropRing, x -> {
             for (SliceCounters s : accounted) s.join(x.countersMap(), Counters.ZERO);
+            // Named before its programs can report anything.
+            synchronized (this) {
+                eventUnits.put(x.eventUnitId(), p.unit());
+            }
         });
         synchronized (this) {
             units.put(p.unit(), d);
-            eventUnits.put(d.eventUnitId(), p.unit());
         }
         return d;
     }

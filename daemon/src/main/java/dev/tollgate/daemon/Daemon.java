@@ -126,10 +126,11 @@ public final class Daemon implements AutoCloseable {
         manager = new Manager(new Manager.Context(loader, root, accounting, off, unfilteredAllowed, config.stateDir()));
         metrics = new DaemonMetrics(manager);
         metrics.datapath(accounting != null, accounting != null ? mode.get().configName() : "none");
-        startDropEvents();
         long t0 = System.nanoTime();
         manager.loadAll();
         manager.adoptFromState();
+        // After adoption, so the events of the outage (in the pinned ring) find their units' names.
+        startDropEvents();
         manager.startDefaultTarget();
         metrics.timer("startup").record(java.time.Duration.ofNanos(System.nanoTime() - t0));
         server = serve();
