@@ -185,7 +185,9 @@ public final class SkbProgram {
      * passes when TAT, advanced by one interval for it, was less than a limit ahead of now.
      * The advance is an atomic fetch-add, undone for an event that does not pass, and a TAT
      * left in the past is moved to now by compare-and-exchange, so CPUs racing on one unit never
-     * emit more than the rate allows. R6 skb, R7 skb->len, R8 now, R9 the events map value.
+     * emit more than the rate allows. A changed rate (a reload) starts with a full bucket: the
+     * first event of the new program finds another interval recorded and refills it. R6 skb,
+     * R7 skb->len, R8 now, R9 the events map value.
      */
     private static void event(Assembler a, Direction d, DropEventRate rate) {
         a.call(Helper.KTIME_GET_NS).mov(R8, R0)
@@ -194,6 +196,14 @@ public final class SkbProgram {
                 .call(Helper.MAP_LOOKUP_ELEM)
                 .jeq(R0, 0, "event_done")
                 .mov(R9, R0)
+                // A bucket reckoned at another rate: whoever swaps in this rate's interval refills it.
+                .ldxw(R1, R9, DropEventLayout.RATE_INTERVAL)
+                .jeq(R1, (int) rate.intervalNs(), "event_bucket")
+                .mov(R0, R1).mov(R2, (int) rate.intervalNs())
+                .atomic(AtomicOp.CMPXCHG, Size.W, R9, DropEventLayout.RATE_INTERVAL, R2)
+                .jne(R0, R1, "event_bucket")
+                .stdw(R9, DropEventLayout.TAT, 0)
+                .label("event_bucket")
                 .ldxdw(R0, R9, DropEventLayout.TAT)
                 .jge(R0, R8, "event_take")
                 .mov(R1, R8)

@@ -283,4 +283,58 @@ class DropEventTrafficTest {
         assertThat(acc.unitOfEvent(unitId)).contains(UNIT);
         assertThat(again.dropEventCounters()).isEqualTo(new DropEventCounters(5, 0));
     }
+
+    private static void sendDenied(DatagramChannel ch, int n) {
+        for (int i = 0; i < n; i++) {
+            try {
+                ch.send(ByteBuffer.allocate(10), new InetSocketAddress("127.0.0.2", 9));
+            } catch (java.io.IOException refused) {
+                // EPERM: the drop
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(AttachMode.class)
+    void aChangedRateIsAProgramSwapAndOffEmitsNothing(AttachMode mode) throws Exception {
+        setUp(mode);
+        UnitDatapath d = start(new DropEventRate(1, 2));
+        int first = d.programIds().get("egress");
+        DatagramChannel unitUdp = keep(ScratchCgroup.inside(cgroup(),
+                () -> DatagramChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress("127.0.0.1", 0))));
+        sendDenied(unitUdp, 5);
+        List<DropEvent> got = new ArrayList<>();
+        Await.until("5 drops accounted for", () -> {
+            reader.drain(Integer.MAX_VALUE, s -> got.add(DropEvent.decode(s)));
+            DropEventCounters c = d.dropEventCounters();
+            return c.emitted() + c.suppressed() == 5 && got.size() == c.emitted();
+        });
+        long span = got.getLast().monotonicNs() - got.getFirst().monotonicNs();
+        assertThat((long) got.size()).isBetween(2L, 2 + span / 1_000_000_000L + 1);
+
+        // Off: a new program without event code; drops are counted, nothing is reported or suppressed.
+        DropEventCounters before = d.dropEventCounters();
+        acc.update(new UnitPolicy(UNIT, cgroup(), true, Prefixes.rules(List.of(), List.of("127.0.0.2", "::1")),
+                List.of(), null, List.of(), false, List.of(), DropEventRate.OFF));
+        int second = d.programIds().get("egress");
+        assertThat(second).isNotEqualTo(first);
+        sendDenied(unitUdp, 3);
+        assertThat(d.counters().egressDroppedPackets()).isEqualTo(8);
+        assertThat(d.dropEventCounters()).isEqualTo(before);
+        assertThat(reader.pending()).isZero();
+
+        // On again, at a higher rate: every drop reported, the counts carry on.
+        acc.update(new UnitPolicy(UNIT, cgroup(), true, Prefixes.rules(List.of(), List.of("127.0.0.2", "::1")),
+                List.of(), null, List.of(), false, List.of(), new DropEventRate(1000, 1000)));
+        assertThat(d.programIds().get("egress")).isNotIn(first, second);
+        sendDenied(unitUdp, 3);
+        List<DropEvent> more = new ArrayList<>();
+        Await.until("3 more events", () -> {
+            reader.drain(Integer.MAX_VALUE, s -> more.add(DropEvent.decode(s)));
+            return more.size() >= 3;
+        });
+        assertThat(more).hasSize(3);
+        assertThat(d.dropEventCounters()).isEqualTo(new DropEventCounters(before.emitted() + 3, before.suppressed()));
+        assertThat(d.counters().egressDroppedPackets()).isEqualTo(11);
+    }
 }

@@ -240,7 +240,7 @@ class StartStopLeakTest {
     }
 
     private Counts count(long pid) throws Exception {
-        BpfCensus bpf = BpfCensus.take(List.of("tgc_l" + daemon.id, "tgp_l" + daemon.id, "tgs_s" + daemon.id));
+        BpfCensus bpf = BpfCensus.take(List.of("tgc_l" + daemon.id, "tgp_l" + daemon.id, "tgs_s" + daemon.id, "tge_l" + daemon.id));
         int[] pins = BpfCensus.treeCount(daemon.bpffs);
         int cgroups = BpfCensus.treeCount(daemon.cgroupRoot)[1];
         return new Counts(bpf, BpfCensus.bpftoolTree(daemon.cgroupRoot), pins[0], pins[1], cgroups, Procs.fdCount(pid),
