@@ -91,10 +91,12 @@ class DropsSystemTest {
 
     /**
      * {@code tollctl drops -f} streams a drop as it happens; drops while the daemon is killed
-     * with -9 stay in the pinned ring and are read by the next daemon, and the counts carry on.
+     * with -9 stay in the pinned ring and are read by the next daemon, and the counts carry on;
+     * in each attach mode.
      */
-    @Test
-    void followStreamsAndDropsDuringAKillNineAreReadAfterTheRestart() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"link", "multi", "single"})
+    void followStreamsAndDropsDuringAKillNineAreReadAfterTheRestart(String mode) throws Exception {
         java.nio.file.Path fifo = java.nio.file.Files.createTempDirectory("tgdrops").resolve("go");
         Process follow = null;
         try (TollgatedProcess daemon = new TollgatedProcess()) {
@@ -109,7 +111,7 @@ class DropsSystemTest {
                             except PermissionError: pass
                     """.formatted(fifo));
             daemon.unit("dropper.service", "[Service]\nIPAddressDeny=127.0.0.2\nExecStart=" + sender + "\n", false);
-            daemon.start();
+            daemon.args("--attach-mode", mode).start();
             Tollctl tollctl = new Tollctl(daemon.socket);
             assertThat(tollctl.run("start", "dropper").code()).isZero();
             java.nio.file.Files.writeString(fifo, "1001\n");
