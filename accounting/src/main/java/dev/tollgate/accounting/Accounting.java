@@ -26,10 +26,72 @@ public final class Accounting implements AutoCloseable {
     private final AttachMode mode;
     private final Map<String, UnitDatapath> units = new HashMap<>();
     private final Map<String, SliceCounters> slices = new HashMap<>();
+    private final BpfMap dropRing; // null where the kernel has no ring buffers (before 5.8)
+    private final String dropRingUnavailable;
+    /** Units by their id in drop events, also for a while after they stopped (their events may still be in the ring). */
+    private final Map<Integer, String> eventUnits = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
+            return size() > RECENT_EVENT_UNITS && !units.containsKey(eldest.getValue());
+        }
+    };
+    private static final int RECENT_EVENT_UNITS = 4096;
 
     public Accounting(Path bpffsDirectory, AttachMode mode) {
         this.pins = new PinLayout(Pins.ensureDirectory(bpffsDirectory));
         this.mode = mode;
+        BpfMap ring = null;
+        String why = null;
+        try {
+            ring = openOrCreateRing(pins.dropRing());
+        } catch (dev.tollgate.bpf.sys.BpfException e) {
+            why = "drop events are unavailable: the kernel has no BPF ring buffer (Linux 5.8+): " + e.getMessage();
+        }
+        this.dropRing = ring;
+        this.dropRingUnavailable = why;
+    }
+
+    /**
+     * The pinned ring of an earlier daemon (its unread events and its consumer position with
+     * it), or a new one. Not replaced while units run: their programs hold it.
+     */
+    private static BpfMap openOrCreateRing(Path pin) {
+        if (Files.exists(pin)) {
+            BpfMap r = BpfMap.fromPin(pin);
+            if (r.info().type() == dev.tollgate.bpf.MapType.RINGBUF.value) return r;
+            r.close();
+            throw new IllegalStateException(pin + " is not a ring buffer; remove it");
+        }
+        BpfMap r = BpfMap.create(dev.tollgate.bpf.MapSpec.ringBuffer("tg_drop_ring", DropEventLayout.RING_BYTES));
+        try {
+            r.pin(pin);
+            return r;
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    /** The ring buffer units' drop events go into; empty (with {@link #dropEventsUnavailable}) on kernels without one. */
+    public Optional<BpfMap> dropRing() {
+        return Optional.ofNullable(dropRing);
+    }
+
+    /** Why there are no drop events, if there are none. */
+    public Optional<String> dropEventsUnavailable() {
+        return Optional.ofNullable(dropRingUnavailable);
+    }
+
+    /** The unit a drop event's {@link DropEvent#unitId} names, while it runs and for a while after. */
+    public synchronized Optional<String> unitOfEvent(int unitId) {
+        return Optional.ofNullable(eventUnits.get(unitId));
+    }
+
+    /** Drop event counts of every unit, by name. */
+    public synchronized Map<String, DropEventCounters> allDropEventCounters() {
+        Map<String, DropEventCounters> all = new LinkedHashMap<>();
+        units.forEach((n, d) -> all.put(n, d.dropEventCounters()));
+        return all;
     }
 
     public AttachMode mode() {
@@ -75,8 +137,12 @@ public final class Accounting implements AutoCloseable {
         }
         if (old != null) retire(old);
         // Members before the programs count anything: a kill in between leaves a member at zero.
-        UnitDatapath d = UnitDatapath.create(p, mode, pins, x -> {
+        UnitDatapath d = UnitDatapath.create(p, mode, pins, dropRing, x -> {
             for (SliceCounters s : accounted) s.join(x.countersMap(), Counters.ZERO);
+            // Named before its programs can report anything.
+            synchronized (this) {
+                eventUnits.put(x.eventUnitId(), p.unit());
+            }
         });
         synchronized (this) {
             units.put(p.unit(), d);
@@ -147,9 +213,10 @@ public final class Accounting implements AutoCloseable {
     /** Takes over a running unit's pinned datapath after a restart; empty if nothing is pinned for it. */
     public synchronized Optional<UnitDatapath> adopt(UnitPolicy p) {
         refuseIfNeeded(p);
-        Optional<UnitDatapath> d = UnitDatapath.adopt(p, mode, pins);
+        Optional<UnitDatapath> d = UnitDatapath.adopt(p, mode, pins, dropRing);
         d.ifPresent(x -> {
             units.put(p.unit(), x);
+            eventUnits.put(x.eventUnitId(), p.unit());
             memberships(x, p);
         });
         return d;
@@ -238,6 +305,7 @@ public final class Accounting implements AutoCloseable {
         for (SliceCounters s : slices.values()) s.remove();
         slices.clear();
         Pins.removeTree(pins.root());
+        if (dropRing != null) dropRing.close();
     }
 
     /** Lets go of file descriptors only: attachments, pins and counters stay for the next daemon. */
@@ -247,5 +315,6 @@ public final class Accounting implements AutoCloseable {
         slices.values().forEach(SliceCounters::close);
         units.clear();
         slices.clear();
+        if (dropRing != null) dropRing.close();
     }
 }

@@ -10,6 +10,14 @@ import java.nio.file.Path;
 public record PinLayout(Path root) {
     public static final String COUNTERS = "counters";
     public static final String POLICY = "policy";
+    /** A unit's drop event bucket and counters. */
+    public static final String EVENTS = "events";
+    /** The ring buffer every unit's drop events go into, at the root. */
+    public static final String DROP_RING = "drop_ring";
+
+    public Path dropRing() {
+        return root.resolve(DROP_RING);
+    }
 
     public Path units() {
         return root.resolve("units");

@@ -9,8 +9,10 @@ import static dev.tollgate.bpf.asm.Register.R4;
 import static dev.tollgate.bpf.asm.Register.R6;
 import static dev.tollgate.bpf.asm.Register.R7;
 import static dev.tollgate.bpf.asm.Register.R8;
+import static dev.tollgate.bpf.asm.Register.R9;
 
 import dev.tollgate.bpf.asm.Assembler;
+import dev.tollgate.bpf.asm.AtomicOp;
 import dev.tollgate.bpf.asm.Helper;
 import dev.tollgate.bpf.asm.Instructions;
 import dev.tollgate.bpf.asm.Size;
@@ -32,8 +34,15 @@ import java.util.List;
  * helper call. A longer one is looked up in the unit's {@link PolicyTrie}, so the cost does
  * not grow with the list. A policy change swaps the whole program either way.
  *
- * <p>Maps it references by name: {@code policy} (the trie, trie form only) and {@code unit}
- * (the unit's counters). Counter slots are per-CPU; the adds are atomic anyway, because two
+ * <p>On the drop path only, and when the unit's {@link DropEventRate} is on, the program
+ * also reports the packet as a drop event into the daemon's ring buffer, rate-limited by a
+ * token bucket in the unit's events map; an event over the rate, or one the full ring
+ * refuses, is counted as suppressed there. The pass path is the same instructions with or
+ * without events.
+ *
+ * <p>Maps it references by name: {@code policy} (the trie, trie form only), {@code unit}
+ * (the unit's counters), and with events {@code events} (the unit's bucket and event
+ * counters, see {@link DropEventLayout}) and {@code drop_ring} (the ring buffer). Counter slots are per-CPU; the adds are atomic anyway, because two
  * programs may interleave on one CPU when a preemptible kernel runs them with only migration
  * disabled.
  */
@@ -61,9 +70,15 @@ public final class SkbProgram {
      * The shape of a unit's program: what changes it needs a program swap. Interface rules
      * are part of it (ifindexes compiled into the program), so a changed list is a new program.
      */
-    public record Shape(Direction direction, Firewall firewall, boolean directRead, List<InterfaceRule> interfaces) {
+    public record Shape(Direction direction, Firewall firewall, boolean directRead, List<InterfaceRule> interfaces,
+                        DropEventRate events) {
         public Shape {
             interfaces = List.copyOf(interfaces);
+            java.util.Objects.requireNonNull(events, "events");
+        }
+
+        public Shape(Direction direction, Firewall firewall, boolean directRead, List<InterfaceRule> interfaces) {
+            this(direction, firewall, directRead, interfaces, DropEventRate.OFF);
         }
 
         public Shape(Direction direction, Firewall firewall, boolean directRead) {
@@ -101,17 +116,32 @@ public final class SkbProgram {
         }
 
         public Shape withDirectRead(boolean direct) {
-            return new Shape(direction, firewall, direct, interfaces);
+            return new Shape(direction, firewall, direct, interfaces, events);
+        }
+
+        /** The same with drop events at this rate (only a program that can drop emits any). */
+        public Shape withEvents(DropEventRate rate) {
+            return new Shape(direction, firewall, directRead, interfaces, rate);
+        }
+
+        /** Whether the program emits drop events (it has a drop path and the rate is on). */
+        public boolean emitsEvents() {
+            return filters() && events.enabled();
         }
     }
 
     public static final String POLICY_MAP = "policy";
     public static final String UNIT_MAP = "unit";
+    public static final String EVENTS_MAP = "events";
+    public static final String RING_MAP = "drop_ring";
 
     // Stack: a u32 zero key at fp-4; the LPM key (21 bytes) at fp-32; an address read by the helper at fp-48.
     private static final int ZERO_KEY = -4;
     private static final int LPM_KEY = -32;
     private static final int ADDRESS = -48;
+    // The drop path only: the event being built at fp-128, the IP header read by the helper at fp-176.
+    private static final int EVENT = -128;
+    private static final int HEADER = -176;
     private static final int SKB_LEN = 0, SKB_PROTOCOL = 16, SKB_IFINDEX = 40, SKB_DATA = 76, SKB_DATA_END = 80;
 
     private SkbProgram() {}
@@ -121,7 +151,7 @@ public final class SkbProgram {
         Assembler a = new Assembler().mov(R6, R1);
         if (shape.interfaces().stream().anyMatch(InterfaceRule::dropsAll)) {
             // Nothing passes: the pass path would be unreachable code, which the verifier refuses.
-            drop(a, d);
+            drop(a, shape);
             return a.assemble();
         }
         // Whether anything jumps to "drop": the verifier refuses unreachable code.
@@ -137,14 +167,115 @@ public final class SkbProgram {
         a.label("pass").ldxw(R7, R6, SKB_LEN);
         count(a, d.passedOffset, "counted");
         a.mov(R0, 1).exit();
-        if (drops) drop(a, d);
+        if (drops) drop(a, shape);
         return a.assemble();
     }
 
-    private static void drop(Assembler a, Direction d) {
+    private static void drop(Assembler a, Shape shape) {
         a.label("drop").ldxw(R7, R6, SKB_LEN);
-        count(a, d.droppedOffset, "counted_drop");
+        count(a, shape.direction().droppedOffset, "counted_drop");
+        if (shape.events().enabled()) event(a, shape.direction(), shape.events());
         a.mov(R0, 0).exit();
+    }
+
+    /**
+     * Takes a token from the unit's bucket and, if there was one, writes the event into the
+     * ring buffer; otherwise, or if the ring is full, counts the event as suppressed. The
+     * bucket is GCRA with one shared timestamp, the theoretical arrival time (TAT): an event
+     * passes when TAT, advanced by one interval for it, was less than a limit ahead of now.
+     * The advance is an atomic fetch-add, undone for an event that does not pass, and a TAT
+     * left in the past is moved to now by compare-and-exchange, so CPUs racing on one unit never
+     * emit more than the rate allows. A changed rate (a reload) starts with a full bucket: the
+     * first event of the new program finds another interval recorded and refills it. R6 skb,
+     * R7 skb->len, R8 now, R9 the events map value.
+     */
+    private static void event(Assembler a, Direction d, DropEventRate rate) {
+        a.call(Helper.KTIME_GET_NS).mov(R8, R0)
+                .stw(R10, ZERO_KEY, 0)
+                .ldMapFd(R1, EVENTS_MAP).mov(R2, R10).add(R2, ZERO_KEY)
+                .call(Helper.MAP_LOOKUP_ELEM)
+                .jeq(R0, 0, "event_done")
+                .mov(R9, R0)
+                // A bucket reckoned at another rate: whoever swaps in this rate's interval refills it.
+                .ldxw(R1, R9, DropEventLayout.RATE_INTERVAL)
+                .jeq(R1, (int) rate.intervalNs(), "event_bucket")
+                .mov(R0, R1).mov(R2, (int) rate.intervalNs())
+                .atomic(AtomicOp.CMPXCHG, Size.W, R9, DropEventLayout.RATE_INTERVAL, R2)
+                .jne(R0, R1, "event_bucket")
+                .stdw(R9, DropEventLayout.TAT, 0)
+                .label("event_bucket")
+                .ldxdw(R0, R9, DropEventLayout.TAT)
+                .jge(R0, R8, "event_take")
+                .mov(R1, R8)
+                .atomic(AtomicOp.CMPXCHG, Size.DW, R9, DropEventLayout.TAT, R1)
+                .label("event_take")
+                .lddw(R1, rate.intervalNs())
+                .atomicFetchAdd(Size.DW, R9, DropEventLayout.TAT, R1)
+                .lddw(R2, rate.limitNs()).add(R2, R8)
+                .jlt(R1, R2, "event_emit")
+                .lddw(R1, -rate.intervalNs())
+                .atomicAdd(Size.DW, R9, DropEventLayout.TAT, R1)
+                .ja("event_suppressed");
+        a.label("event_emit");
+        for (int i = 0; i < DropEventLayout.EVENT_SIZE; i += 8) a.stdw(R10, EVENT + i, 0);
+        a.stxdw(R10, EVENT + DropEventLayout.TIME, R8)
+                .ldxw(R1, R9, DropEventLayout.UNIT_ID).stxw(R10, EVENT + DropEventLayout.UNIT, R1)
+                .stb(R10, EVENT + DropEventLayout.DIRECTION, d == Direction.INGRESS ? 0 : 1)
+                .stxw(R10, EVENT + DropEventLayout.LENGTH, R7)
+                .ldxw(R1, R6, SKB_IFINDEX).stxw(R10, EVENT + DropEventLayout.IFINDEX, R1)
+                .ldxw(R1, R6, SKB_PROTOCOL)
+                .jeq(R1, networkOrder16(0x0800), "event_ipv4")
+                .jeq(R1, networkOrder16(0x86DD), "event_ipv6")
+                .ja("event_send");
+        // IPv4: protocol at 9, addresses at 12 and 16; ports only in a first (or only) fragment.
+        a.label("event_ipv4").stb(R10, EVENT + DropEventLayout.FAMILY, 4);
+        header(a, 20);
+        a.ldxb(R1, R10, HEADER + 9).stxb(R10, EVENT + DropEventLayout.PROTOCOL, R1);
+        copyWords(a, 12, DropEventLayout.SOURCE, 1);
+        copyWords(a, 16, DropEventLayout.DESTINATION, 1);
+        a.ldxb(R1, R10, HEADER + 6).and(R1, 0x1f).ldxb(R2, R10, HEADER + 7).or(R1, R2)
+                .jne(R1, 0, "event_send")
+                .ldxb(R2, R10, HEADER).and(R2, 0x0f).lsh(R2, 2)
+                .ldxb(R1, R10, HEADER + 9)
+                .ja("event_transport");
+        // IPv6: next header at 6, addresses at 8 and 24; ports when no extension header comes first.
+        a.label("event_ipv6").stb(R10, EVENT + DropEventLayout.FAMILY, 6);
+        header(a, 40);
+        a.ldxb(R1, R10, HEADER + 6).stxb(R10, EVENT + DropEventLayout.PROTOCOL, R1);
+        copyWords(a, 8, DropEventLayout.SOURCE, 4);
+        copyWords(a, 24, DropEventLayout.DESTINATION, 4);
+        a.ldxb(R1, R10, HEADER + 6).mov(R2, 40);
+        // R1 the protocol, R2 where its header starts.
+        a.label("event_transport")
+                .jeq(R1, 6, "event_ports")
+                .jeq(R1, 17, "event_ports")
+                .jeq(R1, 1, "event_ports")
+                .jeq(R1, 58, "event_ports")
+                .ja("event_send");
+        // A packet too short for them leaves them zero (the helper clears its buffer on failure).
+        a.label("event_ports")
+                .mov(R1, R6).mov(R3, R10).add(R3, EVENT + DropEventLayout.TRANSPORT).mov(R4, 4)
+                .call(Helper.SKB_LOAD_BYTES);
+        a.label("event_send")
+                .ldMapFd(R1, RING_MAP).mov(R2, R10).add(R2, EVENT).mov(R3, DropEventLayout.EVENT_SIZE).mov(R4, 0)
+                .call(Helper.RINGBUF_OUTPUT)
+                .jne(R0, 0, "event_suppressed")
+                .mov(R1, 1).atomicAdd(Size.DW, R9, DropEventLayout.EMITTED, R1)
+                .ja("event_done");
+        a.label("event_suppressed")
+                .mov(R1, 1).atomicAdd(Size.DW, R9, DropEventLayout.SUPPRESSED, R1)
+                .label("event_done");
+    }
+
+    /** The first {@code len} bytes of the IP header to fp-176; a packet too short is reported without them. */
+    private static void header(Assembler a, int len) {
+        a.mov(R1, R6).mov(R2, 0).mov(R3, R10).add(R3, HEADER).mov(R4, len)
+                .call(Helper.SKB_LOAD_BYTES)
+                .jne(R0, 0, "event_send");
+    }
+
+    private static void copyWords(Assembler a, int from, int to, int words) {
+        for (int w = 0; w < words; w++) a.ldxw(R1, R10, HEADER + from + 4 * w).stxw(R10, EVENT + to + 4 * w, R1);
     }
 
     /**

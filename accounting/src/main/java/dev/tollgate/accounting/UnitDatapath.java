@@ -45,29 +45,57 @@ public final class UnitDatapath implements AutoCloseable {
     private final AttachMode mode;
     private final Path pinDir;
     private final BpfMap counters;
+    private final BpfMap events; // the drop event bucket and counters (DropEventLayout)
+    private final BpfMap ring; // the daemon's drop event ring, not ours to close; null where the kernel has none
     private BpfMap policy; // the current LPM trie, when the unit has address lists
     private final EnumMap<Direction, Attachment> skb = new EnumMap<>(Direction.class);
     private final Map<AttachType, Attachment> bind = new EnumMap<>(AttachType.class);
     private final List<Attachment> foreign = new ArrayList<>();
     private UnitPolicy applied;
 
-    private UnitDatapath(UnitPolicy p, AttachMode mode, Path pinDir, BpfMap counters) {
+    private UnitDatapath(UnitPolicy p, AttachMode mode, Path pinDir, BpfMap counters, BpfMap events, BpfMap ring) {
         this.unit = p.unit();
         this.cgroup = p.cgroup();
         this.mode = mode;
         this.pinDir = pinDir;
         this.counters = counters;
+        this.events = events;
+        this.ring = ring;
+    }
+
+    /** A new events map: an empty bucket, zero counts, and its own id as the unit's id in events. */
+    static BpfMap eventsMap(String unit) {
+        BpfMap m = BpfMap.create(dev.tollgate.bpf.MapSpec.of(dev.tollgate.bpf.MapType.ARRAY, ObjectName.sanitize("tge_" + unit),
+                4, DropEventLayout.STATE_SIZE, 1));
+        try {
+            byte[] v = new byte[DropEventLayout.STATE_SIZE];
+            java.nio.ByteBuffer.wrap(v).order(java.nio.ByteOrder.nativeOrder()).putInt(DropEventLayout.UNIT_ID, m.id());
+            m.update(dev.tollgate.bpf.Bytes.u32(0), v);
+            return m;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
     }
 
     /** Creates everything for a starting unit, with fresh counters. Nothing is left behind if it fails. */
-    static UnitDatapath create(UnitPolicy p, AttachMode mode, PinLayout pins, java.util.function.Consumer<UnitDatapath> beforeAttach) {
+    static UnitDatapath create(UnitPolicy p, AttachMode mode, PinLayout pins, BpfMap ring,
+                               java.util.function.Consumer<UnitDatapath> beforeAttach) {
         Path dir = pins.unit(p.unit());
         Pins.removeTree(dir);
         Pins.ensureDirectory(dir);
         BpfMap counters = SliceCounters.counterMap("tgc_" + p.unit());
-        UnitDatapath d = new UnitDatapath(p, mode, dir, counters);
+        BpfMap events;
+        try {
+            events = eventsMap(p.unit());
+        } catch (RuntimeException e) {
+            counters.close();
+            throw e;
+        }
+        UnitDatapath d = new UnitDatapath(p, mode, dir, counters, events, ring);
         try {
             counters.pin(dir.resolve(PinLayout.COUNTERS));
+            events.pin(dir.resolve(PinLayout.EVENTS));
             beforeAttach.accept(d);
             d.reconcile(p);
             return d;
@@ -82,11 +110,26 @@ public final class UnitDatapath implements AutoCloseable {
      * attachment (cgroup, attach type, mode), keeps the counters, and brings policy and
      * programs up to date with atomic swaps. Empty if there is nothing pinned for it.
      */
-    static java.util.Optional<UnitDatapath> adopt(UnitPolicy p, AttachMode mode, PinLayout pins) {
+    static java.util.Optional<UnitDatapath> adopt(UnitPolicy p, AttachMode mode, PinLayout pins, BpfMap ring) {
         Path dir = pins.unit(p.unit());
         Path counterPin = dir.resolve(PinLayout.COUNTERS);
         if (!Files.exists(counterPin)) return java.util.Optional.empty();
-        UnitDatapath d = new UnitDatapath(p, mode, dir, BpfMap.fromPin(counterPin));
+        Path eventsPin = dir.resolve(PinLayout.EVENTS);
+        BpfMap counters = BpfMap.fromPin(counterPin);
+        BpfMap events;
+        try {
+            // A unit started by a version without drop events gets its events map now.
+            if (Files.exists(eventsPin)) {
+                events = BpfMap.fromPin(eventsPin);
+            } else {
+                events = eventsMap(p.unit());
+                events.pin(eventsPin);
+            }
+        } catch (RuntimeException e) {
+            counters.close();
+            throw e;
+        }
+        UnitDatapath d = new UnitDatapath(p, mode, dir, counters, events, ring);
         try (CgroupHandle cg = CgroupHandle.open(p.cgroup())) {
             // A process killed inside Pins.pinReplacing leaves its temporary policy pin; the
             // policy is rebuilt below anyway.
@@ -142,6 +185,19 @@ public final class UnitDatapath implements AutoCloseable {
     /** The unit's own counters (also counted when its accounting is off, for the drops). */
     public Counters counters() {
         return SliceCounters.read(counters);
+    }
+
+    /** The unit's id in drop events ({@link DropEvent#unitId}). */
+    public int eventUnitId() {
+        return events.id();
+    }
+
+    /** The drop events the unit's programs emitted and suppressed since it started. */
+    public DropEventCounters dropEventCounters() {
+        byte[] v = events.lookup(dev.tollgate.bpf.Bytes.u32(0)).orElse(null);
+        if (v == null) return DropEventCounters.ZERO;
+        return new DropEventCounters(dev.tollgate.bpf.Bytes.u64(v, DropEventLayout.EMITTED),
+                dev.tollgate.bpf.Bytes.u64(v, DropEventLayout.SUPPRESSED));
     }
 
     /** The unit's counters map, which accounted slices sum (see {@link SliceCounters}). */
@@ -204,10 +260,10 @@ public final class UnitDatapath implements AutoCloseable {
             }
             return;
         }
-        boolean shapeChanged = before == null || !before.shape(d).equals(next.shape(d));
+        boolean shapeChanged = before == null || !shape(before, d).equals(shape(next, d));
         // A compiled list is part of the shape; a trie program must move to a new trie.
         if (current != null && !shapeChanged && !(newTrie && next.shape(d).usesTrie())) return;
-        try (BpfProgram program = loadSkb(next.shape(d))) {
+        try (BpfProgram program = loadSkb(shape(next, d))) {
             if (current == null) {
                 Attachment a = Attachment.attach(mode, cg, d.attachType, program);
                 skb.put(d, a);
@@ -216,6 +272,12 @@ public final class UnitDatapath implements AutoCloseable {
                 current.replace(program);
             }
         }
+    }
+
+    /** The policy's shape, without events where the kernel has no ring buffer for them. */
+    private SkbProgram.Shape shape(UnitPolicy p, Direction d) {
+        SkbProgram.Shape s = p.shape(d);
+        return ring == null ? s.withEvents(DropEventRate.OFF) : s;
     }
 
     /** Whether the verifier accepts direct packet reads here (kernel 5.2+); learnt at the first load. */
@@ -238,6 +300,10 @@ public final class UnitDatapath implements AutoCloseable {
         Map<String, BpfMap> maps = new HashMap<>();
         maps.put(SkbProgram.UNIT_MAP, counters);
         if (shape.usesTrie()) maps.put(SkbProgram.POLICY_MAP, Objects.requireNonNull(policy, "policy map"));
+        if (shape.emitsEvents()) {
+            maps.put(SkbProgram.EVENTS_MAP, events);
+            maps.put(SkbProgram.RING_MAP, Objects.requireNonNull(ring, "drop event ring"));
+        }
         String name = (shape.filters() ? "tg_fw_" : "tg_acct_") + shape.direction().shortName();
         return BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, name, null, SkbProgram.build(shape), maps));
     }
@@ -346,6 +412,7 @@ public final class UnitDatapath implements AutoCloseable {
         for (Attachment a : bind.values()) a.close();
         for (Attachment a : skb.values()) a.close();
         if (policy != null) policy.close();
+        events.close();
         counters.close();
     }
 }

@@ -10,12 +10,15 @@ import java.util.Objects;
  * the accounted ancestor slices (nearest first), socket-bind rules, programs of others to
  * attach beside ours, whether the subtree is delegated, and the interface restrictions
  * ({@code RestrictNetworkInterfaces=}) of the unit and of each ancestor slice that sets one: a
- * packet must pass every one, as it would pass each level's program in systemd.
+ * packet must pass every one, as it would pass each level's program in systemd. And how many
+ * of its drops it reports as events ({@code IPDropEventRate=}).
  */
 public record UnitPolicy(String unit, Path cgroup, boolean accounting, List<PolicyTrie.Entry> addressRules,
                          List<String> accountedSlices, SocketBindRules socketBind,
-                         List<ForeignProgram> foreignPrograms, boolean delegate, List<InterfaceRule> interfaceRules) {
+                         List<ForeignProgram> foreignPrograms, boolean delegate, List<InterfaceRule> interfaceRules,
+                         DropEventRate dropEvents) {
     public UnitPolicy {
+        Objects.requireNonNull(dropEvents, "dropEvents");
         Objects.requireNonNull(unit, "unit");
         Objects.requireNonNull(cgroup, "cgroup");
         addressRules = List.copyOf(addressRules);
@@ -23,6 +26,19 @@ public record UnitPolicy(String unit, Path cgroup, boolean accounting, List<Poli
         socketBind = socketBind == null ? SocketBindRules.NONE : socketBind;
         foreignPrograms = List.copyOf(foreignPrograms);
         interfaceRules = List.copyOf(interfaceRules);
+    }
+
+    /** With the default drop event rate. */
+    public UnitPolicy(String unit, Path cgroup, boolean accounting, List<PolicyTrie.Entry> addressRules,
+                      List<String> accountedSlices, SocketBindRules socketBind,
+                      List<ForeignProgram> foreignPrograms, boolean delegate, List<InterfaceRule> interfaceRules) {
+        this(unit, cgroup, accounting, addressRules, accountedSlices, socketBind, foreignPrograms, delegate, interfaceRules,
+                DropEventRate.DEFAULT);
+    }
+
+    public UnitPolicy withDropEvents(DropEventRate rate) {
+        return new UnitPolicy(unit, cgroup, accounting, addressRules, accountedSlices, socketBind, foreignPrograms, delegate,
+                interfaceRules, rate);
     }
 
     /** Without interface restrictions. */
@@ -47,7 +63,7 @@ public record UnitPolicy(String unit, Path cgroup, boolean accounting, List<Poli
     }
 
     public SkbProgram.Shape shape(Direction d) {
-        return SkbProgram.Shape.of(d, addressRules, interfaceRules);
+        return SkbProgram.Shape.of(d, addressRules, interfaceRules).withEvents(dropEvents);
     }
 
     /** A program pinned by someone else (IPIngressFilterPath=, IPEgressFilterPath=, BPFProgram=). */

@@ -31,6 +31,8 @@ public final class Manager {
     public static final String PROBE = INTERFACE + ".Probe";
     public static final String GET_METRICS = INTERFACE + ".GetMetrics";
     public static final String SUBSCRIBE = INTERFACE + ".Subscribe";
+    public static final String GET_DROPS = INTERFACE + ".GetDrops";
+    public static final String WATCH_DROPS = INTERFACE + ".WatchDrops";
 
     public static final String NO_SUCH_UNIT = INTERFACE + ".NoSuchUnit";
     public static final String PERMISSION_DENIED = INTERFACE + ".PermissionDenied";
@@ -41,6 +43,7 @@ public final class Manager {
     public static final String PROTOCOL_ERROR = INTERFACE + ".ProtocolError";
     public static final String TOO_MANY_CONNECTIONS = INTERFACE + ".TooManyConnections";
     public static final String TOO_MANY_STREAMS = INTERFACE + ".TooManyStreams";
+    public static final String DROP_EVENTS_UNAVAILABLE = INTERFACE + ".DropEventsUnavailable";
     public static final String INTERNAL_ERROR = INTERFACE + ".InternalError";
 
     private static final InterfaceDescription DESCRIPTION =

@@ -152,6 +152,18 @@ public final class ManagerClient implements AutoCloseable {
         return client.callMore(Manager.SUBSCRIBE, request, SubscribeReply.class);
     }
 
+    /** The recent drop events (and each unit's counts) of these units (all when empty), since a CLOCK_REALTIME microsecond. */
+    public Messages.GetDropsReply getDrops(List<String> units, Long since) throws IOException {
+        return client.call(Manager.GET_DROPS, new Messages.DropsRequest(units == null || units.isEmpty() ? null : units, since),
+                Messages.GetDropsReply.class);
+    }
+
+    /** The WatchDrops stream; holds this connection until closed, as {@link #subscribe} does. */
+    public ReplyStream<Messages.WatchDropsReply> watchDrops(List<String> units, Long since) throws IOException {
+        return client.callMore(Manager.WATCH_DROPS, new Messages.DropsRequest(units == null || units.isEmpty() ? null : units, since),
+                Messages.WatchDropsReply.class);
+    }
+
     /** vendor, product, version, url and interfaces of the daemon. */
     public ServiceInfo getInfo() throws IOException {
         return client.getInfo();

@@ -36,6 +36,7 @@ public sealed interface ManagerError {
             case Manager.PROTOCOL_ERROR -> ProtocolError.class;
             case Manager.TOO_MANY_CONNECTIONS -> TooManyConnections.class;
             case Manager.TOO_MANY_STREAMS -> TooManyStreams.class;
+            case Manager.DROP_EVENTS_UNAVAILABLE -> DropEventsUnavailable.class;
             case Manager.INTERNAL_ERROR -> InternalError.class;
             default -> null;
         };
@@ -152,6 +153,18 @@ public sealed interface ManagerError {
         @Override
         public String errorName() {
             return Manager.TOO_MANY_STREAMS;
+        }
+    }
+
+    /** No drop events on this host (no datapath, or no BPF ring buffers). */
+    record DropEventsUnavailable(String reason) implements ManagerError {
+        public DropEventsUnavailable {
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        @Override
+        public String errorName() {
+            return Manager.DROP_EVENTS_UNAVAILABLE;
         }
     }
 

@@ -61,6 +61,9 @@ public final class ManagerHandler implements MethodHandler {
             case "Probe" -> service.probe(ctx);
             case "GetMetrics" -> service.getMetrics(ctx);
             case "Subscribe" -> service.subscribe(ctx, MethodHandler.parameters(p, SubscribeRequest.class), new Replies<>(ctx.sink()));
+            case "GetDrops" -> service.getDrops(ctx, MethodHandler.parameters(p, Messages.DropsRequest.class));
+            case "WatchDrops" -> service.watchDrops(ctx, MethodHandler.parameters(p, Messages.DropsRequest.class),
+                    new Replies<>(ctx.sink()));
             default -> throw OrgVarlinkService.methodNotImplemented(ctx.method()).toException();
         };
     }

@@ -108,6 +108,16 @@ public interface ManagerService {
         throw notImplemented(ctx);
     }
 
+    default dev.tollgate.api.Messages.GetDropsReply getDrops(CallContext ctx, dev.tollgate.api.Messages.DropsRequest request) {
+        throw notImplemented(ctx);
+    }
+
+    /** The WatchDrops stream (always called with {@code more}): blocks as {@link #subscribe} does. */
+    default dev.tollgate.api.Messages.WatchDropsReply watchDrops(CallContext ctx, dev.tollgate.api.Messages.DropsRequest request,
+                                                                 Replies<dev.tollgate.api.Messages.WatchDropsReply> replies) {
+        throw notImplemented(ctx);
+    }
+
     private static VarlinkException notImplemented(CallContext ctx) {
         return OrgVarlinkService.methodNotImplemented(ctx.method()).toException();
     }

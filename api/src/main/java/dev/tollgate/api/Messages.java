@@ -232,6 +232,32 @@ public final class Messages {
         }
     }
 
+    // ---- GetDrops, WatchDrops ----
+
+    /**
+     * @param units only these units; null for all
+     * @param since only events at or after this CLOCK_REALTIME microsecond; null for all kept
+     */
+    public record DropsRequest(List<String> units, Long since) {
+        public DropsRequest {
+            units = nullableList(units);
+        }
+    }
+
+    public record GetDropsReply(List<DropEvent> events, List<DropEventCount> counts) {
+        public GetDropsReply {
+            events = list(events);
+            counts = list(counts);
+        }
+    }
+
+    /** @param missed events this stream dropped because the client did not keep up; null for none */
+    public record WatchDropsReply(List<DropEvent> events, Long missed) {
+        public WatchDropsReply {
+            events = list(events);
+        }
+    }
+
     // ---- Subscribe ----
 
     /**

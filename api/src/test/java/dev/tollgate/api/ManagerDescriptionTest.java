@@ -22,14 +22,15 @@ class ManagerDescriptionTest {
 
         assertThat(d.methods()).extracting(Member::name).containsExactly(
                 "ListUnits", "GetUnit", "GetUnits", "GetCounters", "StartUnit", "StopUnit", "RestartUnit", "Reload",
-                "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "ListUnitFiles", "Probe", "GetMetrics", "Subscribe");
+                "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "ListUnitFiles", "Probe", "GetMetrics", "Subscribe",
+                "GetDrops", "WatchDrops");
         assertThat(d.errors()).extracting(Member::name).containsExactly(
                 "NoSuchUnit", "PermissionDenied", "UnitFailed", "InvalidUnit", "UnitExists", "NotRunning",
-                "ProtocolError", "TooManyConnections", "TooManyStreams", "InternalError");
+                "ProtocolError", "TooManyConnections", "TooManyStreams", "DropEventsUnavailable", "InternalError");
         assertThat(d.types()).extracting(Member::name).containsExactly(
                 "UnitType", "ActiveState", "AttachMode", "Severity", "EventKind", "UnitFileChangeType",
                 "Counters", "Diagnostic", "UnitInfo", "ProbeFeature", "Property", "DropIn", "UnitFileChange",
-                "UnitChange", "CounterSample", "UnitFile");
+                "UnitChange", "CounterSample", "UnitFile", "DropEvent", "DropEventCount");
 
         assertThat(d.doc()).contains("tollgated");
         for (Member m : d.members()) {
@@ -37,7 +38,8 @@ class ManagerDescriptionTest {
         }
         Member.Method subscribe = d.method("Subscribe").orElseThrow();
         assertThat(subscribe.requiresMore()).isTrue();
-        assertThat(d.methods().stream().filter(Member.Method::supportsMore)).extracting(Member::name).containsExactly("Subscribe");
+        assertThat(d.methods().stream().filter(Member.Method::supportsMore)).extracting(Member::name)
+                .containsExactly("Subscribe", "WatchDrops");
 
         IdlType.Struct unitInfo = (IdlType.Struct) d.type("UnitInfo").orElseThrow().type();
         assertThat(unitInfo.fields()).extracting(Field::name).contains(

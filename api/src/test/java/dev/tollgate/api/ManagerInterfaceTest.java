@@ -64,7 +64,7 @@ class ManagerInterfaceTest {
 
     @Test
     void everyTypeRecordHasTheDescriptionsFieldNames() {
-        Map<String, Object> full = Map.of(
+        Map<String, Object> full = new java.util.HashMap<>(Map.of(
                 "Counters", Samples.COUNTERS,
                 "UnitInfo", Samples.WEB,
                 "Diagnostic", Samples.DIAGNOSTIC,
@@ -74,7 +74,9 @@ class ManagerInterfaceTest {
                 "Property", new Property("IPAccounting", "yes"),
                 "DropIn", new DropIn("/a", "b"),
                 "UnitFileChange", new UnitFileChange(UnitFileChangeType.SYMLINK, "/a", "/b"),
-                "UnitFile", Samples.UNIT_FILE);
+                "UnitFile", Samples.UNIT_FILE));
+        full.put("DropEvent", new DropEvent(1, "a.service", "egress", 4, 17, "10.0.0.9", "10.0.0.1", 53, 5353, 3, 1, 84, 2));
+        full.put("DropEventCount", new DropEventCount("a.service", 1, 2));
         for (Member.Type t : IDL.types()) {
             if (t.type() instanceof IdlType.Enum) {
                 continue;
@@ -137,7 +139,11 @@ class ManagerInterfaceTest {
                 Map.entry("EnableUnit", List.of(new UnitRequest("a.service"))),
                 Map.entry("DisableUnit", List.of(new UnitRequest("a.service"))),
                 Map.entry("GetUnitFile", List.of(new UnitRequest("a.service"))),
-                Map.entry("Subscribe", List.of(new SubscribeRequest(null, null), new SubscribeRequest(List.of("a.service"), 500))));
+                Map.entry("Subscribe", List.of(new SubscribeRequest(null, null), new SubscribeRequest(List.of("a.service"), 500))),
+                Map.entry("GetDrops", List.of(new Messages.DropsRequest(null, null),
+                        new Messages.DropsRequest(List.of("a.service"), 1_700_000_000_000_000L))),
+                Map.entry("WatchDrops", List.of(new Messages.DropsRequest(null, null),
+                        new Messages.DropsRequest(List.of("a.service"), 1_700_000_000_000_000L))));
         for (Member.Method m : IDL.methods()) {
             if (m.input().fields().isEmpty()) {
                 assertThat(requests).as(m.name() + " takes no parameters").doesNotContainKey(m.name());
@@ -169,6 +175,7 @@ class ManagerInterfaceTest {
                 new ManagerError.ProtocolError("not JSON"),
                 new ManagerError.TooManyConnections(4096),
                 new ManagerError.TooManyStreams(256),
+                new ManagerError.DropEventsUnavailable("no ring buffers"),
                 new ManagerError.InternalError("oops"));
         assertThat(all).extracting(e -> e.errorName().substring(Manager.INTERFACE.length() + 1))
                 .containsExactlyElementsOf(IDL.errors().stream().map(Member::name).toList());

@@ -44,6 +44,11 @@ final class Samples {
     static final UnitChange CHANGE = new UnitChange("web.service", UnitType.SERVICE, "loaded", ActiveState.ACTIVATING,
             "start", 1_700_000_000_000_001L);
 
+    static final DropEvent DROP = new DropEvent(1_700_000_000_000_002L, "web.service", "egress", 4, 17, "10.0.0.9",
+            "10.0.0.1", 53, 5353, null, null, 84, 2);
+    static final DropEvent ICMP_DROP = new DropEvent(1_700_000_000_000_003L, "web.service", "ingress", 6, 58, "fd00::1",
+            "fd00::2", null, null, 128, 0, 104, 1);
+
     /** A reply record for each method, all fields set. */
     static Object fullReply(String method) {
         return switch (method) {
@@ -68,6 +73,9 @@ final class Samples {
                     AttachMode.LINK, false, "BPF_LINK_CREATE and BPF_LINK_UPDATE work", "/sys/fs/cgroup", "6.8.0");
             case "GetMetrics" -> new GetMetricsReply("# TYPE tollgate_up gauge\ntollgate_up 1\n");
             case "Subscribe" -> SubscribeReply.snapshot(99, List.of(CHANGE), List.of(SAMPLE, NO_DATA));
+            case "GetDrops" -> new dev.tollgate.api.Messages.GetDropsReply(List.of(DROP, ICMP_DROP),
+                    List.of(new DropEventCount("web.service", 2, 7)));
+            case "WatchDrops" -> new dev.tollgate.api.Messages.WatchDropsReply(List.of(DROP), 3L);
             default -> throw new IllegalArgumentException(method);
         };
     }
@@ -89,6 +97,8 @@ final class Samples {
             case "Probe" -> new ProbeReply(null, null, true, "forced by configuration", null, "4.19.0");
             case "GetMetrics" -> new GetMetricsReply("");
             case "Subscribe" -> SubscribeReply.counters(100, List.of());
+            case "GetDrops" -> new dev.tollgate.api.Messages.GetDropsReply(null, null);
+            case "WatchDrops" -> new dev.tollgate.api.Messages.WatchDropsReply(List.of(), null);
             default -> throw new IllegalArgumentException(method);
         };
     }

@@ -52,6 +52,7 @@ final class Errors {
             case ManagerError.ProtocolError p -> "protocol error: " + p.reason();
             case ManagerError.TooManyConnections t -> "tollgated serves too many connections (" + t.max() + "), try again later.";
             case ManagerError.TooManyStreams t -> "tollgated serves too many streams (" + t.max() + "), try again later.";
+            case ManagerError.DropEventsUnavailable d -> "No drop events on this host: " + sentence(d.reason());
             case null -> e.error().memberName() + (e.error().parameters().isEmpty() ? "" : " " + e.error().parameters());
         };
     }

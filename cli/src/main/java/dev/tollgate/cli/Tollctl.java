@@ -44,7 +44,7 @@ public final class Tollctl implements Callable<Integer> {
 
     /** Every verb, in the order help lists them. */
     static final List<String> VERBS = List.of("list-units", "list-unit-files", "status", "show", "cat", "start", "stop", "restart", "enable",
-            "disable", "is-active", "is-failed", "daemon-reload", "run", "tree", "top", "metrics", "probe", "version",
+            "disable", "is-active", "is-failed", "daemon-reload", "run", "tree", "top", "drops", "metrics", "probe", "version",
             "completion");
 
     @Option(names = "--socket", paramLabel = "PATH", scope = ScopeType.INHERIT,
@@ -150,6 +150,7 @@ public final class Tollctl implements Callable<Integer> {
             case "run" -> new RunCommand();
             case "tree" -> new TreeCommand();
             case "top" -> new TopCommand();
+            case "drops" -> new DropsCommand();
             case "metrics" -> new MetricsCommand();
             case "probe" -> new ProbeCommand();
             case "version" -> new VersionCommand();

@@ -32,6 +32,7 @@ public final class Daemon implements AutoCloseable {
     private String bpfOffReason = "";
     private DaemonMetrics metrics;
     private VarlinkServer server;
+    private DropEvents dropEvents; // null without a datapath or ring buffers
 
     public Daemon(DaemonConfig config) {
         this.config = config;
@@ -59,6 +60,16 @@ public final class Daemon implements AutoCloseable {
 
     public DaemonMetrics metrics() {
         return metrics;
+    }
+
+    /** The drop event reader; empty when there are none, with the reason from {@link #dropEventsUnavailable}. */
+    Optional<DropEvents> dropEvents() {
+        return Optional.ofNullable(dropEvents);
+    }
+
+    String dropEventsUnavailable() {
+        if (accounting == null) return "no cgroup BPF datapath: " + bpfOffReason;
+        return accounting.dropEventsUnavailable().orElse("the drop event reader is not running");
     }
 
     /** Re-reads the unit files and applies the differences, telling systemd (if it runs us) around it. */
@@ -118,6 +129,8 @@ public final class Daemon implements AutoCloseable {
         long t0 = System.nanoTime();
         manager.loadAll();
         manager.adoptFromState();
+        // After adoption, so the events of the outage (in the pinned ring) find their units' names.
+        startDropEvents();
         manager.startDefaultTarget();
         metrics.timer("startup").record(java.time.Duration.ofNanos(System.nanoTime() - t0));
         server = serve();
@@ -127,6 +140,20 @@ public final class Daemon implements AutoCloseable {
             } catch (java.io.IOException | RuntimeException e) {
                 Log.error("cannot serve metrics on %s: %s", config.metricsListen().get(), e.getMessage());
             }
+        }
+    }
+
+    private void startDropEvents() {
+        if (accounting == null) return;
+        if (accounting.dropRing().isEmpty()) {
+            Log.warning("%s", dropEventsUnavailable());
+            return;
+        }
+        try {
+            dropEvents = DropEvents.start(accounting);
+            metrics.dropEvents(dropEvents::counters);
+        } catch (RuntimeException e) {
+            Log.error("cannot read drop events: %s", e.getMessage());
         }
     }
 
@@ -177,6 +204,7 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         if (server != null) server.close();
+        if (dropEvents != null) dropEvents.close();
         if (metrics != null) metrics.close();
         if (manager != null) {
             manager.shutdown(!config.keepUnitsOnExit());

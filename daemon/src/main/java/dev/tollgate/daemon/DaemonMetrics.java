@@ -38,6 +38,7 @@ public final class DaemonMetrics implements AutoCloseable {
     private final Map<ActiveState, Integer> states = new EnumMap<>(ActiveState.class);
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private HttpServer http;
+    private volatile DropEventMeters dropEventMeters;
 
     private record Field(String name, String description, ToDoubleFunction<Counters> read) {
         boolean dropped() {
@@ -84,6 +85,11 @@ public final class DaemonMetrics implements AutoCloseable {
                 .tag("mode", mode).register(registry);
     }
 
+    /** Per-unit drop event counters (tollgate_drop_events_total, ..._suppressed_total), read at scrape time. */
+    public void dropEvents(java.util.function.Supplier<Map<String, dev.tollgate.accounting.DropEventCounters>> counts) {
+        dropEventMeters = new DropEventMeters(registry, counts);
+    }
+
     public Timer timer(String name, String... tags) {
         return Timer.builder("tollgate." + name).description(TIMER_HELP.getOrDefault(name, name)).tags(tags).register(registry);
     }
@@ -109,6 +115,7 @@ public final class DaemonMetrics implements AutoCloseable {
         for (String gone : Set.copyOf(trafficMeters.keySet())) {
             if (!now.containsKey(gone)) trafficMeters.remove(gone).meters().forEach(registry::remove);
         }
+        if (dropEventMeters != null) dropEventMeters.refresh();
         states.replaceAll((s, n) -> 0);
         for (UnitStatus u : manager.list()) states.merge(u.activeState(), 1, Integer::sum);
         timer("scrape").record(Duration.ofNanos(System.nanoTime() - t0));

@@ -361,6 +361,19 @@ final class ManagerApi implements ManagerService {
         return new UnitFileChangesReply(changes);
     }
 
+    // ---- drop events (DropsApi) -------------------------------------------------------------
+
+    @Override
+    public dev.tollgate.api.Messages.GetDropsReply getDrops(CallContext ctx, dev.tollgate.api.Messages.DropsRequest r) {
+        return DropsApi.get(daemon, r);
+    }
+
+    @Override
+    public dev.tollgate.api.Messages.WatchDropsReply watchDrops(CallContext ctx, dev.tollgate.api.Messages.DropsRequest r,
+                                                               Replies<dev.tollgate.api.Messages.WatchDropsReply> replies) {
+        return DropsApi.watch(daemon, r, replies);
+    }
+
     // ---- streams ----------------------------------------------------------------------------
 
     @Override

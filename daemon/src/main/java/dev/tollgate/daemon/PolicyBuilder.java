@@ -72,7 +72,7 @@ final class PolicyBuilder {
         for (SliceConfig s : chain) interfaceRule(s, interfaces).ifPresent(interfaceRules::add);
         return new UnitPolicy(unit.name().id(), cgroup, own.ipAccounting(), rules, accounted,
                 SocketBindRules.of(own.socketBindAllow(), own.socketBindDeny()), foreign, own.delegate().enabled(),
-                interfaceRules);
+                interfaceRules).withDropEvents(DropEvents.rate(own.ipDropEventRate()));
     }
 
     /**

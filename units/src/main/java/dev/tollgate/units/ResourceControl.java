@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param bpfPrograms         {@code BPFProgram=} entries in order, without duplicates
  * @param socketBindAllow     at most {@link SocketBindRule#MAX_RULES} rules
  * @param restrictNetworkInterfaces {@code RestrictNetworkInterfaces=}, names not yet resolved
+ * @param ipDropEventRate     {@code IPDropEventRate=} (tollgate's own): the unit's drop events
  */
 public record ResourceControl(
         boolean ipAccounting,
@@ -27,16 +28,27 @@ public record ResourceControl(
         List<SocketBindRule> socketBindAllow,
         List<SocketBindRule> socketBindDeny,
         Delegation delegate,
-        NetworkInterfaces restrictNetworkInterfaces) {
+        NetworkInterfaces restrictNetworkInterfaces,
+        dev.tollgate.units.net.IpDropEventRate ipDropEventRate) {
 
     public static final ResourceControl DEFAULTS = new ResourceControl(false, IpAddressList.EMPTY, IpAddressList.EMPTY,
             List.of(), List.of(), List.of(), List.of(), List.of(), Delegation.OFF, NetworkInterfaces.NONE);
+
+    /** With the default drop event rate. */
+    public ResourceControl(boolean ipAccounting, IpAddressList ipAddressAllow, IpAddressList ipAddressDeny,
+                           List<Path> ipIngressFilterPath, List<Path> ipEgressFilterPath, List<BpfProgram> bpfPrograms,
+                           List<SocketBindRule> socketBindAllow, List<SocketBindRule> socketBindDeny, Delegation delegate,
+                           NetworkInterfaces restrictNetworkInterfaces) {
+        this(ipAccounting, ipAddressAllow, ipAddressDeny, ipIngressFilterPath, ipEgressFilterPath, bpfPrograms,
+                socketBindAllow, socketBindDeny, delegate, restrictNetworkInterfaces, dev.tollgate.units.net.IpDropEventRate.DEFAULT);
+    }
 
     public ResourceControl {
         Objects.requireNonNull(ipAddressAllow, "ipAddressAllow");
         Objects.requireNonNull(ipAddressDeny, "ipAddressDeny");
         Objects.requireNonNull(delegate, "delegate");
         Objects.requireNonNull(restrictNetworkInterfaces, "restrictNetworkInterfaces");
+        Objects.requireNonNull(ipDropEventRate, "ipDropEventRate");
         ipIngressFilterPath = List.copyOf(ipIngressFilterPath);
         ipEgressFilterPath = List.copyOf(ipEgressFilterPath);
         bpfPrograms = List.copyOf(bpfPrograms);

@@ -54,6 +54,28 @@ class ResourceControlDirectivesTest {
         return new NetworkInterfaces(true, allow, List.of(names));
     }
 
+    /** IPDropEventRate= (ours): RATE[/s] [BURST], 0 or off; empty resets; bad values warned with file:line and ignored. */
+    @Test
+    void ipDropEventRate() {
+        assertThat(rc("").ipDropEventRate()).isEqualTo(dev.tollgate.units.net.IpDropEventRate.DEFAULT);
+        assertThat(rc("IPDropEventRate=50/s 200\n").ipDropEventRate()).isEqualTo(new dev.tollgate.units.net.IpDropEventRate(50, 200));
+        assertThat(rc("IPDropEventRate=7\n").ipDropEventRate()).isEqualTo(new dev.tollgate.units.net.IpDropEventRate(7, 70));
+        assertThat(rc("IPDropEventRate=off\n").ipDropEventRate().enabled()).isFalse();
+        assertThat(rc("IPDropEventRate=0\n").ipDropEventRate()).isEqualTo(dev.tollgate.units.net.IpDropEventRate.OFF);
+        assertThat(rc("IPDropEventRate=5\nIPDropEventRate=\n").ipDropEventRate()).isEqualTo(dev.tollgate.units.net.IpDropEventRate.DEFAULT);
+        assertThat(rc("IPDropEventRate=5\nIPDropEventRate=x\n").ipDropEventRate()).isEqualTo(new dev.tollgate.units.net.IpDropEventRate(5, 50));
+        assertThat(rc("IPDropEventRate=100/s 1000\n").ipDropEventRate().text()).isEqualTo("100/s 1000");
+        String body = "[Service]\nExecStart=/bin/x\nIPDropEventRate=fast\nIPDropEventRate=10/s 0\nIPDropEventRate=1 2 3\n"
+                + "IPDropEventRate=-1\nIPDropEventRate=10/min\nIPDropEventRate=2000000000\n";
+        assertThat(messages("t.service", body)).containsExactly(
+                "3: Invalid drop event rate 'fast', ignoring: rate must be a whole number of events per second from 1 to 1000000000 (or 0, off)",
+                "4: Invalid drop event rate '10/s 0', ignoring: burst must be a whole number of events from 1 to 1000000000",
+                "5: Invalid drop event rate '1 2 3', ignoring: expected RATE[/s] [BURST], got 3 words",
+                "6: Invalid drop event rate '-1', ignoring: rate must be a whole number of events per second from 1 to 1000000000 (or 0, off)",
+                "7: Invalid drop event rate '10/min', ignoring: rate must be a whole number of events per second from 1 to 1000000000 (or 0, off)",
+                "8: Invalid drop event rate '2000000000', ignoring: rate must be a whole number of events per second from 1 to 1000000000 (or 0, off)");
+    }
+
     /**
      * RestrictNetworkInterfaces= as systemd 257 parses it (config_parse_restrict_network_interfaces,
      * checked against 257's {@code systemctl show}): the first assignment to an empty set picks

@@ -31,9 +31,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600) // a hang guard only: every wait inside has its own safety net
 class IntrospectionTest {
     private static final Set<String> METHODS = Set.of("ListUnits", "GetUnit", "GetUnits", "ListUnitFiles", "GetCounters", "StartUnit", "StopUnit",
-            "RestartUnit", "Reload", "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "Probe", "GetMetrics", "Subscribe");
+            "RestartUnit", "Reload", "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "Probe", "GetMetrics", "Subscribe",
+            "GetDrops", "WatchDrops");
     private static final Set<String> ERRORS = Set.of("NoSuchUnit", "PermissionDenied", "UnitFailed", "InvalidUnit",
-            "UnitExists", "NotRunning", "ProtocolError", "TooManyConnections", "TooManyStreams", "InternalError");
+            "UnitExists", "NotRunning", "ProtocolError", "TooManyConnections", "TooManyStreams", "DropEventsUnavailable",
+            "InternalError");
 
     private TollgatedProcess daemon;
     private InterfaceDescription published;
@@ -130,13 +132,15 @@ class IntrospectionTest {
         m.put("GetUnit#broken", "{\"name\":\"broken.service\"}");
         m.put("Probe", "{}");
         m.put("GetMetrics", "{}");
+        m.put("GetDrops", "{}");
+        m.put("GetDrops#filtered", "{\"units\":[\"intro.service\"],\"since\":0}");
         return m;
     }
 
     @Test
     void everyReplyOfTheDaemonFitsThePublishedDescription() throws Exception {
+        Set<String> covered = new java.util.HashSet<>();
         try (RawVarlink c = new RawVarlink(daemon.socket)) {
-            Set<String> covered = new java.util.HashSet<>();
             for (var e : calls().entrySet()) {
                 String method = e.getKey().replaceAll("#.*", "");
                 JsonNode r = c.call("{\"method\":" + str("io.tollgate.Manager." + method) + ",\"parameters\":" + e.getValue() + "}");
@@ -159,8 +163,16 @@ class IntrospectionTest {
                 assertThat(published.checkOutput("Subscribe", r.get("parameters"))).as("Subscribe reply %s", r).isEmpty();
             }
             covered.add("Subscribe");
-            assertThat(covered).containsExactlyInAnyOrderElementsOf(METHODS);
         }
+        // WatchDrops: the first reply (the kept events since 0) continues the stream.
+        try (RawVarlink c = new RawVarlink(daemon.socket)) {
+            c.send("{\"method\":\"io.tollgate.Manager.WatchDrops\",\"parameters\":{\"since\":0},\"more\":true}");
+            JsonNode r = c.read();
+            assertThat(r.path("continues").asBoolean()).as("a stream reply continues: %s", r).isTrue();
+            assertThat(published.checkOutput("WatchDrops", r.get("parameters"))).as("WatchDrops reply %s", r).isEmpty();
+            covered.add("WatchDrops");
+        }
+        assertThat(covered).containsExactlyInAnyOrderElementsOf(METHODS);
     }
 
     @Test

@@ -658,9 +658,10 @@ class ManagerMethodsTest {
     void getMetricsPassesPromtoolAndCarriesTheCounters() throws Exception {
         api.startUnit("traffic.service");
         try {
+            // Its denied sends come after the allowed ones: wait for both.
             TollgatedProcess.await("the generator to send", Duration.ofSeconds(20),
                     () -> Support.check(() -> api.getCounters(List.of("traffic.service")).stream()
-                            .anyMatch(s -> s.counters().egressPackets() == SENT)));
+                            .anyMatch(s -> s.counters().egressPackets() == SENT && s.counters().egressDroppedPackets() == DENIED)));
             String text = api.getMetrics();
             Support.Result check = Support.run(Duration.ofSeconds(30), text, List.of("promtool", "check", "metrics"));
             assertThat(check.exit()).as("promtool check metrics:\n%s%s\n--- text:\n%s", check.stdout(), check.stderr(), text).isZero();

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.TestInstance;
 class VarlinkctlDaemonTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> METHODS = List.of("ListUnits", "GetUnit", "GetCounters", "StartUnit", "StopUnit",
-            "RestartUnit", "Reload", "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "Probe", "GetMetrics", "Subscribe");
+            "RestartUnit", "Reload", "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "Probe", "GetMetrics", "Subscribe",
+            "GetDrops", "WatchDrops");
 
     private TollgatedProcess daemon;
     private Varlinkctl varlinkctl;

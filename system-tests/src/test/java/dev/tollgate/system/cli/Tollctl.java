@@ -48,6 +48,18 @@ final class Tollctl {
                 Map.of("TOLLCTL_SOCKET", socket.toString()), args);
     }
 
+    /** Starts tollctl without waiting for it (a verb that streams, such as drops -f); the caller ends it. */
+    Process spawn(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData",
+                "-cp", System.getProperty("java.class.path"), "dev.tollgate.cli.Tollctl"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("TOLLCTL_SOCKET", socket.toString());
+        pb.environment().put("LANG", "C.UTF-8");
+        return pb.start();
+    }
+
     private static Result exec(List<String> prefix, String classPath, Map<String, String> env, String... args)
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(prefix);

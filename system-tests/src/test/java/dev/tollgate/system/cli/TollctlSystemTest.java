@@ -474,6 +474,10 @@ class TollctlSystemTest {
             }
             String classPath = String.join(java.io.File.pathSeparator, copies);
             assertThat(tollctl.runAsNobody(classPath, "is-active", "counted")).isEqualTo(new Result(0, "active\n", ""));
+            // Drop events are read as counters are: by anyone (GetDrops).
+            Result drops = tollctl.runAsNobody(classPath, "drops", "counted");
+            assertThat(drops.code()).as("%s", drops).isZero();
+            assertThat(drops.err()).isEmpty();
             assertThat(tollctl.runAsNobody(classPath, "show", "-p", "IPEgressPackets", "counted"))
                     .isEqualTo(new Result(0, "IPEgressPackets=10\n", ""));
             assertThat(tollctl.runAsNobody(classPath, "stop", "counted")).isEqualTo(new Result(4, "",

@@ -181,7 +181,7 @@ class FailClosedTest {
             }
             // The kernel frees a map or program some time after its last reference goes (RCU,
             // a work queue): wait for that, and a leak still fails with what is left.
-            List<String> ours = List.of("tgc_w" + d.id, "tgp_w" + d.id);
+            List<String> ours = List.of("tgc_w" + d.id, "tgp_w" + d.id, "tge_w" + d.id);
             BpfCensus[] left = {BpfCensus.take(ours)};
             try {
                 TollgatedProcess.await("the refused unit's maps, programs and links to be freed", Duration.ofSeconds(60), () -> {

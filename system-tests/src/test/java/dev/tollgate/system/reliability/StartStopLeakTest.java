@@ -221,6 +221,6 @@ class StartStopLeakTest {
     }
 
     private DaemonFootprint count() throws Exception {
-        return DaemonFootprint.take(daemon, List.of("tgc_l" + daemon.id, "tgp_l" + daemon.id, "tgs_s" + daemon.id));
+        return DaemonFootprint.take(daemon, List.of("tgc_l" + daemon.id, "tgp_l" + daemon.id, "tgs_s" + daemon.id, "tge_l" + daemon.id));
     }
 }

@@ -28,8 +28,8 @@ import java.util.TreeSet;
  * The resource-control directives of systemd.resource-control(5) that tollgate implements, shared
  * by {@code [Slice]} and {@code [Service]}: {@code Slice= IPAccounting=
  * IPAddressAllow= IPAddressDeny= IPIngressFilterPath= IPEgressFilterPath= BPFProgram=
- * SocketBindAllow= SocketBindDeny= RestrictNetworkInterfaces= Delegate=}. Lists add up over assignments and an empty
- * assignment clears them.
+ * SocketBindAllow= SocketBindDeny= RestrictNetworkInterfaces= Delegate=}, and tollgate's own {@code
+ * IPDropEventRate=}. Lists add up over assignments and an empty assignment clears them.
  */
 public final class ResourceControlDirectives {
 
@@ -50,13 +50,15 @@ public final class ResourceControlDirectives {
         /** systemd's set: null until a valid name is added, again after the empty assignment. */
         Set<String> restrictInterfaces;
         boolean restrictInterfacesAllowList = false;
+        dev.tollgate.units.net.IpDropEventRate ipDropEventRate = dev.tollgate.units.net.IpDropEventRate.DEFAULT;
 
         ResourceControl build() {
             return new ResourceControl(ipAccounting, IpAddressList.of(ipAddressAllow), IpAddressList.of(ipAddressDeny),
                     List.copyOf(ipIngressFilterPath), List.copyOf(ipEgressFilterPath), List.copyOf(bpfPrograms),
                     socketBindAllow, socketBindDeny, delegate,
                     restrictInterfaces == null ? new NetworkInterfaces(false, restrictInterfacesAllowList, List.of())
-                            : new NetworkInterfaces(true, restrictInterfacesAllowList, List.copyOf(restrictInterfaces)));
+                            : new NetworkInterfaces(true, restrictInterfacesAllowList, List.copyOf(restrictInterfaces)),
+                    ipDropEventRate);
         }
     }
 
@@ -72,6 +74,26 @@ public final class ResourceControlDirectives {
         t.add(section, "SocketBindDeny", (d, a, c) -> socketBind(d.resources.socketBindDeny, a, c));
         t.add(section, "RestrictNetworkInterfaces", ResourceControlDirectives::restrictNetworkInterfaces);
         t.add(section, "Delegate", ResourceControlDirectives::delegate);
+        t.add(section, "IPDropEventRate", ResourceControlDirectives::ipDropEventRate);
+    }
+
+    /**
+     * {@code IPDropEventRate=RATE[/s] [BURST]}, {@code 0} or {@code off}; empty resets to the
+     * default (100/s 1000). A bad value is warned about and ignored, as systemd treats a bad
+     * value of its own directives; the last good assignment wins.
+     */
+    private static void ipDropEventRate(UnitDraft d, Assignment a, ParseContext c) {
+        if (a.isEmpty()) {
+            d.resources.ipDropEventRate = dev.tollgate.units.net.IpDropEventRate.DEFAULT;
+            return;
+        }
+        String[] why = new String[1];
+        Optional<dev.tollgate.units.net.IpDropEventRate> r = dev.tollgate.units.net.IpDropEventRate.parse(a.value(), why);
+        if (r.isEmpty()) {
+            c.warn("Invalid drop event rate '" + a.value() + "', ignoring: " + why[0]);
+            return;
+        }
+        d.resources.ipDropEventRate = r.get();
     }
 
     /** {@code config_parse_unit_slice()}: a slice unit's name; a slice's own place follows from its name. */
