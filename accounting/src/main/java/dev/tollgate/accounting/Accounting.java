@@ -2,6 +2,9 @@ package dev.tollgate.accounting;
 
 import dev.tollgate.bpf.BpfMap;
 import dev.tollgate.bpf.Pins;
+import dev.tollgate.bpf.features.Capabilities;
+import dev.tollgate.bpf.features.CapabilityCheck;
+import dev.tollgate.bpf.features.KernelCapability;
 import dev.tollgate.bpf.link.AttachMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,10 +45,11 @@ public final class Accounting implements AutoCloseable {
         this.mode = mode;
         BpfMap ring = null;
         String why = null;
-        try {
+        CapabilityCheck ringbuf = Capabilities.kernel().check(KernelCapability.RINGBUF);
+        if (ringbuf.available()) {
             ring = openOrCreateRing(pins.dropRing());
-        } catch (dev.tollgate.bpf.sys.BpfException e) {
-            why = "drop events are unavailable: the kernel has no BPF ring buffer (Linux 5.8+): " + e.getMessage();
+        } else {
+            why = "drop events are unavailable: the kernel has no BPF ring buffer (Linux 5.8+): " + ringbuf.evidence();
         }
         this.dropRing = ring;
         this.dropRingUnavailable = why;
@@ -104,6 +108,13 @@ public final class Accounting implements AutoCloseable {
 
     /** Why this mode cannot carry the policy, if it cannot. */
     public static Optional<String> refusal(UnitPolicy p, AttachMode mode) {
+        if (!p.socketBind().isEmpty()) {
+            CapabilityCheck hooks = Capabilities.kernel().check(KernelCapability.BIND_HOOKS);
+            if (!hooks.available()) {
+                return Optional.of("SocketBindAllow=/SocketBindDeny= are unavailable: this kernel has no cgroup bind4/bind6 "
+                        + "hooks (Linux 4.17+): " + hooks.evidence());
+            }
+        }
         if (mode.allowsProgramsBeside()) return Optional.empty();
         List<String> ours = new ArrayList<>();
         if (p.needsSkbPrograms()) ours.add("IP accounting or an IP firewall");

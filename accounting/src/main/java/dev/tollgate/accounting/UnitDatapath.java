@@ -8,6 +8,8 @@ import dev.tollgate.bpf.ObjectName;
 import dev.tollgate.bpf.Pins;
 import dev.tollgate.bpf.ProgramSpec;
 import dev.tollgate.bpf.ProgramType;
+import dev.tollgate.bpf.features.Capabilities;
+import dev.tollgate.bpf.features.KernelCapability;
 import dev.tollgate.bpf.link.AttachMode;
 import dev.tollgate.bpf.link.Attachment;
 import java.io.IOException;
@@ -280,20 +282,10 @@ public final class UnitDatapath implements AutoCloseable {
         return ring == null ? s.withEvents(DropEventRate.OFF) : s;
     }
 
-    /** Whether the verifier accepts direct packet reads here (kernel 5.2+); learnt at the first load. */
-    private static volatile Boolean directReadWorks;
-
+    /** A firewall reads addresses straight from the packet where the verifier allows it (5.2+), else with a helper. */
     private BpfProgram loadSkb(SkbProgram.Shape shape) {
-        if (!shape.filters() || Boolean.FALSE.equals(directReadWorks)) return loadSkbAs(shape.withDirectRead(false));
-        try {
-            BpfProgram p = loadSkbAs(shape.withDirectRead(true));
-            directReadWorks = true;
-            return p;
-        } catch (dev.tollgate.bpf.sys.BpfException e) {
-            if (directReadWorks != null) throw e;
-            directReadWorks = false;
-            return loadSkbAs(shape.withDirectRead(false));
-        }
+        boolean direct = shape.filters() && Capabilities.kernel().has(KernelCapability.DIRECT_PACKET_READ);
+        return loadSkbAs(shape.withDirectRead(direct));
     }
 
     private BpfProgram loadSkbAs(SkbProgram.Shape shape) {

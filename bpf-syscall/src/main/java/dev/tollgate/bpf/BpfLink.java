@@ -1,6 +1,6 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.BpfAttr;
+import dev.tollgate.bpf.sys.Attr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import java.nio.file.Path;
 
@@ -17,10 +17,8 @@ public final class BpfLink implements AutoCloseable {
 
     /** BPF_LINK_CREATE for a cgroup. */
     public static BpfLink createCgroup(CgroupHandle cgroup, BpfProgram program, AttachType type) {
-        try (BpfAttr a = new BpfAttr()) {
-            a.u32(0, program.fd()).u32(4, cgroup.fd()).u32(8, type.value);
-            return new BpfLink(new Fd((int) a.call(BpfCommand.BPF_LINK_CREATE,
-                    program + " to " + cgroup + " as " + type.systemdName)));
+        try (Attr.LinkCreate a = new Attr.LinkCreate(program.fd(), cgroup.fd(), type.value)) {
+            return new BpfLink(new Fd((int) a.call(program + " to " + cgroup + " as " + type.systemdName)));
         }
     }
 
@@ -29,9 +27,8 @@ public final class BpfLink implements AutoCloseable {
     }
 
     public static BpfLink fromId(int id) {
-        try (BpfAttr a = new BpfAttr()) {
-            a.u32(0, id);
-            return new BpfLink(new Fd((int) a.call(BpfCommand.BPF_LINK_GET_FD_BY_ID, "link id " + id)));
+        try (Attr.GetFdById a = new Attr.GetFdById(BpfCommand.BPF_LINK_GET_FD_BY_ID, id)) {
+            return new BpfLink(new Fd((int) a.call("link id " + id)));
         }
     }
 
@@ -45,18 +42,16 @@ public final class BpfLink implements AutoCloseable {
 
     /** Swaps the program in place; with {@code expected} non-null, only if that is the current one. */
     public void update(BpfProgram next, BpfProgram expected) {
-        try (BpfAttr a = new BpfAttr()) {
-            a.u32(0, fd()).u32(4, next.fd());
-            if (expected != null) a.u32(8, AttachFlags.REPLACE).u32(12, expected.fd());
-            a.call(BpfCommand.BPF_LINK_UPDATE, "link fd " + fd.value() + " to " + next);
+        try (Attr.LinkUpdate a = new Attr.LinkUpdate(fd(), next.fd())) {
+            if (expected != null) a.expecting(AttachFlags.REPLACE, expected.fd());
+            a.call("link fd " + fd.value() + " to " + next);
         }
     }
 
     /** BPF_LINK_DETACH (5.9): the link stays open but no longer attached. */
     public void detach() {
-        try (BpfAttr a = new BpfAttr()) {
-            a.u32(0, fd());
-            a.call(BpfCommand.BPF_LINK_DETACH, "link fd " + fd.value());
+        try (Attr.LinkDetach a = new Attr.LinkDetach(fd())) {
+            a.call("link fd " + fd.value());
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.BpfAttr;
+import dev.tollgate.bpf.sys.Attr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
 import dev.tollgate.libc.Errno;
@@ -27,11 +27,9 @@ public final class BpfMap implements AutoCloseable {
     }
 
     public static BpfMap create(MapSpec spec) {
-        try (BpfAttr a = new BpfAttr()) {
-            a.u32(0, spec.type().value).u32(4, spec.keySize()).u32(8, spec.valueSize())
-                    .u32(12, spec.maxEntries()).u32(16, spec.flags())
-                    .name(28, 16, spec.name());
-            Fd fd = new Fd((int) a.call(BpfCommand.BPF_MAP_CREATE, spec.type() + " '" + spec.name() + "'"));
+        try (Attr.MapCreate a = new Attr.MapCreate(spec.type().value, spec.keySize(), spec.valueSize(),
+                spec.maxEntries(), spec.flags(), spec.name())) {
+            Fd fd = new Fd((int) a.call(spec.type() + " '" + spec.name() + "'"));
             try {
                 return new BpfMap(fd, MapInfo.ofFd(fd.value()));
             } catch (RuntimeException e) {
@@ -53,9 +51,8 @@ public final class BpfMap implements AutoCloseable {
     }
 
     public static BpfMap fromId(int id) {
-        try (BpfAttr a = new BpfAttr()) {
-            a.u32(0, id);
-            Fd fd = new Fd((int) a.call(BpfCommand.BPF_MAP_GET_FD_BY_ID, "map id " + id));
+        try (Attr.GetFdById a = new Attr.GetFdById(BpfCommand.BPF_MAP_GET_FD_BY_ID, id)) {
+            Fd fd = new Fd((int) a.call("map id " + id));
             try {
                 return new BpfMap(fd, MapInfo.ofFd(fd.value()));
             } catch (RuntimeException e) {
@@ -90,10 +87,10 @@ public final class BpfMap implements AutoCloseable {
 
     public Optional<byte[]> lookup(byte[] key) {
         checkKey(key);
-        try (BpfAttr a = new BpfAttr()) {
+        try (Attr.MapElem a = new Attr.MapElem(BpfCommand.BPF_MAP_LOOKUP_ELEM, fd())) {
             MemorySegment value = a.buffer(userValueSize());
-            a.u32(0, fd()).pointer(8, a.buffer(key)).pointer(16, value);
-            long r = a.callRaw(BpfCommand.BPF_MAP_LOOKUP_ELEM);
+            a.key(a.buffer(key)).value(value);
+            long r = a.callRaw();
             if (r == -Errno.ENOENT.number()) return Optional.empty();
             if (r < 0) throw new BpfException(BpfCommand.BPF_MAP_LOOKUP_ELEM, Errno.of((int) -r), describe());
             return Optional.of(value.toArray(ValueLayout.JAVA_BYTE));
@@ -104,9 +101,9 @@ public final class BpfMap implements AutoCloseable {
         checkKey(key);
         if (value.length != userValueSize())
             throw new IllegalArgumentException(describe() + ": value is " + value.length + " bytes, expected " + userValueSize());
-        try (BpfAttr a = new BpfAttr()) {
-            a.u32(0, fd()).pointer(8, a.buffer(key)).pointer(16, a.buffer(value)).u64(24, flags);
-            a.call(BpfCommand.BPF_MAP_UPDATE_ELEM, describe());
+        try (Attr.MapElem a = new Attr.MapElem(BpfCommand.BPF_MAP_UPDATE_ELEM, fd())) {
+            a.key(a.buffer(key)).value(a.buffer(value)).flags(flags);
+            a.call(describe());
         }
     }
 
@@ -117,9 +114,9 @@ public final class BpfMap implements AutoCloseable {
     /** Deletes a key; returns false if it was not there. */
     public boolean delete(byte[] key) {
         checkKey(key);
-        try (BpfAttr a = new BpfAttr()) {
-            a.u32(0, fd()).pointer(8, a.buffer(key));
-            long r = a.callRaw(BpfCommand.BPF_MAP_DELETE_ELEM);
+        try (Attr.MapElem a = new Attr.MapElem(BpfCommand.BPF_MAP_DELETE_ELEM, fd())) {
+            a.key(a.buffer(key));
+            long r = a.callRaw();
             if (r == -Errno.ENOENT.number()) return false;
             if (r < 0) throw new BpfException(BpfCommand.BPF_MAP_DELETE_ELEM, Errno.of((int) -r), describe());
             return true;
@@ -129,10 +126,10 @@ public final class BpfMap implements AutoCloseable {
     /** The key after {@code key} (the first key for null), or empty at the end. */
     public Optional<byte[]> nextKey(byte[] key) {
         if (key != null) checkKey(key);
-        try (BpfAttr a = new BpfAttr()) {
+        try (Attr.MapElem a = new Attr.MapElem(BpfCommand.BPF_MAP_GET_NEXT_KEY, fd())) {
             MemorySegment next = a.buffer(info.keySize());
-            a.u32(0, fd()).pointer(8, key == null ? MemorySegment.NULL : a.buffer(key)).pointer(16, next);
-            long r = a.callRaw(BpfCommand.BPF_MAP_GET_NEXT_KEY);
+            a.key(key == null ? MemorySegment.NULL : a.buffer(key)).value(next);
+            long r = a.callRaw();
             if (r == -Errno.ENOENT.number()) return Optional.empty();
             if (r < 0) throw new BpfException(BpfCommand.BPF_MAP_GET_NEXT_KEY, Errno.of((int) -r), describe());
             return Optional.of(next.toArray(ValueLayout.JAVA_BYTE));

@@ -1,9 +1,10 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.BpfAttr;
+import dev.tollgate.bpf.sys.Attr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
 import dev.tollgate.libc.Errno;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +38,8 @@ public final class BpfProgram implements AutoCloseable {
     public static BpfProgram load(ProgramSpec spec) {
         if (spec.logLevel() > 0) return loadWithLog(spec, spec.logLevel(), FIRST_LOG_SIZE);
         long r;
-        try (BpfAttr a = loadAttr(spec)) {
-            r = a.callRaw(BpfCommand.BPF_PROG_LOAD);
+        try (Attr.ProgLoad a = loadAttr(spec)) {
+            r = a.callRaw();
         }
         if (r >= 0) return new BpfProgram(new Fd((int) r), null);
         Errno errno = Errno.of((int) -r);
@@ -56,10 +57,10 @@ public final class BpfProgram implements AutoCloseable {
     }
 
     private static BpfProgram loadWithLog(ProgramSpec spec, int level, int logSize) {
-        try (BpfAttr a = loadAttr(spec)) {
+        try (Attr.ProgLoad a = loadAttr(spec)) {
             MemorySegment log = a.buffer(logSize);
-            a.u32(24, level).u32(28, logSize).pointer(32, log);
-            long r = a.callRaw(BpfCommand.BPF_PROG_LOAD);
+            a.log(level, log);
+            long r = a.callRaw();
             String text = log.getString(0, StandardCharsets.UTF_8);
             if (r == -Errno.ENOSPC.number() && logSize < MAX_LOG_SIZE) return loadWithLog(spec, level, logSize * 4);
             if (r < 0) throw new BpfException(BpfCommand.BPF_PROG_LOAD, Errno.of((int) -r), describe(spec), text);
@@ -67,13 +68,9 @@ public final class BpfProgram implements AutoCloseable {
         }
     }
 
-    private static BpfAttr loadAttr(ProgramSpec spec) {
-        BpfAttr a = new BpfAttr();
-        a.u32(0, spec.type().value).u32(4, spec.instructionCount())
-                .pointer(8, a.buffer(spec.bytecode()))
-                .pointer(16, a.string(spec.license()))
-                .name(48, 16, spec.name());
-        if (spec.expectedAttachType() != null) a.u32(68, spec.expectedAttachType().value);
+    private static Attr.ProgLoad loadAttr(ProgramSpec spec) {
+        Attr.ProgLoad a = new Attr.ProgLoad(spec.type().value, spec.instructionCount(), spec.bytecode(), spec.license(), spec.name());
+        if (spec.expectedAttachType() != null) a.expectedAttachType(spec.expectedAttachType().value);
         return a;
     }
 
@@ -86,9 +83,8 @@ public final class BpfProgram implements AutoCloseable {
     }
 
     public static BpfProgram fromId(int id) {
-        try (BpfAttr a = new BpfAttr()) {
-            a.u32(0, id);
-            return new BpfProgram(new Fd((int) a.call(BpfCommand.BPF_PROG_GET_FD_BY_ID, "program id " + id)), null);
+        try (Attr.GetFdById a = new Attr.GetFdById(BpfCommand.BPF_PROG_GET_FD_BY_ID, id)) {
+            return new BpfProgram(new Fd((int) a.call("program id " + id)), null);
         }
     }
 
@@ -127,16 +123,17 @@ public final class BpfProgram implements AutoCloseable {
      * the program sees it from the IP header on. Map updates made during the run are real.
      */
     public TestRun.Result testRun(TestRun run) {
-        try (BpfAttr a = new BpfAttr()) {
-            MemorySegment out = a.buffer(run.data().length + 256);
-            a.u32(0, fd()).u32(8, run.data().length).u32(12, (int) out.byteSize())
-                    .pointer(16, a.buffer(run.data())).pointer(24, out).u32(32, run.repeat());
-            if (run.context() != null) {
-                a.u32(40, run.context().length).pointer(48, a.buffer(run.context()));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(Math.max(run.data().length, 1));
+            MemorySegment.copy(run.data(), 0, in, ValueLayout.JAVA_BYTE, 0, run.data().length);
+            in = in.asSlice(0, run.data().length);
+            MemorySegment out = arena.allocate(run.data().length + 256);
+            try (Attr.ProgTestRun a = new Attr.ProgTestRun(fd(), in, out, run.repeat())) {
+                if (run.context() != null) a.context(a.buffer(run.context()).asSlice(0, run.context().length));
+                a.call("program '" + name() + "' id " + id());
+                int outLen = Math.min(a.dataSizeOut(), (int) out.byteSize());
+                return new TestRun.Result(a.returnValue(), out.asSlice(0, outLen).toArray(ValueLayout.JAVA_BYTE), a.durationNanos());
             }
-            a.call(BpfCommand.BPF_PROG_TEST_RUN, "program '" + name() + "' id " + id());
-            int outLen = Math.min(a.u32(12), (int) out.byteSize());
-            return new TestRun.Result(a.u32(4), out.asSlice(0, outLen).toArray(ValueLayout.JAVA_BYTE), a.u32(36));
         }
     }
 

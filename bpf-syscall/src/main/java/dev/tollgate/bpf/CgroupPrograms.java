@@ -1,9 +1,10 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.BpfAttr;
+import dev.tollgate.bpf.sys.Attr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
 import dev.tollgate.libc.Errno;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -19,10 +20,10 @@ public final class CgroupPrograms {
 
     /** Attaches {@code program}; {@code replace} (with {@link AttachFlags#REPLACE}) names the program it swaps out. */
     public static void attach(CgroupHandle cgroup, BpfProgram program, AttachType type, int flags, BpfProgram replace) {
-        try (BpfAttr a = new BpfAttr()) {
-            a.u32(0, cgroup.fd()).u32(4, program.fd()).u32(8, type.value).u32(12, flags);
-            if (replace != null) a.u32(16, replace.fd());
-            a.call(BpfCommand.BPF_PROG_ATTACH, context(cgroup, program, type, flags));
+        try (Attr.ProgAttach a = new Attr.ProgAttach(BpfCommand.BPF_PROG_ATTACH, cgroup.fd(), program.fd(), type.value)) {
+            a.flags(flags);
+            if (replace != null) a.replacing(replace.fd());
+            a.call(context(cgroup, program, type, flags));
         }
     }
 
@@ -32,9 +33,8 @@ public final class CgroupPrograms {
 
     /** Detaches {@code program} (in none/override mode any program detaches the one attached). */
     public static void detach(CgroupHandle cgroup, BpfProgram program, AttachType type) {
-        try (BpfAttr a = new BpfAttr()) {
-            a.u32(0, cgroup.fd()).u32(4, program.fd()).u32(8, type.value);
-            a.call(BpfCommand.BPF_PROG_DETACH, context(cgroup, program, type, 0));
+        try (Attr.ProgAttach a = new Attr.ProgAttach(BpfCommand.BPF_PROG_DETACH, cgroup.fd(), program.fd(), type.value)) {
+            a.call(context(cgroup, program, type, 0));
         }
     }
 
@@ -60,15 +60,20 @@ public final class CgroupPrograms {
 
     /** BPF_PROG_QUERY with room for {@code capacity} ids; ENOSPC if more are attached. */
     public static Query query(CgroupHandle cgroup, AttachType type, boolean effective, int capacity) {
-        try (BpfAttr a = new BpfAttr()) {
-            MemorySegment ids = a.buffer(4L * capacity);
-            MemorySegment flags = a.buffer(4L * capacity);
-            a.u32(0, cgroup.fd()).u32(4, type.value).u32(8, effective ? QUERY_EFFECTIVE : 0)
-                    .pointer(16, ids).u32(24, capacity);
-            // The kernel refuses per-program flags for the effective query (EINVAL).
-            if (!effective) a.pointer(32, flags);
-            a.call(BpfCommand.BPF_PROG_QUERY, cgroup + " " + type.systemdName + " with room for " + capacity);
-            int count = a.u32(24);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ids = arena.allocate(4L * Math.max(capacity, 1), 4);
+            MemorySegment flags = arena.allocate(4L * Math.max(capacity, 1), 4);
+            Attr.ProgQuery a = new Attr.ProgQuery(cgroup.fd(), type.value, effective ? QUERY_EFFECTIVE : 0, ids, capacity);
+            int count, attachFlags;
+            long revision;
+            try (a) {
+                // The kernel refuses per-program flags for the effective query (EINVAL).
+                if (!effective) a.programFlags(flags);
+                a.call(cgroup + " " + type.systemdName + " with room for " + capacity);
+                count = a.count();
+                attachFlags = a.attachFlags();
+                revision = a.revision();
+            }
             List<Integer> idList = new ArrayList<>(count);
             List<Integer> flagList = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
@@ -76,8 +81,7 @@ public final class CgroupPrograms {
                 // Per-program flags exist since 6.0 and not for the effective query.
                 flagList.add(flags.get(ValueLayout.JAVA_INT_UNALIGNED, 4L * i));
             }
-            long revision = a.u64(56);
-            return new Query(a.u32(12), idList, flagList,
+            return new Query(attachFlags, idList, flagList,
                     revision == 0 ? OptionalLong.empty() : OptionalLong.of(revision));
         }
     }

@@ -1,6 +1,6 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.BpfAttr;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /** struct bpf_link_info for cgroup links (other link types report only type, id and program). */
@@ -9,9 +9,9 @@ public record LinkInfo(int type, int id, int programId, long cgroupId, int attac
     private static final int SIZE = 64;
 
     public static LinkInfo ofFd(int fd) {
-        try (BpfAttr a = new BpfAttr()) {
-            MemorySegment i = a.buffer(SIZE);
-            ObjectInfo.fill(a, fd, i, "link");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment i = a.allocate(Math.max(SIZE, 1), 8);
+            ObjectInfo.fill(fd, i, "link");
             int type = ObjectInfo.u32(i, 0);
             boolean cgroup = type == BPF_LINK_TYPE_CGROUP;
             return new LinkInfo(type, ObjectInfo.u32(i, 4), ObjectInfo.u32(i, 8),

@@ -1,6 +1,6 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.BpfAttr;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /** struct bpf_map_info, as far as tollgate reads it. */
@@ -8,9 +8,9 @@ public record MapInfo(int type, int id, int keySize, int valueSize, int maxEntri
     private static final int SIZE = 88;
 
     public static MapInfo ofFd(int fd) {
-        try (BpfAttr a = new BpfAttr()) {
-            MemorySegment i = a.buffer(SIZE);
-            ObjectInfo.fill(a, fd, i, "map");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment i = a.allocate(Math.max(SIZE, 1), 8);
+            ObjectInfo.fill(fd, i, "map");
             return new MapInfo(ObjectInfo.u32(i, 0), ObjectInfo.u32(i, 4), ObjectInfo.u32(i, 8),
                     ObjectInfo.u32(i, 12), ObjectInfo.u32(i, 16), ObjectInfo.u32(i, 20),
                     ObjectInfo.cString(i, 24, 16));

@@ -1,6 +1,6 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.BpfAttr;
+import dev.tollgate.bpf.sys.Attr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.bpf.sys.BpfException;
 import dev.tollgate.libc.Errno;
@@ -26,13 +26,12 @@ public final class ObjectIds {
     private static List<Integer> walk(BpfCommand command) {
         List<Integer> ids = new ArrayList<>();
         int id = 0;
-        try (BpfAttr a = new BpfAttr()) {
+        try (Attr.GetNextId a = new Attr.GetNextId(command)) {
             while (true) {
-                a.u32(0, id).u32(4, 0);
-                long r = a.callRaw(command);
+                long r = a.after(id).callRaw();
                 if (r == -Errno.ENOENT.number()) return ids;
                 if (r < 0) throw new BpfException(command, Errno.of((int) -r), "after id " + id);
-                id = a.u32(4);
+                id = a.next();
                 ids.add(id);
             }
         }

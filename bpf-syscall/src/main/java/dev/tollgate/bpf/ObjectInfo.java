@@ -1,7 +1,6 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.BpfAttr;
-import dev.tollgate.bpf.sys.BpfCommand;
+import dev.tollgate.bpf.sys.Attr;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -10,10 +9,11 @@ import java.nio.charset.StandardCharsets;
 final class ObjectInfo {
     private ObjectInfo() {}
 
-    /** Fills {@code info} (a zeroed buffer owned by {@code a}) for the object behind {@code fd}. */
-    static void fill(BpfAttr a, int fd, MemorySegment info, String what) {
-        a.u32(0, fd).u32(4, (int) info.byteSize()).pointer(8, info);
-        a.call(BpfCommand.BPF_OBJ_GET_INFO_BY_FD, what + " fd " + fd);
+    /** Fills {@code info} (a zeroed buffer) for the object behind {@code fd}. */
+    static void fill(int fd, MemorySegment info, String what) {
+        try (Attr.ObjGetInfo a = new Attr.ObjGetInfo(fd, info)) {
+            a.call(what + " fd " + fd);
+        }
     }
 
     static int u32(MemorySegment s, long off) {

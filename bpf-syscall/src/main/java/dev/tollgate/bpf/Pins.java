@@ -1,6 +1,6 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.BpfAttr;
+import dev.tollgate.bpf.sys.Attr;
 import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.libc.ApiFileSystems;
 import dev.tollgate.libc.Errno;
@@ -23,9 +23,8 @@ public final class Pins {
     /** Pins the object behind {@code fd} at {@code path}, which must be on bpffs. */
     public static void pin(int fd, Path path) {
         checkName(path);
-        try (BpfAttr a = new BpfAttr()) {
-            a.pointer(0, a.string(path.toString())).u32(8, fd);
-            a.call(BpfCommand.BPF_OBJ_PIN, path.toString());
+        try (Attr.ObjPath a = new Attr.ObjPath(BpfCommand.BPF_OBJ_PIN, path.toString())) {
+            a.fd(fd).call(path.toString());
         }
     }
 
@@ -48,9 +47,8 @@ public final class Pins {
 
     /** Opens a new fd on the object pinned at {@code path}. */
     public static Fd open(Path path) {
-        try (BpfAttr a = new BpfAttr()) {
-            a.pointer(0, a.string(path.toString()));
-            return new Fd((int) a.call(BpfCommand.BPF_OBJ_GET, path.toString()));
+        try (Attr.ObjPath a = new Attr.ObjPath(BpfCommand.BPF_OBJ_GET, path.toString())) {
+            return new Fd((int) a.call(path.toString()));
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.BpfAttr;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -19,21 +19,21 @@ public record ProgramInfo(int type, int id, String tag, String name, List<Intege
     }
 
     public static ProgramInfo ofFd(int fd) {
-        try (BpfAttr a = new BpfAttr()) {
-            MemorySegment i = a.buffer(SIZE);
-            ObjectInfo.fill(a, fd, i, "program");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment i = a.allocate(Math.max(SIZE, 1), 8);
+            ObjectInfo.fill(fd, i, "program");
             int nrMaps = ObjectInfo.u32(i, 52);
             int xlatedLen = ObjectInfo.u32(i, 20);
             // Second pass with room for the map ids and the translated instructions.
-            try (BpfAttr b = new BpfAttr()) {
-                MemorySegment j = b.buffer(SIZE);
-                MemorySegment ids = b.buffer(4L * nrMaps);
-                MemorySegment code = b.buffer(xlatedLen);
+            try (Arena b = Arena.ofConfined()) {
+                MemorySegment j = b.allocate(Math.max(SIZE, 1), 8);
+                MemorySegment ids = b.allocate(Math.max(4L * nrMaps, 1), 8);
+                MemorySegment code = b.allocate(Math.max(xlatedLen, 1), 8);
                 j.set(ValueLayout.JAVA_INT_UNALIGNED, 52, nrMaps);
                 j.set(ValueLayout.JAVA_LONG_UNALIGNED, 56, ids.address());
                 j.set(ValueLayout.JAVA_INT_UNALIGNED, 20, xlatedLen);
                 j.set(ValueLayout.JAVA_LONG_UNALIGNED, 32, code.address());
-                ObjectInfo.fill(b, fd, j, "program");
+                ObjectInfo.fill(fd, j, "program");
                 List<Integer> mapIds = new ArrayList<>();
                 int got = Math.min(nrMaps, ObjectInfo.u32(j, 52));
                 for (int k = 0; k < got; k++) mapIds.add(ids.get(ValueLayout.JAVA_INT_UNALIGNED, 4L * k));

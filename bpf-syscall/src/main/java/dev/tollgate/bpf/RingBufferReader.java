@@ -1,6 +1,6 @@
 package dev.tollgate.bpf;
 
-import dev.tollgate.bpf.sys.RingMemory;
+import dev.tollgate.libc.RingMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;

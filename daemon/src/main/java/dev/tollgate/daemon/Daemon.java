@@ -1,7 +1,7 @@
 package dev.tollgate.daemon;
 
 import dev.tollgate.accounting.Accounting;
-import dev.tollgate.bpf.features.Features;
+import dev.tollgate.bpf.features.Capabilities;
 import dev.tollgate.bpf.link.AttachMode;
 import dev.tollgate.cgroup.Cgroup2Mount;
 import dev.tollgate.cgroup.CgroupException;
@@ -27,7 +27,7 @@ public final class Daemon implements AutoCloseable {
     private Manager manager;
     private Accounting accounting;
     private CgroupRoot root;
-    private Features features;
+    private Capabilities features;
     private Optional<AttachMode> mode = Optional.empty();
     private String bpfOffReason = "";
     private DaemonMetrics metrics;
@@ -42,7 +42,7 @@ public final class Daemon implements AutoCloseable {
         return manager;
     }
 
-    public Features features() {
+    public Capabilities features() {
         return features;
     }
 
@@ -94,7 +94,7 @@ public final class Daemon implements AutoCloseable {
         Cgroup2Mount mount = Cgroup2Mount.current();
         root = CgroupRoot.detect(mount, config.cgroupRoot().map(CgroupPath::parse)).prepare();
         Log.info("cgroup root %s (%s)", root.cgroup().directory(), root.reason());
-        features = Features.probe(Optional.of(mount.mountPoint()), root.cgroup().directory());
+        features = Capabilities.of(Optional.of(mount.mountPoint()), root.cgroup().directory());
         String off = "";
         boolean unfilteredAllowed = false;
         // A forced mode the kernel lacks stops the daemon (chooseMode says why).

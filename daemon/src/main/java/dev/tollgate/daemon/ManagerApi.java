@@ -38,7 +38,7 @@ import dev.tollgate.api.UnitType;
 import dev.tollgate.varlink.CallContext;
 import dev.tollgate.varlink.PeerCredentials;
 import dev.tollgate.varlink.VarlinkException;
-import dev.tollgate.bpf.features.Feature;
+import dev.tollgate.bpf.features.CapabilityCheck;
 import dev.tollgate.units.UnitFileStates;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -275,7 +275,7 @@ final class ManagerApi implements ManagerService {
     @Override
     public ProbeReply probe(CallContext ctx) {
         List<ProbeFeature> features = new ArrayList<>();
-        for (Feature f : daemon.features().all()) features.add(new ProbeFeature(f.name(), f.available(), f.evidence()));
+        for (CapabilityCheck f : daemon.features().all()) features.add(new ProbeFeature(f.name(), f.available(), f.evidence()));
         String reason = daemon.attachMode().map(x -> daemon.config().attachMode().isPresent()
                 ? "forced by configuration" : "the best mechanism this kernel offers: " + x.mechanism)
                 .orElse(daemon.bpfOffReason());

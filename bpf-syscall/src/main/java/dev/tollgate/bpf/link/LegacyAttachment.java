@@ -1,5 +1,7 @@
 package dev.tollgate.bpf.link;
 
+import dev.tollgate.bpf.features.Capabilities;
+import dev.tollgate.bpf.features.KernelCapability;
 import dev.tollgate.bpf.AttachFlags;
 import dev.tollgate.bpf.AttachType;
 import dev.tollgate.bpf.BpfProgram;
@@ -103,18 +105,12 @@ public final class LegacyAttachment implements Attachment {
             if (mode == AttachMode.SINGLE) {
                 // Flags 0: re-attaching replaces the one program atomically.
                 CgroupPrograms.attach(cg, own, type, AttachFlags.NONE);
-            } else if (replaceWorks) {
-                try {
-                    CgroupPrograms.attach(cg, own, type, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, program);
-                } catch (BpfException e) {
-                    if (e.errno() != Errno.EINVAL) throw e;
-                    // Kernels 4.15-5.5 know ALLOW_MULTI but not REPLACE: add the new program, then
-                    // remove the old. No gap, but for that moment both run (a packet may be
-                    // counted twice; a firewall only gets stricter).
-                    replaceWorks = false;
-                    attachThenDetach(cg, own);
-                }
+            } else if (Capabilities.kernel().has(KernelCapability.REPLACE)) {
+                CgroupPrograms.attach(cg, own, type, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, program);
             } else {
+                // Kernels 4.15-5.5 know ALLOW_MULTI but not REPLACE: add the new program, then
+                // remove the old. No gap, but for that moment both run (a packet may be
+                // counted twice; a firewall only gets stricter).
                 attachThenDetach(cg, own);
             }
         } catch (RuntimeException e) {
@@ -125,9 +121,6 @@ public final class LegacyAttachment implements Attachment {
         program.close();
         program = own;
     }
-
-    /** Whether BPF_F_REPLACE works here (kernel 5.6+); learnt at the first replace. */
-    private static volatile boolean replaceWorks = true;
 
     private void attachThenDetach(CgroupHandle cg, BpfProgram next) {
         CgroupPrograms.attach(cg, next, type, AttachFlags.ALLOW_MULTI);

@@ -1,13 +1,13 @@
 package dev.tollgate.bpf.link;
 
+import dev.tollgate.bpf.features.Capabilities;
+import dev.tollgate.bpf.features.KernelCapability;
 import dev.tollgate.bpf.AttachType;
 import dev.tollgate.bpf.BpfLink;
 import dev.tollgate.bpf.BpfProgram;
 import dev.tollgate.bpf.CgroupHandle;
 import dev.tollgate.bpf.LinkInfo;
 import dev.tollgate.bpf.Pins;
-import dev.tollgate.bpf.sys.BpfException;
-import dev.tollgate.libc.Errno;
 import java.nio.file.Path;
 
 /** An attachment owned by a bpf_link; {@code BPF_LINK_UPDATE} swaps the program in place. */
@@ -90,12 +90,8 @@ public final class LinkAttachment implements Attachment {
 
     @Override
     public synchronized void detach() {
-        try {
-            link.detach();
-        } catch (BpfException e) {
-            // Before 5.9 a link detaches only when its last reference goes: unpin and close.
-            if (e.errno() != Errno.EINVAL && e.errno() != Errno.EOPNOTSUPP) throw e;
-        }
+        // Before 5.9 a link detaches only when its last reference goes: unpin and close.
+        if (Capabilities.kernel().has(KernelCapability.LINK_DETACH)) link.detach();
         if (pinnedAt != null) Pins.unpin(pinnedAt);
         pinnedAt = null;
         close();

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * are always zero, as the kernel requires; and commands that write back fields this code
  * does not read (e.g. 6.18's {@code query.revision}) always have room.
  */
-public final class BpfAttr implements AutoCloseable {
+final class BpfAttr implements AutoCloseable {
     /** Comfortably larger than sizeof(union bpf_attr) of any kernel so far; the kernel accepts any size up to a page whose tail is zero. */
     public static final int SIZE = 256;
 
