@@ -8,11 +8,11 @@ import org.junit.jupiter.api.Test;
 class StartFailureReasonWithoutMessageTest {
     @Test
     void anExceptionWithoutMessageIsNamedByItsClass() {
-        assertThat(ServiceRunner.reason(new IllegalStateException())).isEqualTo("java.lang.IllegalStateException");
+        assertThat(ServiceLifecycle.reason(new IllegalStateException())).isEqualTo("java.lang.IllegalStateException");
     }
 
     @Test
     void aMessageIsOneLineAsBefore() {
-        assertThat(ServiceRunner.reason(new IllegalArgumentException("bad\nmap"))).isEqualTo("bad map");
+        assertThat(ServiceLifecycle.reason(new IllegalArgumentException("bad\nmap"))).isEqualTo("bad map");
     }
 }
