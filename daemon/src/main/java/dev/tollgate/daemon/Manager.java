@@ -47,7 +47,7 @@ public final class Manager implements AutoCloseable {
 
     /** What the manager is built from: the real kernel's layers in the daemon, fakes in tests. */
     record Layers(UnitLoader loader, ProcessLauncher launcher, CgroupOps cgroups, Datapath datapath, Timers timers,
-                  ManagerLoop loop, Executor work, Executor waits, Executor notifier, Path stateDir,
+                  ManagerLoop loop, Executor work, Executor spawns, Executor waits, Executor notifier, Path stateDir,
                   boolean firewallMayRunUnfiltered, PolicyBuilder.InterfaceResolver interfaces) {}
 
     private final Layers layers;
@@ -78,12 +78,15 @@ public final class Manager implements AutoCloseable {
     }
 
     private static Layers real(Context ctx) {
+        // Platform threads, not virtual ones: a job spends its time in native calls (bpf(2),
+        // posix_spawn and its hand-over, cgroup writes), which pin a virtual thread's carrier.
         ExecutorService work = Executors.newFixedThreadPool(16, Thread.ofPlatform().daemon().name("job-", 0).factory());
+        ExecutorService spawns = Executors.newFixedThreadPool(16, Thread.ofPlatform().daemon().name("spawn-job-", 0).factory());
         ExecutorService waits = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("stop-wait-", 0).factory());
         ExecutorService notifier = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("unit-changes").factory());
         return new Layers(ctx.loader(), new SpawnerLauncher(), new KernelCgroups(ctx.root()),
                 new AccountingDatapath(ctx.accounting(), ctx.bpfOffReason()), Timers.system(), ManagerLoop.threaded(),
-                work, waits, notifier, ctx.stateDir(), ctx.firewallMayRunUnfiltered(), PolicyBuilder.HOST);
+                work, spawns, waits, notifier, ctx.stateDir(), ctx.firewallMayRunUnfiltered(), PolicyBuilder.HOST);
     }
 
     Manager(Layers l) {
@@ -96,7 +99,7 @@ public final class Manager implements AutoCloseable {
         this.transientFiles = new TransientFiles(l.stateDir());
         UnitPolicies policies = new UnitPolicies(cgroups, l.interfaces());
         this.lifecycle = new ServiceLifecycle(new ServiceLifecycle.Ports(loop, units, l.launcher(), cgroups, datapath, policies,
-                l.timers(), l.work(), l.waits(), l.stateDir(), l.firewallMayRunUnfiltered()));
+                l.timers(), l.work(), l.spawns(), l.waits(), l.stateDir(), l.firewallMayRunUnfiltered()));
         this.loading = new UnitLoading(l.loader(), units, datapath, policies, transientFiles);
         this.jobs = new Jobs(units, loading, lifecycle, cgroups);
         this.install = new InstallLinks(l.loader());
@@ -152,11 +155,13 @@ public final class Manager implements AutoCloseable {
             UnitLoading.ReloadPlan plan = loading.applyReload(reads);
             List<Diagnostic> errors = new ArrayList<>(plan.errors());
             List<String> changed = new ArrayList<>();
-            List<CompletableFuture<Void>> updates = new ArrayList<>();
+            List<CompletableFuture<Object>> updates = new ArrayList<>();
             plan.policyUpdates().forEach((n, next) -> {
                 UnitRuntime u = units.get(n);
-                updates.add(lifecycle.updatePolicy(u, next).handle((v, e) -> {
-                    if (e == null) {
+                updates.add(lifecycle.updatePolicy(u, next).handle((applied, e) -> {
+                    if (e == null && !applied) {
+                        Log.debug("%s: stopped before its new policy was applied", n);
+                    } else if (e == null) {
                         changed.add(n.id());
                         Log.info("%s: network policy updated", n);
                     } else {
@@ -432,7 +437,7 @@ public final class Manager implements AutoCloseable {
         loop.close();
         stateFile.close();
         layers.timers().close();
-        for (Executor e : List.of(layers.work(), layers.waits(), layers.notifier())) {
+        for (Executor e : List.of(layers.work(), layers.spawns(), layers.waits(), layers.notifier())) {
             if (e instanceof ExecutorService s) s.shutdownNow();
         }
     }

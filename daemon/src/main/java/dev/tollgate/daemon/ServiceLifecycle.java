@@ -5,20 +5,14 @@ import dev.tollgate.accounting.UnitPolicy;
 import dev.tollgate.cgroup.CgroupException;
 import dev.tollgate.cgroup.Signals;
 import dev.tollgate.units.ServiceConfig;
-import dev.tollgate.units.exec.EnvironmentFiles;
 import dev.tollgate.units.exec.ExecCommand;
 import dev.tollgate.units.exec.KillMode;
 import dev.tollgate.units.exec.ServiceType;
-import dev.tollgate.units.exec.StandardOutput;
-import dev.tollgate.units.exec.WorkingDirectory;
-import dev.tollgate.units.syntax.TimeSpan;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
@@ -44,11 +37,15 @@ import java.util.function.BiConsumer;
 final class ServiceLifecycle {
     /** Signals after which a main process counts as exited cleanly (systemd's default SuccessExitStatus). */
     private static final Set<Integer> CLEAN_SIGNALS = Set.of(Signals.SIGHUP, Signals.SIGINT, Signals.SIGTERM, Signals.SIGPIPE);
-    static final Duration FOREVER = Duration.ofDays(3650);
 
-    /** What the lifecycle works with. {@code work} runs slow steps; {@code waits} the waits for processes to go. */
+    /**
+     * What the lifecycle works with. {@code work} runs the slow steps of the kernel (cgroups,
+     * programs), {@code spawns} the spawns, {@code waits} the waits for processes to go. Spawns
+     * have their own pool so that they overlap the program loads of other units at boot instead
+     * of queueing behind them: a spawn mostly waits for its child to be scheduled.
+     */
     record Ports(ManagerLoop loop, Units units, ProcessLauncher launcher, CgroupOps cgroups, Datapath datapath,
-                 UnitPolicies policies, Timers timers, Executor work, Executor waits, Path stateDir,
+                 UnitPolicies policies, Timers timers, Executor work, Executor spawns, Executor waits, Path stateDir,
                  boolean firewallMayRunUnfiltered) {}
 
     /** The credentials and environment of a run, for its commands. */
@@ -103,8 +100,12 @@ final class ServiceLifecycle {
         return job(u, JobType.STOP, () -> stopNow(u));
     }
 
-    /** A daemon-reload's new policy for a running unit's programs, in turn with its other jobs. */
-    CompletableFuture<Void> updatePolicy(UnitRuntime u, UnitPolicy next) {
+    /**
+     * A daemon-reload's new policy for a running unit's programs, in turn with its other jobs;
+     * true if applied, false if the unit no longer runs with programs by its turn.
+     */
+    CompletableFuture<Boolean> updatePolicy(UnitRuntime u, UnitPolicy next) {
+        boolean[] applied = {false};
         return job(u, JobType.RELOAD, () -> {
             if (!u.isActiveOrActivating() || !u.hasDatapath) return CompletableFuture.completedFuture(null);
             CompletableFuture<Void> done = new CompletableFuture<>();
@@ -112,11 +113,12 @@ final class ServiceLifecycle {
                 p.datapath().update(next);
                 return null;
             }, (v, e) -> {
+                applied[0] = e == null;
                 if (e == null) p.loop().completeLater(done, null);
                 else p.loop().failLater(done, e);
             });
             return done;
-        });
+        }).thenApply(x -> applied[0]);
     }
 
     /** Runs {@code slow} on {@code where}; its value or exception comes back as an event on the loop. */
@@ -193,7 +195,7 @@ final class ServiceLifecycle {
         CgroupOps.UnitCgroup cg = p.cgroups().of(c);
         offLoop(p.work(), () -> prepare(u.name.id(), c, policy, cg), (prep, e) -> {
             if (stale(u, run)) return;
-            if (e != null) prep = new Prepared(null, false, "", ServiceResult.RESOURCES, reason(e), null);
+            if (e != null) prep = new Prepared(null, false, "", ServiceResult.RESOURCES, Execute.reason(e), null);
             prepared(u, c, prep);
         });
         return f;
@@ -234,13 +236,13 @@ final class ServiceLifecycle {
                 } catch (RuntimeException e) {
                     Log.debug("%s: %s", unit, e.getMessage());
                     return new Prepared(null, false, "", ServiceResult.RESOURCES,
-                            "cannot attach the unit's programs: " + reason(e), null);
+                            "cannot attach the unit's programs: " + Execute.reason(e), null);
                 }
             }
         }
         Map<String, String> env;
         try {
-            env = environment(c, creds);
+            env = Execute.environment(c, creds);
         } catch (IllegalArgumentException e) {
             return new Prepared(null, datapath, note, ServiceResult.RESOURCES, e.getMessage(), null);
         }
@@ -264,13 +266,13 @@ final class ServiceLifecycle {
             return;
         }
         execs.put(u, prep.exec());
-        Duration timeout = duration(c.service().timeoutStart());
+        Duration timeout = Execute.duration(c.service().timeoutStart());
         runCommands(u, c, c.service().execStartPre(), 0, ServiceState.START_PRE, timeout, () -> startMain(u, c),
                 (r, why) -> failStart(u, c, r, why));
     }
 
     private void startMain(UnitRuntime u, ServiceConfig c) {
-        Duration timeout = duration(c.service().timeoutStart());
+        Duration timeout = Execute.duration(c.service().timeoutStart());
         if (c.service().type() == ServiceType.ONESHOT) {
             runCommands(u, c, c.service().execStart(), 0, ServiceState.START, timeout,
                     () -> runCommands(u, c, c.service().execStartPost(), 0, ServiceState.START_POST, timeout,
@@ -293,8 +295,8 @@ final class ServiceLifecycle {
         }
         setState(u, ServiceState.START);
         ExecCommand main = c.service().execStart().getFirst();
-        Spawner.Request request = request(p.cgroups().of(c), c, main, env, exec.creds());
-        offLoop(p.work(), () -> p.launcher().launch(request), (launch, e) -> {
+        Spawner.Request request = Execute.request(p.cgroups().of(c), c, main, env, exec.creds());
+        offLoop(p.spawns(), () -> p.launcher().launch(request), (launch, e) -> {
             if (stale(u, run)) {
                 if (launch instanceof ProcessLauncher.Launch.Started s) s.process().signal(Signals.SIGKILL);
                 return;
@@ -339,8 +341,8 @@ final class ServiceLifecycle {
                         startPost(u, c);
                         return;
                     }
-                    Duration timeout = duration(c.service().timeoutStart());
-                    if (!timeout.equals(FOREVER)) {
+                    Duration timeout = Execute.duration(c.service().timeoutStart());
+                    if (!timeout.equals(Execute.FOREVER)) {
                         u.timer = p.timers().schedule(timeout, () -> p.loop().post(() -> startTimedOut(u, run)));
                     }
                     return;
@@ -375,7 +377,7 @@ final class ServiceLifecycle {
     }
 
     private void startPost(UnitRuntime u, ServiceConfig c) {
-        runCommands(u, c, c.service().execStartPost(), 0, ServiceState.START_POST, duration(c.service().timeoutStart()),
+        runCommands(u, c, c.service().execStartPost(), 0, ServiceState.START_POST, Execute.duration(c.service().timeoutStart()),
                 () -> running(u), (r, why) -> failStart(u, c, r, why));
     }
 
@@ -449,8 +451,8 @@ final class ServiceLifecycle {
             Log.warning("%s: %s", u.name, why);
             next.run();
         };
-        Spawner.Request request = request(p.cgroups().of(c), c, cmd, env, exec.creds());
-        offLoop(p.work(), () -> p.launcher().launch(request), (launch, e) -> {
+        Spawner.Request request = Execute.request(p.cgroups().of(c), c, cmd, env, exec.creds());
+        offLoop(p.spawns(), () -> p.launcher().launch(request), (launch, e) -> {
             if (stale(u, run)) return;
             if (e != null) {
                 if (cmd.ignoresFailure()) next.run();
@@ -466,7 +468,7 @@ final class ServiceLifecycle {
                     ProcessLauncher.Process proc = s.process();
                     u.control = proc;
                     controlTimedOut.remove(u);
-                    if (!timeout.equals(FOREVER)) {
+                    if (!timeout.equals(Execute.FOREVER)) {
                         u.timer = p.timers().schedule(timeout, () -> p.loop().post(() -> {
                             if (u.control == proc) {
                                 controlTimedOut.put(u, true);
@@ -558,7 +560,7 @@ final class ServiceLifecycle {
     private void restartIfDue(UnitRuntime u, ServiceConfig c) {
         if (!RestartRule.shallRestart(c.service().restart(), u.result)) return;
         setState(u, ServiceState.AUTO_RESTART);
-        Duration delay = duration(c.service().restartSec());
+        Duration delay = Execute.delay(c.service().restartSec());
         Log.info("%s: scheduling restart in %d ms", u.name, delay.toMillis());
         int run = u.run;
         u.timer = p.timers().schedule(delay, () -> p.loop().post(() -> restartDue(u, run)));
@@ -605,14 +607,14 @@ final class ServiceLifecycle {
             // Adopted: the credentials and environment of the run are made again for ExecStop=.
             try {
                 Credentials creds = Credentials.resolve(c.exec().user(), c.exec().group());
-                execs.put(u, new Exec(creds, environment(c, creds)));
+                execs.put(u, new Exec(creds, Execute.environment(c, creds)));
             } catch (IllegalArgumentException e) {
                 Log.warning("%s: cannot run ExecStop=: %s", u.name, e.getMessage());
                 signals.run();
                 return;
             }
         }
-        runCommands(u, c, c.service().execStop(), 0, ServiceState.STOP, duration(c.service().timeoutStop()), signals,
+        runCommands(u, c, c.service().execStop(), 0, ServiceState.STOP, Execute.duration(c.service().timeoutStop()), signals,
                 (r, why) -> signals.run());
     }
 
@@ -621,7 +623,7 @@ final class ServiceLifecycle {
         CgroupOps.UnitCgroup cg = p.cgroups().of(c);
         KillMode mode = c.kill().mode();
         int signal = c.kill().signal().number();
-        Duration timeout = duration(c.service().timeoutStop());
+        Duration timeout = Execute.duration(c.service().timeoutStop());
         long main = u.mainPid;
         ProcessLauncher.Process mainProcess = u.main;
         int run = u.run;
@@ -894,75 +896,5 @@ final class ServiceLifecycle {
         if (u.exitSignal != null) return "signal " + Signals.name(u.exitSignal);
         if (u.exitCode != null) return "status " + u.exitCode;
         return "status unknown";
-    }
-
-    static Map<String, String> environment(ServiceConfig c, Credentials creds) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("PATH", Spawner.DEFAULT_PATH);
-        byte[] id = new byte[16];
-        ThreadLocalRandom.current().nextBytes(id);
-        env.put("INVOCATION_ID", HexFormat.of().formatHex(id));
-        if (c.exec().user().isPresent()) {
-            env.put("USER", creds.userName());
-            env.put("LOGNAME", creds.userName());
-            env.put("HOME", creds.home().toString());
-            env.put("SHELL", creds.shell());
-        }
-        env.putAll(c.exec().environment());
-        for (var f : c.exec().environmentFiles()) {
-            switch (EnvironmentFiles.read(f)) {
-                case EnvironmentFiles.Result.Read r -> env.putAll(r.parsed().variables());
-                case EnvironmentFiles.Result.Failed x ->
-                        throw new IllegalArgumentException("Failed to load environment file " + x.path() + ": " + x.reason());
-            }
-        }
-        return env;
-    }
-
-    static Spawner.Request request(CgroupOps.UnitCgroup cg, ServiceConfig c, ExecCommand cmd, Map<String, String> env,
-                                   Credentials creds) {
-        Path wd = switch (c.exec().workingDirectory()) {
-            case WorkingDirectory.Unset un -> Path.of("/");
-            case WorkingDirectory.Home h -> Files.isDirectory(creds.home()) || !h.missingOk() ? creds.home() : Path.of("/");
-            case WorkingDirectory.At at -> Files.isDirectory(at.path()) || !at.missingOk() ? at.path() : Path.of("/");
-        };
-        return new Spawner.Request(cg.directory(), cmd.path(), cmd.expandArgv(env), env, wd, creds,
-                output(c.exec().standardOutput()), output(c.exec().standardError()));
-    }
-
-    private static Spawner.Output output(StandardOutput o) {
-        return switch (o) {
-            case StandardOutput.Inherit i -> new Spawner.Output.Inherit();
-            case StandardOutput.Null n -> new Spawner.Output.Null();
-            case StandardOutput.File f -> new Spawner.Output.ToFile(f.path(), f.mode() == StandardOutput.Mode.APPEND);
-        };
-    }
-
-    /**
-     * {@link #oneLine} of the exception's message; its class where it has none (an exception
-     * without a message must still fail the start as resources, not leave the unit activating).
-     */
-    static String reason(Throwable e) {
-        return e.getMessage() == null ? e.getClass().getName() : oneLine(e.getMessage());
-    }
-
-    /**
-     * A kernel error for status, on one line: a refused program's verifier log can run to
-     * thousands of lines, and its last line before the statistics ("processed N insns ...")
-     * says why ("unreachable insn 10"); the whole log goes to the daemon's debug log.
-     */
-    static String oneLine(String message) {
-        int log = message.indexOf("\nverifier log:\n");
-        if (log < 0) return message.replace('\n', ' ');
-        List<String> lines = message.substring(log + "\nverifier log:\n".length()).strip().lines()
-                .filter(l -> !l.isBlank() && !l.startsWith("processed ") && !l.startsWith("verification time")
-                        && !l.startsWith("stack depth"))
-                .toList();
-        return message.substring(0, log).replace('\n', ' ') + (lines.isEmpty() ? "" : "; verifier: " + lines.getLast());
-    }
-
-    static Duration duration(TimeSpan t) {
-        if (t.isInfinite() || t.micros() == 0) return FOREVER;
-        return Duration.ofNanos(t.micros() * 1000);
     }
 }

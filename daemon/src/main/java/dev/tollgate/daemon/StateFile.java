@@ -77,6 +77,12 @@ final class StateFile {
     /** Stops the background writer; a write not yet made is dropped (the daemon flushes before). */
     void close() {
         writer.shutdownNow();
+        try {
+            // A write under way finishes before the caller removes the directory.
+            if (!writer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) Log.warning("state file writer did not stop");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     List<Entry> load() {

@@ -75,6 +75,16 @@ class RestartAndAdoptionTest {
     }
 
     @Test
+    void restartSecZeroRestartsAtOnce() {
+        h.service("z.service", "ExecStart=/bin/z", "Restart=always", "RestartSec=0");
+        h.start("z.service");
+        h.launcher.last("/bin/z").exitWith(0);
+        h.advance(Duration.ZERO);
+        assertThat(h.launcher.count("/bin/z")).isEqualTo(2);
+        assertThat(h.state("z.service")).isEqualTo("active/running/success");
+    }
+
+    @Test
     void aStartDuringAutoRestartStartsAtOnce() {
         h.service("r.service", "ExecStart=/bin/r", "Restart=always", "RestartSec=60");
         h.start("r.service");
