@@ -47,7 +47,7 @@ public final class Manager implements AutoCloseable {
 
     /** What the manager is built from: the real kernel's layers in the daemon, fakes in tests. */
     record Layers(UnitLoader loader, ProcessLauncher launcher, CgroupOps cgroups, Datapath datapath, Timers timers,
-                  ManagerLoop loop, Executor work, Executor spawns, Executor waits, Executor notifier, Path stateDir,
+                  ManagerLoop loop, AutoCloseable pool, Executor work, Executor spawns, Executor waits, Executor notifier, Path stateDir,
                   boolean firewallMayRunUnfiltered, PolicyBuilder.InterfaceResolver interfaces) {}
 
     private final Layers layers;
@@ -78,15 +78,12 @@ public final class Manager implements AutoCloseable {
     }
 
     private static Layers real(Context ctx) {
-        // Platform threads, not virtual ones: a job spends its time in native calls (bpf(2),
-        // posix_spawn and its hand-over, cgroup writes), which pin a virtual thread's carrier.
-        ExecutorService work = Executors.newFixedThreadPool(16, Thread.ofPlatform().daemon().name("job-", 0).factory());
-        ExecutorService spawns = Executors.newFixedThreadPool(16, Thread.ofPlatform().daemon().name("spawn-job-", 0).factory());
+        JobPool jobs = new JobPool(16);
         ExecutorService waits = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("stop-wait-", 0).factory());
         ExecutorService notifier = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("unit-changes").factory());
         return new Layers(ctx.loader(), new SpawnerLauncher(), new KernelCgroups(ctx.root()),
-                new AccountingDatapath(ctx.accounting(), ctx.bpfOffReason()), Timers.system(), ManagerLoop.threaded(),
-                work, spawns, waits, notifier, ctx.stateDir(), ctx.firewallMayRunUnfiltered(), PolicyBuilder.HOST);
+                new AccountingDatapath(ctx.accounting(), ctx.bpfOffReason()), Timers.system(), ManagerLoop.threaded(), jobs,
+                jobs.work(), jobs.spawns(), waits, notifier, ctx.stateDir(), ctx.firewallMayRunUnfiltered(), PolicyBuilder.HOST);
     }
 
     Manager(Layers l) {
@@ -437,6 +434,11 @@ public final class Manager implements AutoCloseable {
         loop.close();
         stateFile.close();
         layers.timers().close();
+        try {
+            if (layers.pool() != null) layers.pool().close();
+        } catch (Exception e) {
+            Log.debug("closing the job pool: %s", e);
+        }
         for (Executor e : List.of(layers.work(), layers.spawns(), layers.waits(), layers.notifier())) {
             if (e instanceof ExecutorService s) s.shutdownNow();
         }

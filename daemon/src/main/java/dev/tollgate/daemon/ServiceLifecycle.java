@@ -40,9 +40,8 @@ final class ServiceLifecycle {
 
     /**
      * What the lifecycle works with. {@code work} runs the slow steps of the kernel (cgroups,
-     * programs), {@code spawns} the spawns, {@code waits} the waits for processes to go. Spawns
-     * have their own pool so that they overlap the program loads of other units at boot instead
-     * of queueing behind them: a spawn mostly waits for its child to be scheduled.
+     * programs), {@code spawns} the spawns (ahead of other units' program loads, see
+     * {@link JobPool}), {@code waits} the waits for processes to go.
      */
     record Ports(ManagerLoop loop, Units units, ProcessLauncher launcher, CgroupOps cgroups, Datapath datapath,
                  UnitPolicies policies, Timers timers, Executor work, Executor spawns, Executor waits, Path stateDir,

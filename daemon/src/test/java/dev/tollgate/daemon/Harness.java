@@ -69,7 +69,7 @@ final class Harness implements AutoCloseable {
     Manager manager() {
         if (manager == null) {
             manager = new Manager(new Manager.Layers(new UnitLoader(List.of(unitsDir), HostFacts.unknown()), launcher, cgroups,
-                    datapath, clock, loop, work, Runnable::run, Runnable::run, Runnable::run, stateDir, firewallMayRunUnfiltered,
+                    datapath, clock, loop, null, work, Runnable::run, Runnable::run, Runnable::run, stateDir, firewallMayRunUnfiltered,
                     Fakes.INTERFACES));
             CompletableFuture<?> f = manager.loadAllAsync();
             settle();

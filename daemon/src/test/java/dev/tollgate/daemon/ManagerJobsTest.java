@@ -123,7 +123,7 @@ class ManagerJobsTest {
         try {
             t.service("fw.service", "ExecStart=/bin/fw", "IPAddressDeny=10.0.0.0/8", "IPAccounting=yes");
             Manager m = new Manager(new Manager.Layers(new dev.tollgate.units.UnitLoader(List.of(t.unitsDir),
-                    dev.tollgate.units.HostFacts.unknown()), t.launcher, t.cgroups, t.datapath, t.clock, ManagerLoop.threaded(),
+                    dev.tollgate.units.HostFacts.unknown()), t.launcher, t.cgroups, t.datapath, t.clock, ManagerLoop.threaded(), null,
                     Executors.newSingleThreadExecutor(), Runnable::run, Runnable::run, Runnable::run, t.stateDir, false, Fakes.INTERFACES));
             try {
                 m.loadAll();
