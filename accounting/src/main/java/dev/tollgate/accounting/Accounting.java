@@ -17,21 +17,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 
 /**
  * Every unit's and slice's datapath under one bpffs directory, in one attach mode: what the
  * daemon calls to start, update, adopt and stop a unit's accounting and firewall, and to read
- * counters. Thread-safe.
+ * counters. Thread-safe: changes take the registry's lock; counter reads do not, so a read never
+ * waits behind a program load (a daemon-reload of many units). They only hold off the closing of
+ * the maps they read ({@code lifetimes}), which a stop does after detaching.
  */
 public final class Accounting implements AutoCloseable {
     private final PinLayout pins;
     private final AttachMode mode;
-    private final Map<String, UnitDatapath> units = new HashMap<>();
-    private final Map<String, SliceCounters> slices = new HashMap<>();
+    private final Map<String, UnitDatapath> units = new ConcurrentHashMap<>();
+    private final Map<String, SliceCounters> slices = new ConcurrentHashMap<>();
+    /** Read: a counter read under way; write: maps being closed (a stop, a slice no longer accounted). */
+    private final ReadWriteLock lifetimes = new ReentrantReadWriteLock();
     private final BpfMap dropRing; // null where the kernel has no ring buffers (before 5.8)
     private final String dropRingUnavailable;
-    /** Units by their id in drop events, also for a while after they stopped (their events may still be in the ring). */
+    /** Units by their id in drop events, also for a while after they stopped (their events may still be in the ring); guarded by itself. */
     private final Map<Integer, String> eventUnits = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
@@ -87,15 +94,22 @@ public final class Accounting implements AutoCloseable {
     }
 
     /** The unit a drop event's {@link DropEvent#unitId} names, while it runs and for a while after. */
-    public synchronized Optional<String> unitOfEvent(int unitId) {
-        return Optional.ofNullable(eventUnits.get(unitId));
+    public Optional<String> unitOfEvent(int unitId) {
+        synchronized (eventUnits) {
+            return Optional.ofNullable(eventUnits.get(unitId));
+        }
     }
 
     /** Drop event counts of every unit, by name. */
-    public synchronized Map<String, DropEventCounters> allDropEventCounters() {
-        Map<String, DropEventCounters> all = new LinkedHashMap<>();
-        units.forEach((n, d) -> all.put(n, d.dropEventCounters()));
-        return all;
+    public Map<String, DropEventCounters> allDropEventCounters() {
+        lifetimes.readLock().lock();
+        try {
+            Map<String, DropEventCounters> all = new LinkedHashMap<>();
+            units.forEach((n, d) -> all.put(n, d.dropEventCounters()));
+            return all;
+        } finally {
+            lifetimes.readLock().unlock();
+        }
     }
 
     public AttachMode mode() {
@@ -146,12 +160,12 @@ public final class Accounting implements AutoCloseable {
             old = units.remove(p.unit());
             accounted = slices(p);
         }
-        if (old != null) retire(old);
+        if (old != null) retireClosing(old);
         // Members before the programs count anything: a kill in between leaves a member at zero.
         UnitDatapath d = UnitDatapath.create(p, mode, pins, dropRing, x -> {
             for (SliceCounters s : accounted) s.join(x.countersMap(), Counters.ZERO);
             // Named before its programs can report anything.
-            synchronized (this) {
+            synchronized (eventUnits) {
                 eventUnits.put(x.eventUnitId(), p.unit());
             }
         });
@@ -186,6 +200,15 @@ public final class Accounting implements AutoCloseable {
         }
         for (var e : slices.entrySet()) {
             if (!p.accountedSlices().contains(e.getKey())) e.getValue().leave(id);
+        }
+    }
+
+    private void retireClosing(UnitDatapath d) {
+        lifetimes.writeLock().lock();
+        try {
+            retire(d);
+        } finally {
+            lifetimes.writeLock().unlock();
         }
     }
 
@@ -227,7 +250,9 @@ public final class Accounting implements AutoCloseable {
         Optional<UnitDatapath> d = UnitDatapath.adopt(p, mode, pins, dropRing);
         d.ifPresent(x -> {
             units.put(p.unit(), x);
-            eventUnits.put(x.eventUnitId(), p.unit());
+            synchronized (eventUnits) {
+                eventUnits.put(x.eventUnitId(), p.unit());
+            }
             memberships(x, p);
         });
         return d;
@@ -235,45 +260,70 @@ public final class Accounting implements AutoCloseable {
 
     /** Detaches and unpins everything of a unit. */
     public synchronized void stop(String unit) {
-        UnitDatapath d = units.remove(unit);
-        if (d != null) {
-            retire(d);
-        } else {
-            retirePins(pins.unit(unit));
+        lifetimes.writeLock().lock();
+        try {
+            UnitDatapath d = units.remove(unit);
+            if (d != null) {
+                retire(d);
+            } else {
+                retirePins(pins.unit(unit));
+            }
+        } finally {
+            lifetimes.writeLock().unlock();
         }
     }
 
-    public synchronized Optional<UnitDatapath> unit(String unit) {
+    public Optional<UnitDatapath> unit(String unit) {
         return Optional.ofNullable(units.get(unit));
     }
 
-    public synchronized Optional<Counters> unitCounters(String unit) {
-        return Optional.ofNullable(units.get(unit)).map(UnitDatapath::counters);
+    public Optional<Counters> unitCounters(String unit) {
+        lifetimes.readLock().lock();
+        try {
+            return Optional.ofNullable(units.get(unit)).map(UnitDatapath::counters);
+        } finally {
+            lifetimes.readLock().unlock();
+        }
     }
 
-    public synchronized Optional<Counters> sliceCounters(String slice) {
-        return Optional.ofNullable(slices.get(slice)).map(SliceCounters::read);
+    public Optional<Counters> sliceCounters(String slice) {
+        lifetimes.readLock().lock();
+        try {
+            return Optional.ofNullable(slices.get(slice)).map(SliceCounters::read);
+        } finally {
+            lifetimes.readLock().unlock();
+        }
     }
 
     /** Counters of every unit and accounted slice, by name. */
-    public synchronized Map<String, Counters> allCounters() {
-        Map<String, Counters> all = new LinkedHashMap<>();
-        Map<Integer, Counters> byMap = new HashMap<>();
-        units.forEach((n, d) -> {
-            Counters c = d.counters();
-            all.put(n, c);
-            byMap.put(d.countersMap().id(), c);
-        });
-        // Slices sum the members' counters just read: one lookup per unit, not one per unit and slice.
-        slices.forEach((n, s) -> all.put(n, s.read(byMap)));
-        return all;
+    public Map<String, Counters> allCounters() {
+        lifetimes.readLock().lock();
+        try {
+            Map<String, Counters> all = new LinkedHashMap<>();
+            Map<Integer, Counters> byMap = new HashMap<>();
+            units.forEach((n, d) -> {
+                Counters c = d.counters();
+                all.put(n, c);
+                byMap.put(d.countersMap().id(), c);
+            });
+            // Slices sum the members' counters just read: one lookup per unit, not one per unit and slice.
+            slices.forEach((n, s) -> all.put(n, s.read(byMap)));
+            return all;
+        } finally {
+            lifetimes.readLock().unlock();
+        }
     }
 
     /** Keeps the counters of these accounted slices (creating or re-opening them) and drops the others'. */
     public synchronized void retainSlices(Set<String> accounted) {
         for (String s : accounted) slice(s);
-        for (String s : new ArrayList<>(slices.keySet())) {
-            if (!accounted.contains(s)) slices.remove(s).remove();
+        lifetimes.writeLock().lock();
+        try {
+            for (String s : new ArrayList<>(slices.keySet())) {
+                if (!accounted.contains(s)) slices.remove(s).remove();
+            }
+        } finally {
+            lifetimes.writeLock().unlock();
         }
     }
 
@@ -313,8 +363,13 @@ public final class Accounting implements AutoCloseable {
     /** Stops every unit's datapath and removes every pin of ours. */
     public synchronized void removeAll() {
         for (String u : new ArrayList<>(units.keySet())) stop(u);
-        for (SliceCounters s : slices.values()) s.remove();
-        slices.clear();
+        lifetimes.writeLock().lock();
+        try {
+            for (SliceCounters s : slices.values()) s.remove();
+            slices.clear();
+        } finally {
+            lifetimes.writeLock().unlock();
+        }
         Pins.removeTree(pins.root());
         if (dropRing != null) dropRing.close();
     }
@@ -322,10 +377,15 @@ public final class Accounting implements AutoCloseable {
     /** Lets go of file descriptors only: attachments, pins and counters stay for the next daemon. */
     @Override
     public synchronized void close() {
-        units.values().forEach(UnitDatapath::close);
-        slices.values().forEach(SliceCounters::close);
-        units.clear();
-        slices.clear();
+        lifetimes.writeLock().lock();
+        try {
+            units.values().forEach(UnitDatapath::close);
+            slices.values().forEach(SliceCounters::close);
+            units.clear();
+            slices.clear();
+        } finally {
+            lifetimes.writeLock().unlock();
+        }
         if (dropRing != null) dropRing.close();
     }
 }

@@ -228,7 +228,7 @@ final class ManagerApi implements ManagerService {
     /** What systemd's LoadUnit gives for a name with no unit file: a not-found, inactive unit. */
     static UnitInfo notFound(String name) {
         UnitType type = name.endsWith(".slice") ? UnitType.SLICE : name.endsWith(".scope") ? UnitType.SCOPE : UnitType.SERVICE;
-        return new UnitInfo(name, type, name, "not-found", dev.tollgate.api.ActiveState.INACTIVE, "dead", null, null,
+        return new UnitInfo(name, type, name, "not-found", dev.tollgate.api.ActiveState.INACTIVE, ServiceState.DEAD.spelling(), null, null,
                 List.of(), null, null, List.of(), null, null, null, false, List.of(), List.of(), null, false, null, null);
     }
 

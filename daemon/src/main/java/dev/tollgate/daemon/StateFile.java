@@ -39,7 +39,8 @@ final class StateFile {
      * inside the window loses at most the last few milliseconds of changes; the start-up scan
      * of populated cgroups covers units that the file does not name yet.
      */
-    void saveSoon(java.util.function.Supplier<Collection<UnitRuntime>> units) {
+    void saveSoon(java.util.function.Supplier<Collection<UnitRecord>> units) {
+        if (writer.isShutdown()) return;
         if (pending.compareAndSet(false, true)) {
             writer.schedule(() -> {
                 pending.set(false);
@@ -49,21 +50,19 @@ final class StateFile {
     }
 
     /** Writes now and stops the background writer. */
-    void flush(Collection<UnitRuntime> units) {
+    void flush(Collection<UnitRecord> units) {
         writer.shutdownNow();
         save(units);
     }
 
-    synchronized void save(Collection<UnitRuntime> units) {
+    synchronized void save(Collection<UnitRecord> units) {
         List<Entry> entries = new ArrayList<>();
-        for (UnitRuntime u : units) {
-            synchronized (u) {
-                if (u.state == ActiveState.INACTIVE || u.state == ActiveState.FAILED) continue;
-                if (u.name.type() != dev.tollgate.units.UnitType.SERVICE) continue;
-                long since = u.activeEnter == null ? 0 : u.activeEnter.getEpochSecond() * 1_000_000L + u.activeEnter.getNano() / 1000;
-                entries.add(new Entry(u.name.id(), u.state.spelling(), u.subState, u.mainPid, since, u.result,
-                        u.isTransient ? u.transientText : null));
-            }
+        for (UnitRecord u : units) {
+            if (u.state().isInactive()) continue;
+            if (u.name().type() != dev.tollgate.units.UnitType.SERVICE) continue;
+            long since = u.activeEnter() == null ? 0 : u.activeEnter().getEpochSecond() * 1_000_000L + u.activeEnter().getNano() / 1000;
+            entries.add(new Entry(u.name().id(), u.activeState().spelling(), u.state().spelling(), u.mainPid(), since,
+                    u.result().spelling(), u.isTransient() ? u.transientText() : null));
         }
         try {
             Files.createDirectories(file.getParent());
@@ -72,6 +71,17 @@ final class StateFile {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             Log.error("cannot write %s: %s", file, e.getMessage());
+        }
+    }
+
+    /** Stops the background writer; a write not yet made is dropped (the daemon flushes before). */
+    void close() {
+        writer.shutdownNow();
+        try {
+            // A write under way finishes before the caller removes the directory.
+            if (!writer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) Log.warning("state file writer did not stop");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

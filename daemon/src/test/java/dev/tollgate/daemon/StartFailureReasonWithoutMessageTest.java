@@ -8,11 +8,11 @@ import org.junit.jupiter.api.Test;
 class StartFailureReasonWithoutMessageTest {
     @Test
     void anExceptionWithoutMessageIsNamedByItsClass() {
-        assertThat(ServiceRunner.reason(new IllegalStateException())).isEqualTo("java.lang.IllegalStateException");
+        assertThat(Execute.reason(new IllegalStateException())).isEqualTo("java.lang.IllegalStateException");
     }
 
     @Test
     void aMessageIsOneLineAsBefore() {
-        assertThat(ServiceRunner.reason(new IllegalArgumentException("bad\nmap"))).isEqualTo("bad map");
+        assertThat(Execute.reason(new IllegalArgumentException("bad\nmap"))).isEqualTo("bad map");
     }
 }

@@ -1,0 +1,124 @@
+package dev.tollgate.daemon;
+
+import dev.tollgate.cgroup.Cgroup;
+import dev.tollgate.cgroup.Cgroup2Mount;
+import dev.tollgate.cgroup.CgroupException;
+import dev.tollgate.cgroup.CgroupRoot;
+import dev.tollgate.cgroup.CgroupWatcher;
+import dev.tollgate.units.ServiceConfig;
+import dev.tollgate.units.SliceConfig;
+import dev.tollgate.units.UnitConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Units' cgroups in cgroupfs under the daemon's root. */
+final class KernelCgroups implements CgroupOps {
+    private final CgroupRoot root;
+
+    KernelCgroups(CgroupRoot root) {
+        this.root = root;
+    }
+
+    Cgroup cgroup(UnitConfig c) {
+        return switch (c) {
+            case ServiceConfig s -> root.unit(s.name().id(), s.slice().id());
+            case SliceConfig s -> root.slice(s.name().id());
+            default -> throw new IllegalArgumentException("no cgroup for " + c.name());
+        };
+    }
+
+    @Override
+    public UnitCgroup of(UnitConfig unit) {
+        Cgroup cg = cgroup(unit);
+        boolean isRoot = cg.equals(root.cgroup());
+        return new UnitCgroup() {
+            @Override
+            public Path directory() {
+                return cg.directory();
+            }
+
+            @Override
+            public String controlGroup() {
+                return "/" + root.cgroup().mountPoint().relativize(cg.directory());
+            }
+
+            @Override
+            public boolean exists() {
+                return cg.exists();
+            }
+
+            @Override
+            public void create() throws CgroupException {
+                cg.create();
+            }
+
+            @Override
+            public boolean isPopulated() throws CgroupException {
+                return cg.isPopulated();
+            }
+
+            @Override
+            public List<Long> processes() throws CgroupException {
+                return cg.subtreeProcesses();
+            }
+
+            @Override
+            public Set<Long> signal(int signal) throws CgroupException {
+                return cg.signal(signal, true);
+            }
+
+            @Override
+            public boolean awaitEmpty(Duration timeout) throws CgroupException {
+                return cg.awaitEmpty(timeout);
+            }
+
+            @Override
+            public void kill() throws CgroupException {
+                cg.kill();
+            }
+
+            @Override
+            public void remove() throws CgroupException {
+                // The root slice is the daemon's root: the daemon removes it at exit, not a stop.
+                if (!isRoot) cg.remove();
+            }
+
+            @Override
+            public void delegateTo(int uid, int gid) throws CgroupException {
+                cg.delegateTo(uid, gid);
+            }
+
+            @Override
+            public AutoCloseable watchUntilEmpty(Runnable onEmpty) throws CgroupException {
+                AtomicReference<CgroupWatcher.Subscription> sub = new AtomicReference<>();
+                sub.set(cg.watch(events -> {
+                    if (!events.populated()) {
+                        CgroupWatcher.Subscription s = sub.getAndSet(null);
+                        if (s != null) {
+                            s.close();
+                            onEmpty.run();
+                        }
+                    }
+                }));
+                return () -> {
+                    CgroupWatcher.Subscription s = sub.getAndSet(null);
+                    if (s != null) s.close();
+                };
+            }
+        };
+    }
+
+    @Override
+    public boolean contains(UnitCgroup cgroup, long pid) {
+        try {
+            String rel = Cgroup2Mount.cgroupOfProcess(pid).toString();
+            Path dir = root.cgroup().mountPoint().resolve(rel.startsWith("/") ? rel.substring(1) : rel);
+            return Cgroup2Mount.cgroupOfProcess(pid).startsWith(root.cgroup().path()) && dir.startsWith(cgroup.directory());
+        } catch (CgroupException e) {
+            return false;
+        }
+    }
+}

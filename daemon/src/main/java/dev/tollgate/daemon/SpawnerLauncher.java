@@ -1,0 +1,80 @@
+package dev.tollgate.daemon;
+
+import dev.tollgate.cgroup.CgroupException;
+import dev.tollgate.cgroup.Signals;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** Processes as the kernel runs them: spawned by {@link Spawner}, held by their pidfds ({@link Child}). */
+final class SpawnerLauncher implements ProcessLauncher {
+    @Override
+    public Launch launch(Spawner.Request request) throws IOException {
+        return switch (Spawner.spawn(request)) {
+            case Spawner.Spawned.Started s -> new Launch.Started(ours(s.child()));
+            case Spawner.Spawned.Failed f -> new Launch.Failed(f.exitStatus(), f.why(), f.pid());
+        };
+    }
+
+    private static Process ours(Child c) {
+        CompletableFuture<Optional<Integer>> exit = c.onExit().thenApply(Optional::of);
+        return new Process() {
+            @Override
+            public long pid() {
+                return c.pid();
+            }
+
+            @Override
+            public CompletableFuture<Optional<Integer>> onExit() {
+                return exit;
+            }
+
+            @Override
+            public boolean isAlive() {
+                return c.isAlive();
+            }
+
+            @Override
+            public void signal(int signal) {
+                c.signal(signal);
+            }
+        };
+    }
+
+    @Override
+    public Optional<Process> adopt(long pid) {
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(h -> {
+            CompletableFuture<Optional<Integer>> exit = h.onExit().thenApply(x -> Optional.empty());
+            return new Process() {
+                @Override
+                public long pid() {
+                    return pid;
+                }
+
+                @Override
+                public CompletableFuture<Optional<Integer>> onExit() {
+                    return exit;
+                }
+
+                @Override
+                public boolean isAlive() {
+                    return h.isAlive();
+                }
+
+                @Override
+                public void signal(int signal) {
+                    SpawnerLauncher.this.signal(pid, signal);
+                }
+            };
+        });
+    }
+
+    @Override
+    public void signal(long pid, int signal) {
+        try {
+            if (pid > 0) Signals.send(pid, signal);
+        } catch (CgroupException e) {
+            Log.debug("signal %d to %d: %s", signal, pid, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.tollgate.daemon;
+
+import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.UnitPolicy;
+import dev.tollgate.cgroup.CgroupException;
+import dev.tollgate.units.LoadResult;
+import dev.tollgate.units.ServiceConfig;
+import dev.tollgate.units.SliceConfig;
+import dev.tollgate.units.UnitConfig;
+import dev.tollgate.units.UnitName;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * What queries show of a unit: its published record, with the live figures read now (counters
+ * from the maps, processes from its cgroup). Never waits for the manager loop.
+ */
+final class StatusProjection {
+    private final Units units;
+    private final CgroupOps cgroups;
+    private final Datapath datapath;
+    private final UnitPolicies policies;
+    private final InstallLinks install;
+
+    StatusProjection(Units units, CgroupOps cgroups, Datapath datapath, UnitPolicies policies, InstallLinks install) {
+        this.units = units;
+        this.cgroups = cgroups;
+        this.datapath = datapath;
+        this.policies = policies;
+        this.install = install;
+    }
+
+    UnitStatus status(UnitRecord u) {
+        UnitConfig c = u.config();
+        String loadState = switch (u.load()) {
+            case null -> c != null ? "loaded" : "not-found";
+            case LoadResult.Loaded l -> "loaded";
+            case LoadResult.Masked m -> "masked";
+            case LoadResult.NotFound nf -> c != null ? "loaded" : "not-found";
+            case LoadResult.Failed f -> "bad-setting";
+        };
+        String loadError = u.load() instanceof LoadResult.Failed f ? f.reason() : "";
+        List<String> allow = List.of();
+        List<String> deny = List.of();
+        boolean accounting = false;
+        boolean delegate = false;
+        String interfaces = null;
+        boolean restrictsInterfaces = false;
+        String slice = "";
+        String cgroup = "";
+        CgroupOps.UnitCgroup cg = null;
+        if (c != null) {
+            List<SliceConfig> chain = units.publishedSliceChain(c);
+            allow = PolicyBuilder.effectiveAllow(c, chain).entries().stream().map(Object::toString).toList();
+            deny = PolicyBuilder.effectiveDeny(c, chain).entries().stream().map(Object::toString).toList();
+            accounting = c.resources().ipAccounting();
+            delegate = c.resources().delegate().enabled();
+            interfaces = c.resources().restrictNetworkInterfaces().text();
+            restrictsInterfaces = c.resources().restrictNetworkInterfaces().restricts()
+                    || chain.stream().anyMatch(x -> x.resources().restrictNetworkInterfaces().restricts());
+            slice = c.parentSlice().map(UnitName::id).orElse("");
+            if (c instanceof ServiceConfig || c instanceof SliceConfig) {
+                cg = cgroups.of(c);
+                cgroup = cg.controlGroup();
+            }
+        }
+        Optional<Counters> counters = c instanceof SliceConfig ? datapath.sliceCounters(u.name().id())
+                : datapath.unitCounters(u.name().id());
+        if (counters.isEmpty() && u.lastCounters() != null) counters = Optional.of(u.lastCounters());
+        Optional<Counters> traffic = accounting ? counters : Optional.empty();
+        Optional<Counters> dropped = counters.filter(x -> u.hasDatapath() || u.lastCounters() != null);
+        ActiveState state = u.activeState();
+        String sub = u.state().spelling();
+        if (c instanceof SliceConfig) {
+            SliceState s = cg.exists() ? SliceState.ACTIVE : SliceState.DEAD;
+            state = s.activeState();
+            sub = s.spelling();
+        }
+        List<Long> pids = List.of();
+        if (cg != null && state != ActiveState.INACTIVE) {
+            try {
+                if (cg.exists()) pids = cg.processes();
+            } catch (CgroupException | RuntimeException e) {
+                pids = List.of();
+            }
+        }
+        return new UnitStatus(u.name().id(), u.name().type().name().toLowerCase(Locale.ROOT),
+                c == null ? u.name().id() : c.unit().description().orElse(u.name().id()), loadState, loadError, state, sub,
+                u.mainPid(), pids, cgroup, slice, micros(u.activeEnter()), micros(u.stateChange()), accounting, allow, deny,
+                datapath.modeName(), delegate, traffic, dropped, u.result().spelling(), u.execMainPid(),
+                Optional.ofNullable(u.exitCode()), Optional.ofNullable(u.exitSignal()), u.failure(), u.accountingNote(),
+                install.isEnabled(u.name()), c == null ? "" : c.sources().fragment().map(Path::toString).orElse(""),
+                c == null ? List.of() : c.sources().dropIns().stream().map(Path::toString).toList(), u.isTransient(),
+                interfaces, restrictsInterfaces);
+    }
+
+    private static long micros(Instant i) {
+        return i == null ? 0 : i.getEpochSecond() * 1_000_000L + i.getNano() / 1000;
+    }
+
+    /** Which of a unit's counters are its figures to show (see {@link Manager.CounterView}). */
+    Manager.CounterView counterView(UnitConfig c) {
+        if (c instanceof SliceConfig) return new Manager.CounterView(c.resources().ipAccounting(), false);
+        UnitPolicy p = policies.of(c, units.publishedSliceChain(c));
+        return new Manager.CounterView(c.resources().ipAccounting(), p.firewall() || p.restrictsInterfaces());
+    }
+}
