@@ -5,6 +5,8 @@
  *
  * <p>Exports are one line per package so a package added or renamed here is a one-line change.
  */
+// "module": the qualified export below names dev.tollgate.daemon, which is built after this one.
+@SuppressWarnings("module")
 module dev.tollgate.bpf {
     requires transitive dev.tollgate.libc;
 

@@ -1,4 +1,6 @@
 /** tollgated: the manager, its Varlink service, its metrics endpoint. Exports nothing. */
+// Micrometer's jars have no module-info, only Automatic-Module-Name: javac warns per requires.
+@SuppressWarnings("requires-automatic")
 module dev.tollgate.daemon {
     requires dev.tollgate.accounting;
     requires dev.tollgate.api;
