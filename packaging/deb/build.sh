@@ -129,8 +129,10 @@ step "Runtime image (jlink)"
 optional_modules=(java.desktop java.sql java.xml)
 required_modules=(java.base java.logging jdk.unsupported jdk.net jdk.httpserver)
 jars=("$inst"/lib/*.jar)
+# On the module path: tollgate's jars are modules (module-info.java) that require the others by
+# name, which jdeps resolves only there (with --class-path it stops at "Module … not found").
 deps=$("$JAVA_HOME/bin/jdeps" --list-deps --ignore-missing-deps --multi-release 25 \
-        --class-path "$inst/lib/*" "${jars[@]}" 2>/dev/null | sed -n 's/^ *\([a-z][a-z0-9.]*\) *$/\1/p') \
+        --module-path "$inst/lib" "${jars[@]}" 2>/dev/null | sed -n 's/^ *\([a-z][a-z0-9.]*\) *$/\1/p') \
     || die "jdeps failed"
 wanted=$( { printf '%s\n' $deps; printf '%s\n' "${required_modules[@]}"; } | sort -u \
     | grep -vxF -f <(printf '%s\n' "${optional_modules[@]}") | paste -sd, -)

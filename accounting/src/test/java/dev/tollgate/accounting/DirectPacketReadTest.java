@@ -13,7 +13,7 @@ import dev.tollgate.bpf.asm.Assembler;
 import dev.tollgate.bpf.features.Capabilities;
 import dev.tollgate.bpf.features.KernelCapability;
 import dev.tollgate.bpf.link.AttachMode;
-import dev.tollgate.bpf.sys.BpfException;
+import dev.tollgate.bpf.BpfException;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.testkit.ScratchCgroup;
 import java.nio.file.Path;

@@ -1,7 +1,6 @@
 package dev.tollgate.bpf;
 
 import dev.tollgate.bpf.sys.Attr;
-import dev.tollgate.bpf.sys.BpfCommand;
 import java.nio.file.Path;
 
 /**

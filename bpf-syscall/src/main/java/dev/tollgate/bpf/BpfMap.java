@@ -1,8 +1,6 @@
 package dev.tollgate.bpf;
 
 import dev.tollgate.bpf.sys.Attr;
-import dev.tollgate.bpf.sys.BpfCommand;
-import dev.tollgate.bpf.sys.BpfException;
 import dev.tollgate.libc.Errno;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

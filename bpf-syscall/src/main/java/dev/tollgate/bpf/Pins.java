@@ -1,7 +1,6 @@
 package dev.tollgate.bpf;
 
 import dev.tollgate.bpf.sys.Attr;
-import dev.tollgate.bpf.sys.BpfCommand;
 import dev.tollgate.libc.ApiFileSystems;
 import dev.tollgate.libc.Errno;
 import dev.tollgate.libc.FsMagic;

@@ -3,7 +3,6 @@ package dev.tollgate.bpf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tollgate.bpf.sys.BpfException;
 import dev.tollgate.libc.Errno;
 import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;

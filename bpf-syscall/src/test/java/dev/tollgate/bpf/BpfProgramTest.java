@@ -7,8 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.bpf.asm.Assembler;
 import dev.tollgate.bpf.asm.Disassembler;
-import dev.tollgate.bpf.sys.BpfCommand;
-import dev.tollgate.bpf.sys.BpfException;
 import dev.tollgate.libc.Errno;
 import dev.tollgate.testkit.Packets;
 import dev.tollgate.testkit.Privileged;

@@ -16,6 +16,9 @@ import org.junit.platform.commons.support.AnnotationSupport;
 public final class PrivilegedCondition implements ExecutionCondition {
     public static final String SKIP_PREFIX = "privileged test skipped: ";
 
+    /** For JUnit, which makes one per {@code @ExtendWith(PrivilegedCondition.class)}. */
+    public PrivilegedCondition() {}
+
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
         List<String> missing = new ArrayList<>();

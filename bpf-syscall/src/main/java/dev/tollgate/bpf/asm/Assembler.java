@@ -43,6 +43,9 @@ public final class Assembler {
     /** Slot of each map-loading lddw → the map's name. */
     private final Map<Integer, String> mapLoads = new LinkedHashMap<>();
 
+    /** An empty program, to which the methods below append. */
+    public Assembler() {}
+
     // ---- labels and raw instructions
 
     /** Names the next instruction, so that jumps can target it. Names are unique per program. */

@@ -18,7 +18,7 @@ import dev.tollgate.bpf.asm.Instructions;
 import dev.tollgate.bpf.asm.Register;
 import dev.tollgate.bpf.link.AttachMode;
 import dev.tollgate.bpf.sys.Attr;
-import dev.tollgate.bpf.sys.BpfException;
+import dev.tollgate.bpf.BpfException;
 import dev.tollgate.libc.ApiFileSystems;
 import dev.tollgate.libc.Errno;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import dev.tollgate.bpf.BpfProgram;
 import dev.tollgate.bpf.CgroupHandle;
 import dev.tollgate.bpf.CgroupPrograms;
 import dev.tollgate.bpf.Pins;
-import dev.tollgate.bpf.sys.BpfException;
+import dev.tollgate.bpf.BpfException;
 import dev.tollgate.libc.Errno;
 import java.nio.file.Path;
 

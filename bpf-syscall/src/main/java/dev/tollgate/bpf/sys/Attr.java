@@ -1,5 +1,6 @@
 package dev.tollgate.bpf.sys;
 
+import dev.tollgate.bpf.BpfCommand;
 import java.lang.foreign.MemorySegment;
 
 /**

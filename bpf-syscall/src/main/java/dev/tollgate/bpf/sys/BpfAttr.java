@@ -1,5 +1,7 @@
 package dev.tollgate.bpf.sys;
 
+import dev.tollgate.bpf.BpfCommand;
+import dev.tollgate.bpf.BpfException;
 import dev.tollgate.libc.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

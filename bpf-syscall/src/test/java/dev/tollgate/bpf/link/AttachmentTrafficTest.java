@@ -251,7 +251,7 @@ class AttachmentTrafficTest {
     private static java.util.stream.Stream<dev.tollgate.bpf.LinkInfo> linkIfStillThere(int id) {
         try {
             return java.util.stream.Stream.of(dev.tollgate.bpf.LinkInfo.ofId(id));
-        } catch (dev.tollgate.bpf.sys.BpfException e) {
+        } catch (dev.tollgate.bpf.BpfException e) {
             if (e.errno() != dev.tollgate.libc.Errno.ENOENT) throw e;
             return java.util.stream.Stream.empty();
         }

@@ -1,4 +1,4 @@
-package dev.tollgate.bpf.sys;
+package dev.tollgate.bpf;
 
 /** The bpf(2) commands tollgate issues, numbered as in include/uapi/linux/bpf.h. */
 public enum BpfCommand {

@@ -1,4 +1,4 @@
-package dev.tollgate.bpf.sys;
+package dev.tollgate.bpf;
 
 import dev.tollgate.libc.Errno;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.tollgate.bpf.sys;
+package dev.tollgate.bpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,7 @@
+/**
+ * The one libc layer: every FFM call that is not bpf(2) (errno, mountinfo, cgroup ids, signals,
+ * pidfds, spawn).
+ */
+module dev.tollgate.libc {
+    exports dev.tollgate.libc;
+}
