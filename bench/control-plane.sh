@@ -37,7 +37,7 @@ sweep_all() {
     for d in "$BENCH_CGROUP2/$BENCH_NAME"*; do
         [ -d "$d" ] && find "$d" -depth -type d -exec sh -c 'echo 1 > "$1/cgroup.kill" 2>/dev/null; rmdir "$1" 2>/dev/null' _ {} \;
     done
-    rm -rf /sys/fs/bpf/"$BENCH_NAME"*
+    rm -rf /sys/fs/bpf/"$BENCH_NAME"* /dev/shm/"$BENCH_NAME"
     if [ -n "${BENCH_JFR:-}" ]; then echo "control-plane: JFR recordings kept in $work/daemon-*/boot.jfr" >&2
     else rm -rf "$work"; fi
     exit "$rc"

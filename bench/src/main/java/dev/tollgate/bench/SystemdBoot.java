@@ -59,6 +59,7 @@ final class SystemdBoot {
                 Thread.sleep(25);
             }
             double bootMs = (System.nanoTime() - t0) / 1e6;
+            double bootCpuS = ControlPlaneBench.cpuSeconds(pid);
             long active = countActive(pid);
             if (active < n) throw new IllegalStateException("systemd says running but only " + active + " of " + n + " services are active");
             List<String> show = new ArrayList<>(List.of("systemctl", "show", "-p", "IPIngressBytes", "-p", "IPIngressPackets",
@@ -75,7 +76,7 @@ final class SystemdBoot {
             double stopMs = (System.nanoTime() - s0) / 1e6;
             long left = countActive(pid);
             if (left != 0) throw new IllegalStateException("systemd: " + left + " services still active after stopping bulk.slice");
-            return new ControlPlaneBench.Round(bootMs, stopMs, rssMiB, countersMs);
+            return new ControlPlaneBench.Round(bootMs, stopMs, rssMiB, countersMs, bootCpuS);
         } finally {
             // SIGKILL of a pid namespace's init kills everything in it; the namespaces go with it.
             if (pid > 0) new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();

@@ -89,23 +89,38 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
 
     // ---- directories --------------------------------------------------------------------
 
-    /** Creates the directory and any missing ancestors below the mount point; no-op if it exists. */
+    /**
+     * Creates the directory and any missing ancestors below the mount point; no-op if it exists.
+     * One mkdir(2) when the parent exists (the usual case: a unit's slice is there already),
+     * ancestors only on ENOENT; no probing with stat, whose misses cost an exception each.
+     */
     public Cgroup create() throws CgroupException {
-        Path dir = mountPoint;
-        for (String name : path.components()) {
-            dir = dir.resolve(name);
-            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) continue;
-            int err = Libc.mkdir(dir, 0755);
-            if (err != 0 && err != Errno.EEXIST.number()) {
-                throw CgroupException.errno("create cgroup", dir, err, switch (Errno.of(err)) {
-                    case ENOENT -> "the parent cgroup does not exist (removed concurrently?)";
-                    case EACCES, EPERM -> "not allowed to create cgroups here (not root, or not delegated)";
-                    case EAGAIN -> "cgroup.max.descendants or cgroup.max.depth of an ancestor is reached";
-                    default -> null;
-                });
+        List<String> names = path.components();
+        int made = makeDirectory(names, names.size());
+        if (made == Errno.ENOENT.number()) {
+            for (int depth = 1; depth <= names.size(); depth++) {
+                made = makeDirectory(names, depth);
+                if (made != 0 && made != Errno.EEXIST.number()) break;
             }
         }
+        if (made != 0 && made != Errno.EEXIST.number()) {
+            Path dir = directory();
+            throw CgroupException.errno("create cgroup", dir, made, switch (Errno.of(made)) {
+                case ENOENT -> "the parent cgroup does not exist (removed concurrently?)";
+                case EACCES, EPERM -> "not allowed to create cgroups here (not root, or not delegated)";
+                case EAGAIN -> "cgroup.max.descendants or cgroup.max.depth of an ancestor is reached";
+                default -> null;
+            });
+        }
         return this;
+    }
+
+    /** mkdir of the first {@code depth} components; 0, EEXIST or the errno. */
+    private int makeDirectory(List<String> names, int depth) {
+        Path dir = mountPoint;
+        for (int i = 0; i < depth; i++) dir = dir.resolve(names.get(i));
+        if (depth == 0) return Errno.EEXIST.number();
+        return Libc.mkdir(dir, 0755);
     }
 
     /** The child cgroups (subdirectories), in directory order. */
