@@ -52,7 +52,7 @@ final class ServerConnection {
         this.id = id;
         this.channel = channel;
         this.reader = new VarlinkReader(channel, server.limits.maxMessageSize());
-        this.writer = new VarlinkWriter(channel, server.limits.maxMessageSize());
+        this.writer = new VarlinkWriter(channel, server.limits.maxReplySize());
         this.slots = new Semaphore(server.limits.maxPipelinedCalls());
     }
 

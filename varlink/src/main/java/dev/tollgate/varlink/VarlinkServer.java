@@ -418,7 +418,7 @@ public final class VarlinkServer implements AutoCloseable {
                     // still worth telling why
                 }
                 if (frame != null && !oneway) {
-                    new VarlinkWriter(ch, limits.maxMessageSize()).write(VarlinkReply.of(
+                    new VarlinkWriter(ch, limits.maxReplySize()).write(VarlinkReply.of(
                             error("TooManyConnections", Map.of("max", limits.maxConnections()))));
                 }
             } catch (IOException ignored) {

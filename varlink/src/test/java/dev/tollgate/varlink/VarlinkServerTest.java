@@ -406,7 +406,7 @@ class VarlinkServerTest {
     @Test
     void limitsOutOfRangeAreRefused() {
         ServerLimits d = ServerLimits.defaults();
-        assertThat(d).isEqualTo(new ServerLimits(4096, 1024 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(30), 256, 16, 4096));
+        assertThat(d).isEqualTo(new ServerLimits(4096, 1024 * 1024, 16 * 1024 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(30), 256, 16, 4096));
         assertThatThrownBy(() -> d.withMaxConnections(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range");
         assertThatThrownBy(() -> d.withMaxMessageSize(63)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range");
         assertThatThrownBy(() -> d.withMaxStreams(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range");
@@ -528,12 +528,23 @@ class VarlinkServerTest {
 
     @Test
     void oversizedRepliesAreReplacedByAnError() throws Exception {
-        start(ServerLimits.defaults().withMaxMessageSize(4096));
+        start(ServerLimits.defaults().withMaxReplySize(4096));
         try (VarlinkClient c = client()) {
             assertThatThrownBy(() -> c.call("org.example.test.Big", Map.of("size", 10_000)))
                     .isInstanceOfSatisfying(VarlinkException.class, e -> assertThat(e.error().text("message")).contains("larger than 4096"));
             assertThat(c.call("org.example.test.Big", Map.of("size", 10)).get("data").textValue()).hasSize(10);
         }
+    }
+
+    @Test
+    void repliesMayBeLargerThanRequests() throws Exception {
+        // A reply lists what the server holds (ListUnits of 2,000 units is over 1 MiB); requests
+        // stay small. systemd allows 16 MiB either way.
+        start();
+        try (VarlinkClient c = client()) {
+            assertThat(c.call("org.example.test.Big", Map.of("size", 3 << 20)).get("data").textValue()).hasSize(3 << 20);
+        }
+        assertThatThrownBy(() -> ServerLimits.defaults().withMaxReplySize(63)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
