@@ -34,6 +34,9 @@ final class JobPool implements AutoCloseable {
     JobPool(int threads) {
         pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new PriorityBlockingQueue<>(),
                 Thread.ofPlatform().daemon().name("job-", 0).factory());
+        // All at once: a fixed pool that grew with the load it met would look, from outside,
+        // like threads leaking until it reached its size.
+        pool.prestartAllCoreThreads();
     }
 
     /** Spawns: first in line. */
