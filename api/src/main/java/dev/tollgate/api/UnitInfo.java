@@ -66,21 +66,7 @@ public record UnitInfo(
 
     /** This unit with another {@code unitFileState}. */
     public UnitInfo withUnitFileState(String state) {
-        return new UnitInfo(name, type, description, loadState, activeState, subState, result, fragmentPath, dropInPaths, state,
-                mainPID, pids, controlGroup, slice, activeEnterTimestamp, ipAccounting, ipAddressAllow, ipAddressDeny, attachMode,
-                delegate, counters, lastError, execMainPID, execMainCode, execMainStatus, restrictNetworkInterfaces);
-    }
-
-    /** Without RestrictNetworkInterfaces= (for builders that know none). */
-    public UnitInfo(String name, UnitType type, String description, String loadState, ActiveState activeState,
-                    String subState, String result, String fragmentPath, List<String> dropInPaths, String unitFileState,
-                    Integer mainPID, List<Integer> pids, String controlGroup, String slice, Long activeEnterTimestamp,
-                    boolean ipAccounting, List<String> ipAddressAllow, List<String> ipAddressDeny, AttachMode attachMode,
-                    boolean delegate, Counters counters, String lastError, Integer execMainPID, String execMainCode,
-                    Integer execMainStatus) {
-        this(name, type, description, loadState, activeState, subState, result, fragmentPath, dropInPaths, unitFileState,
-                mainPID, pids, controlGroup, slice, activeEnterTimestamp, ipAccounting, ipAddressAllow, ipAddressDeny,
-                attachMode, delegate, counters, lastError, execMainPID, execMainCode, execMainStatus, null);
+        return toBuilder().unitFileState(state).build();
     }
 
     /** Whether the unit's traffic is restricted to, or kept from, some interfaces (names listed). */
@@ -88,20 +74,217 @@ public record UnitInfo(
         return restrictNetworkInterfaces != null && !restrictNetworkInterfaces.isEmpty() && !restrictNetworkInterfaces.equals("~");
     }
 
-    /** Without the last run's main process and exit (for builders that know none). */
-    public UnitInfo(String name, UnitType type, String description, String loadState, ActiveState activeState,
-                    String subState, String result, String fragmentPath, List<String> dropInPaths, String unitFileState,
-                    Integer mainPID, List<Integer> pids, String controlGroup, String slice, Long activeEnterTimestamp,
-                    boolean ipAccounting, List<String> ipAddressAllow, List<String> ipAddressDeny, AttachMode attachMode,
-                    boolean delegate, Counters counters, String lastError) {
-        this(name, type, description, loadState, activeState, subState, result, fragmentPath, dropInPaths, unitFileState,
-                mainPID, pids, controlGroup, slice, activeEnterTimestamp, ipAccounting, ipAddressAllow, ipAddressDeny,
-                attachMode, delegate, counters, lastError, null, null, null);
-    }
-
     /** A loaded, inactive unit with nothing else known: a start for builders and tests. */
     public static UnitInfo inactive(String name, UnitType type, String description) {
-        return new UnitInfo(name, type, description, "loaded", ActiveState.INACTIVE, "dead", null, null, List.of(), null,
-                null, List.of(), null, null, null, false, List.of(), List.of(), null, false, null, null);
+        return builder(name, type, description).build();
+    }
+
+    /**
+     * A builder for a unit with nothing known but its name, type and description (loaded,
+     * inactive, dead): set the rest by name rather than by position.
+     */
+    public static Builder builder(String name, UnitType type, String description) {
+        return new Builder().name(name).type(type).description(description);
+    }
+
+    /** A builder holding this unit's values, to change some by name. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.name = name;
+        b.type = type;
+        b.description = description;
+        b.loadState = loadState;
+        b.activeState = activeState;
+        b.subState = subState;
+        b.result = result;
+        b.fragmentPath = fragmentPath;
+        b.dropInPaths = dropInPaths;
+        b.unitFileState = unitFileState;
+        b.mainPID = mainPID;
+        b.pids = pids;
+        b.controlGroup = controlGroup;
+        b.slice = slice;
+        b.activeEnterTimestamp = activeEnterTimestamp;
+        b.ipAccounting = ipAccounting;
+        b.ipAddressAllow = ipAddressAllow;
+        b.ipAddressDeny = ipAddressDeny;
+        b.attachMode = attachMode;
+        b.delegate = delegate;
+        b.counters = counters;
+        b.lastError = lastError;
+        b.execMainPID = execMainPID;
+        b.execMainCode = execMainCode;
+        b.execMainStatus = execMainStatus;
+        b.restrictNetworkInterfaces = restrictNetworkInterfaces;
+        return b;
+    }
+
+    /** {@link UnitInfo} by named setters; unset components are null, false or empty. */
+    public static final class Builder {
+        private String name;
+        private UnitType type;
+        private String description;
+        private String loadState = "loaded";
+        private ActiveState activeState = ActiveState.INACTIVE;
+        private String subState = "dead";
+        private String result;
+        private String fragmentPath;
+        private List<String> dropInPaths = List.of();
+        private String unitFileState;
+        private Integer mainPID;
+        private List<Integer> pids = List.of();
+        private String controlGroup;
+        private String slice;
+        private Long activeEnterTimestamp;
+        private boolean ipAccounting;
+        private List<String> ipAddressAllow = List.of();
+        private List<String> ipAddressDeny = List.of();
+        private AttachMode attachMode;
+        private boolean delegate;
+        private Counters counters;
+        private String lastError;
+        private Integer execMainPID;
+        private String execMainCode;
+        private Integer execMainStatus;
+        private String restrictNetworkInterfaces;
+
+        private Builder() {}
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder type(UnitType type) {
+            this.type = type;
+            return this;
+        }
+
+        public Builder description(String description) {
+            this.description = description;
+            return this;
+        }
+
+        public Builder loadState(String loadState) {
+            this.loadState = loadState;
+            return this;
+        }
+
+        public Builder activeState(ActiveState activeState) {
+            this.activeState = activeState;
+            return this;
+        }
+
+        public Builder subState(String subState) {
+            this.subState = subState;
+            return this;
+        }
+
+        public Builder result(String result) {
+            this.result = result;
+            return this;
+        }
+
+        public Builder fragmentPath(String fragmentPath) {
+            this.fragmentPath = fragmentPath;
+            return this;
+        }
+
+        public Builder dropInPaths(List<String> dropInPaths) {
+            this.dropInPaths = dropInPaths;
+            return this;
+        }
+
+        public Builder unitFileState(String unitFileState) {
+            this.unitFileState = unitFileState;
+            return this;
+        }
+
+        public Builder mainPID(Integer mainPID) {
+            this.mainPID = mainPID;
+            return this;
+        }
+
+        public Builder pids(List<Integer> pids) {
+            this.pids = pids;
+            return this;
+        }
+
+        public Builder controlGroup(String controlGroup) {
+            this.controlGroup = controlGroup;
+            return this;
+        }
+
+        public Builder slice(String slice) {
+            this.slice = slice;
+            return this;
+        }
+
+        public Builder activeEnterTimestamp(Long activeEnterTimestamp) {
+            this.activeEnterTimestamp = activeEnterTimestamp;
+            return this;
+        }
+
+        public Builder ipAccounting(boolean ipAccounting) {
+            this.ipAccounting = ipAccounting;
+            return this;
+        }
+
+        public Builder ipAddressAllow(List<String> ipAddressAllow) {
+            this.ipAddressAllow = ipAddressAllow;
+            return this;
+        }
+
+        public Builder ipAddressDeny(List<String> ipAddressDeny) {
+            this.ipAddressDeny = ipAddressDeny;
+            return this;
+        }
+
+        public Builder attachMode(AttachMode attachMode) {
+            this.attachMode = attachMode;
+            return this;
+        }
+
+        public Builder delegate(boolean delegate) {
+            this.delegate = delegate;
+            return this;
+        }
+
+        public Builder counters(Counters counters) {
+            this.counters = counters;
+            return this;
+        }
+
+        public Builder lastError(String lastError) {
+            this.lastError = lastError;
+            return this;
+        }
+
+        public Builder execMainPID(Integer execMainPID) {
+            this.execMainPID = execMainPID;
+            return this;
+        }
+
+        public Builder execMainCode(String execMainCode) {
+            this.execMainCode = execMainCode;
+            return this;
+        }
+
+        public Builder execMainStatus(Integer execMainStatus) {
+            this.execMainStatus = execMainStatus;
+            return this;
+        }
+
+        public Builder restrictNetworkInterfaces(String restrictNetworkInterfaces) {
+            this.restrictNetworkInterfaces = restrictNetworkInterfaces;
+            return this;
+        }
+
+        public UnitInfo build() {
+            return new UnitInfo(name, type, description, loadState, activeState, subState, result, fragmentPath,
+                    dropInPaths, unitFileState, mainPID, pids, controlGroup, slice, activeEnterTimestamp, ipAccounting,
+                    ipAddressAllow, ipAddressDeny, attachMode, delegate, counters, lastError, execMainPID, execMainCode,
+                    execMainStatus, restrictNetworkInterfaces);
+        }
     }
 }
