@@ -1,5 +1,9 @@
 package dev.tollgate.api;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+
 /**
  * Traffic of a unit or slice since the unit last started (IDL {@code Counters}): what its
  * programs let through and what its firewall dropped, per direction. Bytes are the IP packet
@@ -16,6 +20,34 @@ public record Counters(
         long egressDroppedPackets) {
 
     public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0, 0, 0);
+
+    /**
+     * The {@code Counters} object the parser is at (its START_OBJECT), by field name, up to its
+     * END_OBJECT; null for anything else (skipped). Unknown fields are skipped.
+     */
+    public static Counters read(JsonParser p) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return null;
+        }
+        Builder c = builder();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "ingressBytes" -> c.ingressBytes(p.getLongValue());
+                case "ingressPackets" -> c.ingressPackets(p.getLongValue());
+                case "egressBytes" -> c.egressBytes(p.getLongValue());
+                case "egressPackets" -> c.egressPackets(p.getLongValue());
+                case "ingressDroppedBytes" -> c.ingressDroppedBytes(p.getLongValue());
+                case "ingressDroppedPackets" -> c.ingressDroppedPackets(p.getLongValue());
+                case "egressDroppedBytes" -> c.egressDroppedBytes(p.getLongValue());
+                case "egressDroppedPackets" -> c.egressDroppedPackets(p.getLongValue());
+                default -> p.skipChildren();
+            }
+        }
+        return c.build();
+    }
 
     /** A builder of zeros, to set the figures by name (other modules order theirs differently). */
     public static Builder builder() {

@@ -1,5 +1,9 @@
 package dev.tollgate.api;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -72,6 +76,134 @@ public record UnitInfo(
     /** Whether the unit's traffic is restricted to, or kept from, some interfaces (names listed). */
     public boolean restrictsInterfaces() {
         return restrictNetworkInterfaces != null && !restrictNetworkInterfaces.isEmpty() && !restrictNetworkInterfaces.equals("~");
+    }
+
+    /** How {@code systemctl show} prints a kind of value ({@code bus_print_property}). */
+    public enum Shown {
+        /** A string as it is; empty when null. */
+        TEXT,
+        /** Strings separated by spaces. */
+        LIST,
+        /** A number, 0 when null: never empty. */
+        NUMBER,
+        /** An IP counter: the unsigned number, {@code [no data]} when null (systemd's UINT64_MAX). */
+        COUNTER,
+        /** yes or no. */
+        BOOLEAN,
+        /** CLOCK_REALTIME microseconds as a date in the local zone; empty when null. */
+        TIMESTAMP
+    }
+
+    /**
+     * The unit properties, as systemd spells them, in the order {@code tollctl show} prints
+     * them, each with how it is shown and how it is read from a {@link UnitInfo}: the one table
+     * from which {@code show}, {@code show -p} and {@code show --value} follow. A property that
+     * is a component of its own is added here, as a component (with its builder setter and its
+     * wire field in {@link Builder#read}) and in the interface description.
+     */
+    public enum Property {
+        ID("Id", Shown.TEXT),
+        NAMES("Names", Shown.TEXT),
+        DESCRIPTION("Description", Shown.TEXT),
+        LOAD_STATE("LoadState", Shown.TEXT),
+        ACTIVE_STATE("ActiveState", Shown.TEXT),
+        SUB_STATE("SubState", Shown.TEXT),
+        RESULT("Result", Shown.TEXT),
+        FRAGMENT_PATH("FragmentPath", Shown.TEXT),
+        DROP_IN_PATHS("DropInPaths", Shown.LIST),
+        UNIT_FILE_STATE("UnitFileState", Shown.TEXT),
+        ACTIVE_ENTER_TIMESTAMP("ActiveEnterTimestamp", Shown.TIMESTAMP),
+        MAIN_PID("MainPID", Shown.NUMBER),
+        EXEC_MAIN_PID("ExecMainPID", Shown.NUMBER),
+        EXEC_MAIN_CODE("ExecMainCode", Shown.NUMBER),
+        EXEC_MAIN_STATUS("ExecMainStatus", Shown.NUMBER),
+        CONTROL_GROUP("ControlGroup", Shown.TEXT),
+        SLICE("Slice", Shown.TEXT),
+        DELEGATE("Delegate", Shown.BOOLEAN),
+        IP_ACCOUNTING("IPAccounting", Shown.BOOLEAN),
+        IP_ADDRESS_ALLOW("IPAddressAllow", Shown.LIST),
+        IP_ADDRESS_DENY("IPAddressDeny", Shown.LIST),
+        RESTRICT_NETWORK_INTERFACES("RestrictNetworkInterfaces", Shown.TEXT),
+        IP_INGRESS_BYTES("IPIngressBytes", Shown.COUNTER),
+        IP_INGRESS_PACKETS("IPIngressPackets", Shown.COUNTER),
+        IP_EGRESS_BYTES("IPEgressBytes", Shown.COUNTER),
+        IP_EGRESS_PACKETS("IPEgressPackets", Shown.COUNTER),
+        IP_INGRESS_DROPPED_BYTES("IPIngressDroppedBytes", Shown.COUNTER),
+        IP_INGRESS_DROPPED_PACKETS("IPIngressDroppedPackets", Shown.COUNTER),
+        IP_EGRESS_DROPPED_BYTES("IPEgressDroppedBytes", Shown.COUNTER),
+        IP_EGRESS_DROPPED_PACKETS("IPEgressDroppedPackets", Shown.COUNTER),
+        ATTACH_MODE("AttachMode", Shown.TEXT),
+        LAST_ERROR("LastError", Shown.TEXT);
+
+        private final String systemdName;
+        private final Shown shown;
+
+        Property(String systemdName, Shown shown) {
+            this.systemdName = systemdName;
+            this.shown = shown;
+        }
+
+        /** The name as systemd spells it: {@code IPIngressBytes}. */
+        public String systemdName() {
+            return systemdName;
+        }
+
+        public Shown shown() {
+            return shown;
+        }
+
+        /**
+         * The value of {@code u}'s property: a String, a List of them, a Number, a Boolean, or
+         * null (see {@link Shown} for what null shows as). A switch rather than a lambda per
+         * property: each lambda costs a class spun at first use, and {@code show} must start fast.
+         */
+        public Object value(UnitInfo u) {
+            Counters c = u.counters();
+            // IPIngressBytes= and the like exist only with IPAccounting=yes (else systemd has UINT64_MAX).
+            // The daemon may send counters for a unit without accounting (it has a firewall, or a
+            // slice above it counts): those are for the dropped figures only.
+            Counters traffic = u.ipAccounting() ? c : null;
+            return switch (this) {
+                case ID, NAMES -> u.name();
+                case DESCRIPTION -> u.description() == null || u.description().isEmpty() ? u.name() : u.description();
+                case LOAD_STATE -> u.loadState();
+                case ACTIVE_STATE -> u.activeState().wireName();
+                case SUB_STATE -> u.subState();
+                case RESULT -> u.result();
+                case FRAGMENT_PATH -> u.fragmentPath();
+                case DROP_IN_PATHS -> u.dropInPaths();
+                case UNIT_FILE_STATE -> u.unitFileState();
+                case ACTIVE_ENTER_TIMESTAMP -> u.activeEnterTimestamp();
+                case MAIN_PID -> u.mainPID();
+                case EXEC_MAIN_PID -> u.execMainPID() != null ? u.execMainPID() : u.mainPID();
+                // systemd's numbers: 0 while running or before, then CLD_EXITED 1, CLD_KILLED 2, CLD_DUMPED 3.
+                case EXEC_MAIN_CODE -> switch (u.execMainCode() == null ? "" : u.execMainCode()) {
+                    case "exited" -> 1;
+                    case "killed" -> 2;
+                    case "dumped" -> 3;
+                    default -> 0;
+                };
+                case EXEC_MAIN_STATUS -> u.execMainStatus();
+                case CONTROL_GROUP -> u.controlGroup();
+                case SLICE -> u.slice();
+                case DELEGATE -> u.delegate();
+                case IP_ACCOUNTING -> u.ipAccounting();
+                case IP_ADDRESS_ALLOW -> u.ipAddressAllow();
+                case IP_ADDRESS_DENY -> u.ipAddressDeny();
+                // As systemd 257 prints it, "~" included for a unit without the setting.
+                case RESTRICT_NETWORK_INTERFACES -> u.restrictNetworkInterfaces();
+                case IP_INGRESS_BYTES -> traffic == null ? null : traffic.ingressBytes();
+                case IP_INGRESS_PACKETS -> traffic == null ? null : traffic.ingressPackets();
+                case IP_EGRESS_BYTES -> traffic == null ? null : traffic.egressBytes();
+                case IP_EGRESS_PACKETS -> traffic == null ? null : traffic.egressPackets();
+                case IP_INGRESS_DROPPED_BYTES -> c == null ? null : c.ingressDroppedBytes();
+                case IP_INGRESS_DROPPED_PACKETS -> c == null ? null : c.ingressDroppedPackets();
+                case IP_EGRESS_DROPPED_BYTES -> c == null ? null : c.egressDroppedBytes();
+                case IP_EGRESS_DROPPED_PACKETS -> c == null ? null : c.egressDroppedPackets();
+                case ATTACH_MODE -> u.attachMode() == null ? null : u.attachMode().wireName();
+                case LAST_ERROR -> u.lastError();
+            };
+        }
     }
 
     /** A loaded, inactive unit with nothing else known: a start for builders and tests. */
@@ -278,6 +410,77 @@ public record UnitInfo(
         public Builder restrictNetworkInterfaces(String restrictNetworkInterfaces) {
             this.restrictNetworkInterfaces = restrictNetworkInterfaces;
             return this;
+        }
+
+        /**
+         * Sets the component whose wire field (as the interface description names it) the
+         * parser is at the value of; skips a field it does not know (a newer daemon's) and null.
+         * Reading field by field rather than by Jackson's data binding: binding a record the first
+         * time introspects it by reflection, which costs a cold client tens of milliseconds.
+         */
+        public Builder read(String field, JsonParser p) throws IOException {
+            if (p.currentToken() == JsonToken.VALUE_NULL) {
+                return this;
+            }
+            switch (field) {
+                case "name" -> name = p.getText();
+                case "type" -> type = UnitType.fromWire(p.getText());
+                case "description" -> description = p.getText();
+                case "loadState" -> loadState = p.getText();
+                case "activeState" -> activeState = ActiveState.fromWire(p.getText());
+                case "subState" -> subState = p.getText();
+                case "result" -> result = p.getText();
+                case "fragmentPath" -> fragmentPath = p.getText();
+                case "dropInPaths" -> dropInPaths = strings(p);
+                case "unitFileState" -> unitFileState = p.getText();
+                case "mainPID" -> mainPID = p.getIntValue();
+                case "pids" -> pids = ints(p);
+                case "controlGroup" -> controlGroup = p.getText();
+                case "slice" -> slice = p.getText();
+                case "activeEnterTimestamp" -> activeEnterTimestamp = p.getLongValue();
+                case "ipAccounting" -> ipAccounting = p.getBooleanValue();
+                case "ipAddressAllow" -> ipAddressAllow = strings(p);
+                case "ipAddressDeny" -> ipAddressDeny = strings(p);
+                case "attachMode" -> attachMode = AttachMode.fromWire(p.getText());
+                case "delegate" -> delegate = p.getBooleanValue();
+                case "counters" -> counters = Counters.read(p);
+                case "lastError" -> lastError = p.getText();
+                case "execMainPID" -> execMainPID = p.getIntValue();
+                case "execMainCode" -> execMainCode = p.getText();
+                case "execMainStatus" -> execMainStatus = p.getIntValue();
+                case "restrictNetworkInterfaces" -> restrictNetworkInterfaces = p.getText();
+                default -> p.skipChildren();
+            }
+            return this;
+        }
+
+        /** Whether the fields without which there is no unit (name, type, activeState) were set. */
+        public boolean isComplete() {
+            return name != null && type != null && activeState != null;
+        }
+
+        private static List<String> strings(JsonParser p) throws IOException {
+            List<String> out = new ArrayList<>();
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                p.skipChildren();
+                return out;
+            }
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                out.add(p.getText());
+            }
+            return out;
+        }
+
+        private static List<Integer> ints(JsonParser p) throws IOException {
+            List<Integer> out = new ArrayList<>();
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                p.skipChildren();
+                return out;
+            }
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                out.add(p.getIntValue());
+            }
+            return out;
         }
 
         public UnitInfo build() {

@@ -4,24 +4,19 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.api.ActiveState;
-import dev.tollgate.api.AttachMode;
-import dev.tollgate.api.Counters;
 import dev.tollgate.api.Manager;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.UnitInfo;
-import dev.tollgate.api.UnitType;
 import dev.tollgate.varlink.VarlinkJson;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code UnitInfo} read field by field, from the JSON tree of a ListUnits reply or from a
- * streaming parser (for {@link UnitClient}), not through Jackson's data binding: binding a
- * record the first time introspects it by reflection, which costs a cold JVM tens of
- * milliseconds. The fields are those of the interface description's {@code UnitInfo}; a test
- * checks both readers against the data binding.
+ * {@code UnitInfo} read field by field ({@link UnitInfo.Builder#read}), from the JSON tree of a
+ * ListUnits reply or from a streaming parser (for {@link UnitClient}), not through Jackson's
+ * data binding, which costs a cold JVM tens of milliseconds; a test checks the reader against
+ * the data binding.
  */
 final class UnitInfoReader {
     private UnitInfoReader() {}
@@ -69,97 +64,14 @@ final class UnitInfoReader {
      */
     static UnitInfo unit(JsonParser p) throws IOException {
         UnitInfo.Builder b = UnitInfo.builder(null, null, null).loadState(null).subState(null);
-        String name = null;
-        String type = null;
-        String activeState = null;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            JsonToken t = p.nextToken();
-            if (t == JsonToken.VALUE_NULL) {
-                continue;
-            }
-            switch (field) {
-                case "name" -> name = p.getText();
-                case "type" -> type = p.getText();
-                case "description" -> b.description(p.getText());
-                case "loadState" -> b.loadState(p.getText());
-                case "activeState" -> activeState = p.getText();
-                case "subState" -> b.subState(p.getText());
-                case "result" -> b.result(p.getText());
-                case "fragmentPath" -> b.fragmentPath(p.getText());
-                case "dropInPaths" -> b.dropInPaths(strings(p));
-                case "unitFileState" -> b.unitFileState(p.getText());
-                case "mainPID" -> b.mainPID(p.getIntValue());
-                case "pids" -> b.pids(ints(p));
-                case "controlGroup" -> b.controlGroup(p.getText());
-                case "slice" -> b.slice(p.getText());
-                case "activeEnterTimestamp" -> b.activeEnterTimestamp(p.getLongValue());
-                case "ipAccounting" -> b.ipAccounting(p.getBooleanValue());
-                case "ipAddressAllow" -> b.ipAddressAllow(strings(p));
-                case "ipAddressDeny" -> b.ipAddressDeny(strings(p));
-                case "attachMode" -> b.attachMode(AttachMode.fromWire(p.getText()));
-                case "delegate" -> b.delegate(p.getBooleanValue());
-                case "counters" -> b.counters(counters(p));
-                case "lastError" -> b.lastError(p.getText());
-                case "execMainPID" -> b.execMainPID(p.getIntValue());
-                case "execMainCode" -> b.execMainCode(p.getText());
-                case "execMainStatus" -> b.execMainStatus(p.getIntValue());
-                case "restrictNetworkInterfaces" -> b.restrictNetworkInterfaces(p.getText());
-                default -> p.skipChildren();
-            }
-        }
-        if (name == null || type == null || activeState == null) {
-            throw new IllegalStateException("a unit without name, type or activeState");
-        }
-        return b.name(name).type(UnitType.fromWire(type)).activeState(ActiveState.fromWire(activeState)).build();
-    }
-
-    /** A {@code Counters} object, by name; null for anything else. */
-    static Counters counters(JsonParser p) throws IOException {
-        if (p.currentToken() != JsonToken.START_OBJECT) {
-            p.skipChildren();
-            return null;
-        }
-        Counters.Builder c = Counters.builder();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
-            switch (field) {
-                case "ingressBytes" -> c.ingressBytes(p.getLongValue());
-                case "ingressPackets" -> c.ingressPackets(p.getLongValue());
-                case "egressBytes" -> c.egressBytes(p.getLongValue());
-                case "egressPackets" -> c.egressPackets(p.getLongValue());
-                case "ingressDroppedBytes" -> c.ingressDroppedBytes(p.getLongValue());
-                case "ingressDroppedPackets" -> c.ingressDroppedPackets(p.getLongValue());
-                case "egressDroppedBytes" -> c.egressDroppedBytes(p.getLongValue());
-                case "egressDroppedPackets" -> c.egressDroppedPackets(p.getLongValue());
-                default -> p.skipChildren();
-            }
+            b.read(field, p);
         }
-        return c.build();
-    }
-
-    private static List<String> strings(JsonParser p) throws IOException {
-        List<String> out = new ArrayList<>();
-        if (p.currentToken() != JsonToken.START_ARRAY) {
-            p.skipChildren();
-            return out;
+        if (!b.isComplete()) {
+            throw new IllegalStateException("a unit without name, type or activeState");
         }
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-            out.add(p.getText());
-        }
-        return out;
-    }
-
-    private static List<Integer> ints(JsonParser p) throws IOException {
-        List<Integer> out = new ArrayList<>();
-        if (p.currentToken() != JsonToken.START_ARRAY) {
-            p.skipChildren();
-            return out;
-        }
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-            out.add(p.getIntValue());
-        }
-        return out;
+        return b.build();
     }
 }

@@ -50,6 +50,6 @@ public final class UnitNames {
 
     /** Description= as shown: the name when the unit has none. */
     public static String description(UnitInfo u) {
-        return u.description() == null || u.description().isEmpty() ? u.name() : u.description();
+        return (String) UnitInfo.Property.DESCRIPTION.value(u);
     }
 }
