@@ -94,7 +94,7 @@ final class StatusProjection {
                 Optional.ofNullable(u.exitCode()), Optional.ofNullable(u.exitSignal()), u.failure(), u.accountingNote(),
                 install.isEnabled(u.name()), c == null ? "" : c.sources().fragment().map(Path::toString).orElse(""),
                 c == null ? List.of() : c.sources().dropIns().stream().map(Path::toString).toList(), u.isTransient(),
-                interfaces, restrictsInterfaces);
+                interfaces, restrictsInterfaces, cg == null ? null : cg.directory());
     }
 
     private static long micros(Instant i) {

@@ -1,6 +1,7 @@
 package dev.tollgate.daemon;
 
 import dev.tollgate.accounting.Counters;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -9,7 +10,8 @@ import java.util.Optional;
  * the effective policy, and its counters (empty where the unit has no accounting data).
  * {@code restrictNetworkInterfaces} is the unit's own setting as systemctl show prints it (null
  * for a unit without configuration); {@code restrictsInterfaces} whether it or a slice of it
- * restricts interfaces.
+ * restricts interfaces. {@code cgroupDirectory} is the unit's cgroup as a path to read from
+ * (ControlGroupId=), null for a unit without one.
  */
 public record UnitStatus(String name, String type, String description, String loadState, String loadError,
                          ActiveState activeState, String subState, long mainPid, List<Long> pids,
@@ -19,7 +21,7 @@ public record UnitStatus(String name, String type, String description, String lo
                          Optional<Counters> dropped, String result, long execMainPid, Optional<Integer> exitCode,
                          Optional<Integer> exitSignal, String failure, String accountingNote, boolean enabled, String fragmentPath,
                          List<String> dropInPaths, boolean isTransient, String restrictNetworkInterfaces,
-                         boolean restrictsInterfaces) {
+                         boolean restrictsInterfaces, Path cgroupDirectory) {
     public UnitStatus {
         pids = List.copyOf(pids);
         dropInPaths = List.copyOf(dropInPaths);
