@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param execMainStatus its exit status or the signal number (ExecMainStatus=); 203 when it could not be executed
  * @param restrictNetworkInterfaces the unit's own RestrictNetworkInterfaces= as {@code systemctl show} prints it
  *     ({@code lo veth0}, {@code ~veth0}; {@code ~} without the setting), or null from a daemon that does not say
+ * @param controlGroupId the kernel's id of the unit's cgroup (ControlGroupId=), or null while it has none
  */
 public record UnitInfo(
         String name,
@@ -53,7 +54,8 @@ public record UnitInfo(
         Integer execMainPID,
         String execMainCode,
         Integer execMainStatus,
-        String restrictNetworkInterfaces) {
+        String restrictNetworkInterfaces,
+        Long controlGroupId) {
 
     public UnitInfo {
         Objects.requireNonNull(name, "name");
@@ -118,6 +120,7 @@ public record UnitInfo(
         EXEC_MAIN_CODE("ExecMainCode", Shown.NUMBER),
         EXEC_MAIN_STATUS("ExecMainStatus", Shown.NUMBER),
         CONTROL_GROUP("ControlGroup", Shown.TEXT),
+        CONTROL_GROUP_ID("ControlGroupId", Shown.NUMBER),
         SLICE("Slice", Shown.TEXT),
         DELEGATE("Delegate", Shown.BOOLEAN),
         IP_ACCOUNTING("IPAccounting", Shown.BOOLEAN),
@@ -185,6 +188,7 @@ public record UnitInfo(
                 };
                 case EXEC_MAIN_STATUS -> u.execMainStatus();
                 case CONTROL_GROUP -> u.controlGroup();
+                case CONTROL_GROUP_ID -> u.controlGroupId();
                 case SLICE -> u.slice();
                 case DELEGATE -> u.delegate();
                 case IP_ACCOUNTING -> u.ipAccounting();
@@ -248,6 +252,7 @@ public record UnitInfo(
         b.execMainCode = execMainCode;
         b.execMainStatus = execMainStatus;
         b.restrictNetworkInterfaces = restrictNetworkInterfaces;
+        b.controlGroupId = controlGroupId;
         return b;
     }
 
@@ -279,6 +284,7 @@ public record UnitInfo(
         private String execMainCode;
         private Integer execMainStatus;
         private String restrictNetworkInterfaces;
+        private Long controlGroupId;
 
         private Builder() {}
 
@@ -449,6 +455,7 @@ public record UnitInfo(
                 case "execMainCode" -> execMainCode = p.getText();
                 case "execMainStatus" -> execMainStatus = p.getIntValue();
                 case "restrictNetworkInterfaces" -> restrictNetworkInterfaces = p.getText();
+                case "controlGroupId" -> controlGroupId = p.getLongValue();
                 default -> p.skipChildren();
             }
             return this;
@@ -483,11 +490,16 @@ public record UnitInfo(
             return out;
         }
 
+        public Builder controlGroupId(Long controlGroupId) {
+            this.controlGroupId = controlGroupId;
+            return this;
+        }
+
         public UnitInfo build() {
             return new UnitInfo(name, type, description, loadState, activeState, subState, result, fragmentPath,
                     dropInPaths, unitFileState, mainPID, pids, controlGroup, slice, activeEnterTimestamp, ipAccounting,
                     ipAddressAllow, ipAddressDeny, attachMode, delegate, counters, lastError, execMainPID, execMainCode,
-                    execMainStatus, restrictNetworkInterfaces);
+                    execMainStatus, restrictNetworkInterfaces, controlGroupId);
         }
     }
 }

@@ -154,7 +154,18 @@ final class ManagerApi implements ManagerService {
                 .execMainCode(s.exitSignal().isPresent() ? "killed" : s.exitCode().isPresent() ? "exited" : null)
                 .execMainStatus(s.exitSignal().or(s::exitCode).orElse(null))
                 .restrictNetworkInterfaces(s.restrictNetworkInterfaces())
+                .controlGroupId(controlGroupId(s))
                 .build();
+    }
+
+    /** ControlGroupId=: the id of the unit's cgroup as the kernel has it now; null while there is none. */
+    private static Long controlGroupId(UnitStatus s) {
+        if (s.cgroupDirectory() == null) return null;
+        try {
+            return dev.tollgate.libc.CgroupId.of(s.cgroupDirectory());
+        } catch (IOException e) {
+            return null; // not created yet, or removed since: no cgroup
+        }
     }
 
     private static String lastError(UnitStatus s) {
