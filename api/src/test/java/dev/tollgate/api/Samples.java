@@ -22,12 +22,14 @@ final class Samples {
 
     static final Counters COUNTERS = new Counters(1500, 10, 3000, 20, 60, 1, 120, 2);
 
-    static final UnitInfo WEB = new UnitInfo("web.service", UnitType.SERVICE, "The web server", "loaded",
-            ActiveState.ACTIVE, "running", "success", "/etc/tollgate/units/web.service",
-            List.of("/etc/tollgate/units/web.service.d/10-ip.conf"), "enabled", 4242, List.of(4242, 4243),
-            "/tollgate.slice/web.slice/web.service", "web.slice", 1_700_000_000_000_000L, true,
-            List.of("10.0.0.0/8", "::1/128"), List.of("0.0.0.0/0", "::/0"), AttachMode.LINK, false, COUNTERS,
-            "attach failed once: EPERM", 4100, "exited", 203, "~veth0 lo");
+    static final UnitInfo WEB = UnitInfo.builder("web.service", UnitType.SERVICE, "The web server")
+            .loadState("loaded").activeState(ActiveState.ACTIVE).subState("running").result("success")
+            .fragmentPath("/etc/tollgate/units/web.service").dropInPaths(List.of("/etc/tollgate/units/web.service.d/10-ip.conf"))
+            .unitFileState("enabled").mainPID(4242).pids(List.of(4242, 4243)).controlGroup("/tollgate.slice/web.slice/web.service")
+            .slice("web.slice").activeEnterTimestamp(1_700_000_000_000_000L).ipAccounting(true)
+            .ipAddressAllow(List.of("10.0.0.0/8", "::1/128")).ipAddressDeny(List.of("0.0.0.0/0", "::/0")).attachMode(AttachMode.LINK)
+            .counters(COUNTERS).lastError("attach failed once: EPERM").execMainPID(4100).execMainCode("exited").execMainStatus(203)
+            .restrictNetworkInterfaces("~veth0 lo").controlGroupId(4711L).build();
 
     static final UnitInfo SLICE = UnitInfo.inactive("web.slice", UnitType.SLICE, "web.slice");
 

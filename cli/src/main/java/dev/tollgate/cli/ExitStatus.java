@@ -14,16 +14,6 @@ final class ExitStatus {
         return "code=" + code + ", status=" + status + (name == null || name.equals(Integer.toString(status)) ? "" : "/" + name);
     }
 
-    /** ExecMainCode= as systemctl show prints it: CLD_EXITED 1, CLD_KILLED 2, CLD_DUMPED 3, else 0. */
-    static int cldCode(String code) {
-        return switch (code == null ? "" : code) {
-            case "exited" -> 1;
-            case "killed" -> 2;
-            case "dumped" -> 3;
-            default -> 0;
-        };
-    }
-
     /** The name systemd gives an exit status (src/basic/exit-status.c), or null. */
     static String name(int status) {
         return switch (status) {

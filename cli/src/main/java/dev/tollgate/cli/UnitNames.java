@@ -45,12 +45,11 @@ public final class UnitNames {
 
     /** What systemctl show prints for a unit it does not know: a not-found, inactive unit. */
     public static UnitInfo notFound(String name) {
-        return new UnitInfo(name, typeOf(name), name, "not-found", dev.tollgate.api.ActiveState.INACTIVE, "dead", null, null,
-                List.of(), null, null, List.of(), null, null, null, false, List.of(), List.of(), null, false, null, null);
+        return UnitInfo.builder(name, typeOf(name), name).loadState("not-found").build();
     }
 
     /** Description= as shown: the name when the unit has none. */
     public static String description(UnitInfo u) {
-        return u.description() == null || u.description().isEmpty() ? u.name() : u.description();
+        return (String) UnitInfo.Property.DESCRIPTION.value(u);
     }
 }

@@ -57,9 +57,9 @@ class StatusViewTest {
     @Test
     void aCommandThatCouldNotBeExecutedEndsWith203Exec() {
         var f = Units.unit("gone.service", "-.slice", ActiveState.FAILED, false, null);
-        var u = new dev.tollgate.api.UnitInfo(f.name(), f.type(), f.description(), f.loadState(), f.activeState(), f.subState(),
-                f.result(), f.fragmentPath(), f.dropInPaths(), f.unitFileState(), null, List.of(), f.controlGroup(), f.slice(),
-                null, false, List.of(), List.of(), null, false, null, "exit-code, status 203", 4100, "exited", 203);
+        var u = f.toBuilder().mainPID(null).pids(List.of()).activeEnterTimestamp(null).ipAccounting(false)
+                .ipAddressAllow(List.of()).ipAddressDeny(List.of()).attachMode(null).counters(null)
+                .lastError("exit-code, status 203").execMainPID(4100).execMainCode("exited").execMainStatus(203).build();
         assertThat(StatusView.render(u, Style.PLAIN, Units.SINCE, ZoneId.of("UTC"), Processes.NONE)).containsSubsequence(
                 "     Active: failed (Result: exit-code)",
                 "   Main PID: 4100 (code=exited, status=203/EXEC)");
@@ -71,11 +71,8 @@ class StatusViewTest {
     @Test
     void dropInsByDirectory() {
         var w = Units.web();
-        var u = new dev.tollgate.api.UnitInfo(w.name(), w.type(), w.description(), w.loadState(), w.activeState(), w.subState(),
-                w.result(), w.fragmentPath(), java.util.List.of("/etc/t/web.service.d/10-a.conf", "/etc/t/web.service.d/20-b.conf",
-                "/run/t/web.service.d/x.conf"), w.unitFileState(), w.mainPID(), w.pids(), w.controlGroup(), w.slice(),
-                w.activeEnterTimestamp(), w.ipAccounting(), w.ipAddressAllow(), w.ipAddressDeny(), w.attachMode(), w.delegate(),
-                w.counters(), w.lastError());
+        var u = w.toBuilder().dropInPaths(java.util.List.of("/etc/t/web.service.d/10-a.conf",
+                "/etc/t/web.service.d/20-b.conf", "/run/t/web.service.d/x.conf")).build();
         assertThat(StatusView.render(u, Style.PLAIN, Units.SINCE, ZoneId.of("UTC"), Processes.NONE)).containsSubsequence(
                 "     Loaded: loaded (/etc/tollgate/units/web.service; enabled)",
                 "    Drop-In: /etc/t/web.service.d",

@@ -130,10 +130,7 @@ class TollctlTest {
         for (int i = 0; i < 16; i++) {
             String name = "big-" + i + ".service";
             UnitInfo w = Units.web();
-            daemon.units.put(name, new UnitInfo(name, w.type(), w.description(), w.loadState(), w.activeState(), w.subState(),
-                    w.result(), w.fragmentPath(), w.dropInPaths(), w.unitFileState(), w.mainPID(), w.pids(), w.controlGroup(),
-                    w.slice(), w.activeEnterTimestamp(), w.ipAccounting(), prefixes, w.ipAddressDeny(), w.attachMode(), w.delegate(),
-                    w.counters(), w.lastError()));
+            daemon.units.put(name, w.toBuilder().name(name).ipAddressAllow(prefixes).build());
             args[3 + i] = name;
         }
         try {

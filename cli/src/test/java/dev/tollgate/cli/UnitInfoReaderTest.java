@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 class UnitInfoReaderTest {
     private static final UnitInfo[] UNITS = {Units.web(), UnitInfo.inactive("x.slice", UnitType.SLICE, "X"),
             Units.withoutAccounting(Units.web(), null), Units.unit("bad.service", "-.slice", ActiveState.FAILED, false, null),
-            new UnitInfo("gone.service", UnitType.SERVICE, "gone.service", "loaded", ActiveState.FAILED, "failed", "exit-code",
-                    null, List.of(), null, null, List.of(), null, null, null, false, List.of(), List.of(), null, false, null,
-                    "exit-code, status 203", 4100, "exited", 203)};
+            UnitInfo.builder("gone.service", UnitType.SERVICE, "gone.service").activeState(ActiveState.FAILED)
+                    .subState("failed").result("exit-code").lastError("exit-code, status 203").execMainPID(4100)
+                    .execMainCode("exited").execMainStatus(203).build()};
 
     @Test
     void theTreeReaderReadsWhatDataBindingReads() throws Exception {

@@ -56,6 +56,16 @@ class UnitPropertiesTest {
         assertThat(UnitProperties.lines(Units.web(), null, false, false, UTC)).noneMatch(l -> l.startsWith("RestrictNetworkInterfaces"));
     }
 
+    /** ControlGroupId= as systemd 252+ prints it: the cgroup's id, 0 without a cgroup (never empty), after ControlGroup=. */
+    @Test
+    void controlGroupIdIsZeroWithoutACgroup() {
+        UnitInfo u = Units.web().toBuilder().controlGroupId(8_589_934_593L).build();
+        assertThat(UnitProperties.lines(u, List.of("ControlGroupId", "ControlGroup"), false, false, UTC))
+                .containsExactly("ControlGroup=/tollgate.slice/web.service", "ControlGroupId=8589934593");
+        assertThat(UnitProperties.lines(Units.web(), List.of("ControlGroupId"), true, false, UTC)).containsExactly("0");
+        assertThat(UnitProperties.lines(Units.web(), null, false, false, UTC)).contains("ControlGroupId=0");
+    }
+
     @Test
     void everythingWithoutEmptyValuesUnlessAll() {
         List<String> lines = UnitProperties.lines(Units.web(), null, false, false, UTC);

@@ -58,10 +58,7 @@ class UnitTreeTest {
         };
         List<UnitInfo> units = List.of(Units.unit("-.slice", null, ActiveState.ACTIVE, false, null), Units.web());
         UnitInfo web = Units.web();
-        UnitInfo inRoot = new UnitInfo(web.name(), web.type(), web.description(), web.loadState(), web.activeState(),
-                web.subState(), web.result(), web.fragmentPath(), web.dropInPaths(), web.unitFileState(), web.mainPID(),
-                web.pids(), web.controlGroup(), "-.slice", web.activeEnterTimestamp(), web.ipAccounting(), web.ipAddressAllow(),
-                web.ipAddressDeny(), web.attachMode(), web.delegate(), web.counters(), web.lastError());
+        UnitInfo inRoot = web.toBuilder().slice("-.slice").build();
         units = List.of(units.get(0), inRoot);
         assertThat(UnitTree.render(UnitTree.build(units, false), Style.PLAIN, procs)).containsExactly(
                 "-.slice",

@@ -14,25 +14,23 @@ final class Units {
     private Units() {}
 
     static UnitInfo web() {
-        return new UnitInfo("web.service", UnitType.SERVICE, "Web server", "loaded", ActiveState.ACTIVE, "running", "success",
-                "/etc/tollgate/units/web.service", List.of(), "enabled", 1234, List.of(1234, 1240), "/tollgate.slice/web.service",
-                "tollgate.slice", SINCE, true, List.of("127.0.0.0/8"), List.of("0.0.0.0/0", "::/0"), AttachMode.LINK, false,
-                new Counters(1280, 10, 3_565_568, 2500, 0, 0, 120, 2), null);
+        return UnitInfo.builder("web.service", UnitType.SERVICE, "Web server").activeState(ActiveState.ACTIVE)
+                .subState("running").result("success").fragmentPath("/etc/tollgate/units/web.service").unitFileState("enabled")
+                .mainPID(1234).pids(List.of(1234, 1240)).controlGroup("/tollgate.slice/web.service").slice("tollgate.slice")
+                .activeEnterTimestamp(SINCE).ipAccounting(true).ipAddressAllow(List.of("127.0.0.0/8"))
+                .ipAddressDeny(List.of("0.0.0.0/0", "::/0")).attachMode(AttachMode.LINK)
+                .counters(new Counters(1280, 10, 3_565_568, 2500, 0, 0, 120, 2)).build();
     }
 
     /** {@code u} with another RestrictNetworkInterfaces= and counters. */
     static UnitInfo withInterfaces(UnitInfo u, String interfaces, Counters c) {
-        return new UnitInfo(u.name(), u.type(), u.description(), u.loadState(), u.activeState(), u.subState(), u.result(),
-                u.fragmentPath(), u.dropInPaths(), u.unitFileState(), u.mainPID(), u.pids(), u.controlGroup(), u.slice(),
-                u.activeEnterTimestamp(), false, List.of(), List.of(), u.attachMode(), u.delegate(), c,
-                u.lastError(), null, null, null, interfaces);
+        return u.toBuilder().ipAccounting(false).ipAddressAllow(List.of()).ipAddressDeny(List.of()).counters(c)
+                .execMainPID(null).execMainCode(null).execMainStatus(null).restrictNetworkInterfaces(interfaces).build();
     }
 
     static UnitInfo withoutAccounting(UnitInfo u, Counters c) {
-        return new UnitInfo(u.name(), u.type(), u.description(), u.loadState(), u.activeState(), u.subState(), u.result(),
-                u.fragmentPath(), u.dropInPaths(), u.unitFileState(), u.mainPID(), u.pids(), u.controlGroup(), u.slice(),
-                u.activeEnterTimestamp(), false, u.ipAddressAllow(), u.ipAddressDeny(), u.attachMode(), u.delegate(), c,
-                u.lastError());
+        return u.toBuilder().ipAccounting(false).counters(c).execMainPID(null).execMainCode(null).execMainStatus(null)
+                .restrictNetworkInterfaces(null).build();
     }
 
     static UnitInfo unit(String name, String slice, ActiveState state, boolean accounting, Counters c) {
@@ -42,9 +40,10 @@ final class Units {
             case FAILED -> "failed";
             default -> "dead";
         };
-        return new UnitInfo(name, type, "", "loaded", state, sub, state == ActiveState.FAILED ? "exit-code" : "success", null,
-                List.of(), null, null, List.of(), "/" + name, slice, null, accounting, List.of(), List.of(), AttachMode.LINK,
-                false, c, state == ActiveState.FAILED ? "exit-code, status 1" : null);
+        return UnitInfo.builder(name, type, "").activeState(state).subState(sub)
+                .result(state == ActiveState.FAILED ? "exit-code" : "success").controlGroup("/" + name).slice(slice)
+                .ipAccounting(accounting).attachMode(AttachMode.LINK).counters(c)
+                .lastError(state == ActiveState.FAILED ? "exit-code, status 1" : null).build();
     }
 
     static Counters traffic(long in, long out) {

@@ -130,18 +130,42 @@ final class ManagerApi implements ManagerService {
         boolean firewall = !s.ipAddressAllow().isEmpty() || !s.ipAddressDeny().isEmpty() || s.restrictsInterfaces();
         dev.tollgate.api.Counters counters = s.ipAccounting() || firewall
                 ? s.counters().or(s::dropped).map(ManagerApi::counters).orElse(null) : null;
-        return new UnitInfo(s.name(), UnitType.fromWire(s.type()), s.description(), s.loadState(),
-                dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()), s.subState(), s.result(),
-                s.fragmentPath().isEmpty() ? null : s.fragmentPath(), s.dropInPaths(),
-                s.isTransient() ? "transient" : s.enabled() ? "enabled" : "slice".equals(s.type()) ? "static" : "disabled",
-                s.mainPid() > 0 ? (int) s.mainPid() : null, s.pids().stream().map(Long::intValue).toList(),
-                s.controlGroup().isEmpty() ? null : s.controlGroup(), s.slice().isEmpty() ? null : s.slice(),
-                s.activeEnterTimestampMicros() == 0 ? null : s.activeEnterTimestampMicros(), s.ipAccounting(),
-                s.ipAddressAllow(), s.ipAddressDeny(),
-                s.attachMode().equals("none") ? null : dev.tollgate.api.AttachMode.fromWire(s.attachMode()),
-                s.delegate(), counters, lastError(s), s.execMainPid() > 0 ? (int) s.execMainPid() : null,
-                s.exitSignal().isPresent() ? "killed" : s.exitCode().isPresent() ? "exited" : null,
-                s.exitSignal().or(s::exitCode).orElse(null), s.restrictNetworkInterfaces());
+        return UnitInfo.builder(s.name(), UnitType.fromWire(s.type()), s.description())
+                .loadState(s.loadState())
+                .activeState(dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()))
+                .subState(s.subState())
+                .result(s.result())
+                .fragmentPath(s.fragmentPath().isEmpty() ? null : s.fragmentPath())
+                .dropInPaths(s.dropInPaths())
+                .unitFileState(s.isTransient() ? "transient" : s.enabled() ? "enabled" : "slice".equals(s.type()) ? "static" : "disabled")
+                .mainPID(s.mainPid() > 0 ? (int) s.mainPid() : null)
+                .pids(s.pids().stream().map(Long::intValue).toList())
+                .controlGroup(s.controlGroup().isEmpty() ? null : s.controlGroup())
+                .slice(s.slice().isEmpty() ? null : s.slice())
+                .activeEnterTimestamp(s.activeEnterTimestampMicros() == 0 ? null : s.activeEnterTimestampMicros())
+                .ipAccounting(s.ipAccounting())
+                .ipAddressAllow(s.ipAddressAllow())
+                .ipAddressDeny(s.ipAddressDeny())
+                .attachMode(s.attachMode().equals("none") ? null : dev.tollgate.api.AttachMode.fromWire(s.attachMode()))
+                .delegate(s.delegate())
+                .counters(counters)
+                .lastError(lastError(s))
+                .execMainPID(s.execMainPid() > 0 ? (int) s.execMainPid() : null)
+                .execMainCode(s.exitSignal().isPresent() ? "killed" : s.exitCode().isPresent() ? "exited" : null)
+                .execMainStatus(s.exitSignal().or(s::exitCode).orElse(null))
+                .restrictNetworkInterfaces(s.restrictNetworkInterfaces())
+                .controlGroupId(controlGroupId(s))
+                .build();
+    }
+
+    /** ControlGroupId=: the id of the unit's cgroup as the kernel has it now; null while there is none. */
+    private static Long controlGroupId(UnitStatus s) {
+        if (s.cgroupDirectory() == null) return null;
+        try {
+            return dev.tollgate.libc.CgroupId.of(s.cgroupDirectory());
+        } catch (IOException e) {
+            return null; // not created yet, or removed since: no cgroup
+        }
     }
 
     private static String lastError(UnitStatus s) {
@@ -162,9 +186,17 @@ final class ManagerApi implements ManagerService {
                 view.any() ? counters(c) : null, view.traffic());
     }
 
+    /**
+     * The one place the daemon's counters become the API's: by name, since the two records order
+     * their figures differently (the accounting maps' layout puts packets first).
+     */
     static dev.tollgate.api.Counters counters(dev.tollgate.accounting.Counters c) {
-        return new dev.tollgate.api.Counters(c.ingressBytes(), c.ingressPackets(), c.egressBytes(), c.egressPackets(),
-                c.ingressDroppedBytes(), c.ingressDroppedPackets(), c.egressDroppedBytes(), c.egressDroppedPackets());
+        return dev.tollgate.api.Counters.builder()
+                .ingressBytes(c.ingressBytes()).ingressPackets(c.ingressPackets())
+                .egressBytes(c.egressBytes()).egressPackets(c.egressPackets())
+                .ingressDroppedBytes(c.ingressDroppedBytes()).ingressDroppedPackets(c.ingressDroppedPackets())
+                .egressDroppedBytes(c.egressDroppedBytes()).egressDroppedPackets(c.egressDroppedPackets())
+                .build();
     }
 
     private static dev.tollgate.api.Diagnostic diagnostic(dev.tollgate.units.Diagnostic d) {
@@ -228,8 +260,7 @@ final class ManagerApi implements ManagerService {
     /** What systemd's LoadUnit gives for a name with no unit file: a not-found, inactive unit. */
     static UnitInfo notFound(String name) {
         UnitType type = name.endsWith(".slice") ? UnitType.SLICE : name.endsWith(".scope") ? UnitType.SCOPE : UnitType.SERVICE;
-        return new UnitInfo(name, type, name, "not-found", dev.tollgate.api.ActiveState.INACTIVE, ServiceState.DEAD.spelling(), null, null,
-                List.of(), null, null, List.of(), null, null, null, false, List.of(), List.of(), null, false, null, null);
+        return UnitInfo.builder(name, type, name).loadState("not-found").subState(ServiceState.DEAD.spelling()).build();
     }
 
     @Override

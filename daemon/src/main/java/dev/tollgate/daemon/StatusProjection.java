@@ -87,14 +87,41 @@ final class StatusProjection {
                 pids = List.of();
             }
         }
-        return new UnitStatus(u.name().id(), u.name().type().name().toLowerCase(Locale.ROOT),
-                c == null ? u.name().id() : c.unit().description().orElse(u.name().id()), loadState, loadError, state, sub,
-                u.mainPid(), pids, cgroup, slice, micros(u.activeEnter()), micros(u.stateChange()), accounting, allow, deny,
-                datapath.modeName(), delegate, traffic, dropped, u.result().spelling(), u.execMainPid(),
-                Optional.ofNullable(u.exitCode()), Optional.ofNullable(u.exitSignal()), u.failure(), u.accountingNote(),
-                install.isEnabled(u.name()), c == null ? "" : c.sources().fragment().map(Path::toString).orElse(""),
-                c == null ? List.of() : c.sources().dropIns().stream().map(Path::toString).toList(), u.isTransient(),
-                interfaces, restrictsInterfaces);
+        return UnitStatus.builder()
+                .name(u.name().id())
+                .type(u.name().type().name().toLowerCase(Locale.ROOT))
+                .description(c == null ? u.name().id() : c.unit().description().orElse(u.name().id()))
+                .loadState(loadState)
+                .loadError(loadError)
+                .activeState(state)
+                .subState(sub)
+                .mainPid(u.mainPid())
+                .pids(pids)
+                .controlGroup(cgroup)
+                .slice(slice)
+                .activeEnterTimestampMicros(micros(u.activeEnter()))
+                .stateChangeTimestampMicros(micros(u.stateChange()))
+                .ipAccounting(accounting)
+                .ipAddressAllow(allow)
+                .ipAddressDeny(deny)
+                .attachMode(datapath.modeName())
+                .delegate(delegate)
+                .counters(traffic)
+                .dropped(dropped)
+                .result(u.result().spelling())
+                .execMainPid(u.execMainPid())
+                .exitCode(Optional.ofNullable(u.exitCode()))
+                .exitSignal(Optional.ofNullable(u.exitSignal()))
+                .failure(u.failure())
+                .accountingNote(u.accountingNote())
+                .enabled(install.isEnabled(u.name()))
+                .fragmentPath(c == null ? "" : c.sources().fragment().map(Path::toString).orElse(""))
+                .dropInPaths(c == null ? List.of() : c.sources().dropIns().stream().map(Path::toString).toList())
+                .isTransient(u.isTransient())
+                .restrictNetworkInterfaces(interfaces)
+                .restrictsInterfaces(restrictsInterfaces)
+                .cgroupDirectory(cg == null ? null : cg.directory())
+                .build();
     }
 
     private static long micros(Instant i) {

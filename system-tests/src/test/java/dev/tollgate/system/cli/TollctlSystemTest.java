@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.accounting.Counters;
+import dev.tollgate.libc.CgroupId;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.system.cli.Tollctl.Result;
 import dev.tollgate.testkit.Privileged;
@@ -140,6 +141,11 @@ class TollctlSystemTest {
                 "Slice=web.slice\n", "AttachMode=", "Delegate=no\n", "UnitFileState=enabled\n");
         assertThat(all).containsPattern("MainPID=[1-9][0-9]*\n").containsPattern("ActiveEnterTimestamp=\\w{3} \\d{4}-\\d\\d-\\d\\d ");
         assertThat(all).contains("ControlGroup=/" + daemon.cgroupRootName + "/web.slice/counted.service\n");
+        // ControlGroupId= as systemd 252+ shows it: the kernel's id of the cgroup, 0 without one.
+        long id = CgroupId.of(daemon.unitCgroup("web.slice", "counted.service"));
+        assertThat(id).isPositive();
+        assertThat(all).contains("ControlGroupId=" + id + "\n");
+        assertThat(ok("show", "-p", "ControlGroupId", "nonexistent").out()).isEqualTo("ControlGroupId=0\n");
     }
 
     @Test
