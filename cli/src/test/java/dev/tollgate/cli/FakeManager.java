@@ -43,6 +43,7 @@ import dev.tollgate.api.UnitFileChangeType;
 import dev.tollgate.api.UnitInfo;
 import dev.tollgate.api.UnitType;
 import dev.tollgate.varlink.CallContext;
+import dev.tollgate.varlink.ServerLimits;
 import dev.tollgate.varlink.VarlinkServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +78,9 @@ final class FakeManager implements ManagerService, AutoCloseable {
         units.put("bad.service", Units.unit("bad.service", "tollgate.slice", ActiveState.FAILED, false, null));
         server = ManagerHandler.register(VarlinkServer.builder(socket), this)
                 .info("tollgate", "tollgated", "9.9.9", "https://tollgate.dev/")
+                // tollgated allows 16 MiB replies; 1 MiB here keeps the CLI's answer to a reply
+                // over the limit (ask in halves) within reach of a test of a few megabytes.
+                .limits(ServerLimits.defaults().withMaxReplySize(1 << 20))
                 .start();
     }
 
