@@ -37,7 +37,7 @@ import java.util.List;
  * that does not run shows as {@link NotRunningException} from {@link #connect}.
  *
  * <pre>{@code
- * try (ManagerClient tollgate = ManagerClient.connect(Manager.DEFAULT_SOCKET)) {
+ * try (ManagerClient tollgate = ManagerClient.connect(ManagerInterface.DEFAULT_SOCKET)) {
  *     UnitInfo web = tollgate.getUnit("web.service");
  * }
  * }</pre>
@@ -51,7 +51,7 @@ public final class ManagerClient implements AutoCloseable {
 
     /** Connects to tollgated's default socket. */
     public static ManagerClient connect() throws IOException {
-        return connect(Manager.DEFAULT_SOCKET);
+        return connect(ManagerInterface.DEFAULT_SOCKET);
     }
 
     /** @throws NotRunningException when nothing serves the socket */
@@ -74,7 +74,7 @@ public final class ManagerClient implements AutoCloseable {
     }
 
     public List<UnitInfo> listUnits(ListUnitsRequest request) throws IOException {
-        return client.call(Manager.LIST_UNITS, request, ListUnitsReply.class).units();
+        return client.call(ManagerInterface.LIST_UNITS, request, ListUnitsReply.class).units();
     }
 
     /** Units of these types (null: all) in these states (null: all); inactive ones too with {@code all}. */
@@ -83,65 +83,65 @@ public final class ManagerClient implements AutoCloseable {
     }
 
     public UnitInfo getUnit(String name) throws IOException {
-        return client.call(Manager.GET_UNIT, new GetUnitRequest(name), GetUnitReply.class).unit();
+        return client.call(ManagerInterface.GET_UNIT, new GetUnitRequest(name), GetUnitReply.class).unit();
     }
 
     /** One unit per name, in order; names tollgated does not know come back as not-found units. */
     public List<UnitInfo> getUnits(List<String> names) throws IOException {
-        return client.call(Manager.GET_UNITS, new GetUnitsRequest(names), GetUnitsReply.class).units();
+        return client.call(ManagerInterface.GET_UNITS, new GetUnitsRequest(names), GetUnitsReply.class).units();
     }
 
     /** The unit files matching one of {@code patterns} (null: all) in one of {@code states} (null: all). */
     public List<UnitFile> listUnitFiles(List<String> patterns, List<String> states) throws IOException {
-        return client.call(Manager.LIST_UNIT_FILES, new ListUnitFilesRequest(patterns, states), ListUnitFilesReply.class).unitFiles();
+        return client.call(ManagerInterface.LIST_UNIT_FILES, new ListUnitFilesRequest(patterns, states), ListUnitFilesReply.class).unitFiles();
     }
 
     /** Counters of these units and slices, read at one moment; null for every one with accounting. */
     public List<CounterSample> getCounters(List<String> names) throws IOException {
-        return client.call(Manager.GET_COUNTERS, new GetCountersRequest(names), GetCountersReply.class).samples();
+        return client.call(ManagerInterface.GET_COUNTERS, new GetCountersRequest(names), GetCountersReply.class).samples();
     }
 
     public UnitStateReply startUnit(String name) throws IOException {
-        return client.call(Manager.START_UNIT, new UnitRequest(name), UnitStateReply.class);
+        return client.call(ManagerInterface.START_UNIT, new UnitRequest(name), UnitStateReply.class);
     }
 
     public UnitStateReply stopUnit(String name) throws IOException {
-        return client.call(Manager.STOP_UNIT, new UnitRequest(name), UnitStateReply.class);
+        return client.call(ManagerInterface.STOP_UNIT, new UnitRequest(name), UnitStateReply.class);
     }
 
     public UnitStateReply restartUnit(String name) throws IOException {
-        return client.call(Manager.RESTART_UNIT, new UnitRequest(name), UnitStateReply.class);
+        return client.call(ManagerInterface.RESTART_UNIT, new UnitRequest(name), UnitStateReply.class);
     }
 
     /** daemon-reload; returns what reading the unit files found. */
     public List<Diagnostic> reload() throws IOException {
-        return client.call(Manager.RELOAD, null, ReloadReply.class).diagnostics();
+        return client.call(ManagerInterface.RELOAD, null, ReloadReply.class).diagnostics();
     }
 
     public RunTransientReply runTransient(RunTransientRequest request) throws IOException {
-        return client.call(Manager.RUN_TRANSIENT, request, RunTransientReply.class);
+        return client.call(ManagerInterface.RUN_TRANSIENT, request, RunTransientReply.class);
     }
 
     /** The links made, and whether the unit has an [Install] section at all. */
     public EnableUnitReply enableUnit(String name) throws IOException {
-        return client.call(Manager.ENABLE_UNIT, new UnitRequest(name), EnableUnitReply.class);
+        return client.call(ManagerInterface.ENABLE_UNIT, new UnitRequest(name), EnableUnitReply.class);
     }
 
     public List<UnitFileChange> disableUnit(String name) throws IOException {
-        return client.call(Manager.DISABLE_UNIT, new UnitRequest(name), UnitFileChangesReply.class).changes();
+        return client.call(ManagerInterface.DISABLE_UNIT, new UnitRequest(name), UnitFileChangesReply.class).changes();
     }
 
     public GetUnitFileReply getUnitFile(String name) throws IOException {
-        return client.call(Manager.GET_UNIT_FILE, new UnitRequest(name), GetUnitFileReply.class);
+        return client.call(ManagerInterface.GET_UNIT_FILE, new UnitRequest(name), GetUnitFileReply.class);
     }
 
     public ProbeReply probe() throws IOException {
-        return client.call(Manager.PROBE, null, ProbeReply.class);
+        return client.call(ManagerInterface.PROBE, null, ProbeReply.class);
     }
 
     /** The Prometheus text. */
     public String getMetrics() throws IOException {
-        return client.call(Manager.GET_METRICS, null, GetMetricsReply.class).text();
+        return client.call(ManagerInterface.GET_METRICS, null, GetMetricsReply.class).text();
     }
 
     /**
@@ -149,18 +149,18 @@ public final class ManagerClient implements AutoCloseable {
      * closing it closes the connection (Varlink has no other way to end a stream).
      */
     public ReplyStream<SubscribeReply> subscribe(SubscribeRequest request) throws IOException {
-        return client.callMore(Manager.SUBSCRIBE, request, SubscribeReply.class);
+        return client.callMore(ManagerInterface.SUBSCRIBE, request, SubscribeReply.class);
     }
 
     /** The recent drop events (and each unit's counts) of these units (all when empty), since a CLOCK_REALTIME microsecond. */
     public Messages.GetDropsReply getDrops(List<String> units, Long since) throws IOException {
-        return client.call(Manager.GET_DROPS, new Messages.DropsRequest(units == null || units.isEmpty() ? null : units, since),
+        return client.call(ManagerInterface.GET_DROPS, new Messages.DropsRequest(units == null || units.isEmpty() ? null : units, since),
                 Messages.GetDropsReply.class);
     }
 
     /** The WatchDrops stream; holds this connection until closed, as {@link #subscribe} does. */
     public ReplyStream<Messages.WatchDropsReply> watchDrops(List<String> units, Long since) throws IOException {
-        return client.callMore(Manager.WATCH_DROPS, new Messages.DropsRequest(units == null || units.isEmpty() ? null : units, since),
+        return client.callMore(ManagerInterface.WATCH_DROPS, new Messages.DropsRequest(units == null || units.isEmpty() ? null : units, since),
                 Messages.WatchDropsReply.class);
     }
 

@@ -27,17 +27,17 @@ public sealed interface ManagerError {
     /** The typed error, when it is one of the Manager's. */
     static Optional<ManagerError> from(VarlinkError e) {
         Class<? extends ManagerError> type = switch (e.name()) {
-            case Manager.NO_SUCH_UNIT -> NoSuchUnit.class;
-            case Manager.PERMISSION_DENIED -> PermissionDenied.class;
-            case Manager.UNIT_FAILED -> UnitFailed.class;
-            case Manager.INVALID_UNIT -> InvalidUnit.class;
-            case Manager.UNIT_EXISTS -> UnitExists.class;
-            case Manager.NOT_RUNNING -> NotRunning.class;
-            case Manager.PROTOCOL_ERROR -> ProtocolError.class;
-            case Manager.TOO_MANY_CONNECTIONS -> TooManyConnections.class;
-            case Manager.TOO_MANY_STREAMS -> TooManyStreams.class;
-            case Manager.DROP_EVENTS_UNAVAILABLE -> DropEventsUnavailable.class;
-            case Manager.INTERNAL_ERROR -> InternalError.class;
+            case ManagerInterface.NO_SUCH_UNIT -> NoSuchUnit.class;
+            case ManagerInterface.PERMISSION_DENIED -> PermissionDenied.class;
+            case ManagerInterface.UNIT_FAILED -> UnitFailed.class;
+            case ManagerInterface.INVALID_UNIT -> InvalidUnit.class;
+            case ManagerInterface.UNIT_EXISTS -> UnitExists.class;
+            case ManagerInterface.NOT_RUNNING -> NotRunning.class;
+            case ManagerInterface.PROTOCOL_ERROR -> ProtocolError.class;
+            case ManagerInterface.TOO_MANY_CONNECTIONS -> TooManyConnections.class;
+            case ManagerInterface.TOO_MANY_STREAMS -> TooManyStreams.class;
+            case ManagerInterface.DROP_EVENTS_UNAVAILABLE -> DropEventsUnavailable.class;
+            case ManagerInterface.INTERNAL_ERROR -> InternalError.class;
             default -> null;
         };
         if (type == null) {
@@ -62,7 +62,7 @@ public sealed interface ManagerError {
 
         @Override
         public String errorName() {
-            return Manager.NO_SUCH_UNIT;
+            return ManagerInterface.NO_SUCH_UNIT;
         }
     }
 
@@ -74,7 +74,7 @@ public sealed interface ManagerError {
 
         @Override
         public String errorName() {
-            return Manager.PERMISSION_DENIED;
+            return ManagerInterface.PERMISSION_DENIED;
         }
     }
 
@@ -87,7 +87,7 @@ public sealed interface ManagerError {
 
         @Override
         public String errorName() {
-            return Manager.UNIT_FAILED;
+            return ManagerInterface.UNIT_FAILED;
         }
     }
 
@@ -100,7 +100,7 @@ public sealed interface ManagerError {
 
         @Override
         public String errorName() {
-            return Manager.INVALID_UNIT;
+            return ManagerInterface.INVALID_UNIT;
         }
     }
 
@@ -112,7 +112,7 @@ public sealed interface ManagerError {
 
         @Override
         public String errorName() {
-            return Manager.UNIT_EXISTS;
+            return ManagerInterface.UNIT_EXISTS;
         }
     }
 
@@ -124,7 +124,7 @@ public sealed interface ManagerError {
 
         @Override
         public String errorName() {
-            return Manager.NOT_RUNNING;
+            return ManagerInterface.NOT_RUNNING;
         }
     }
 
@@ -136,7 +136,7 @@ public sealed interface ManagerError {
 
         @Override
         public String errorName() {
-            return Manager.PROTOCOL_ERROR;
+            return ManagerInterface.PROTOCOL_ERROR;
         }
     }
 
@@ -144,7 +144,7 @@ public sealed interface ManagerError {
     record TooManyConnections(long max) implements ManagerError {
         @Override
         public String errorName() {
-            return Manager.TOO_MANY_CONNECTIONS;
+            return ManagerInterface.TOO_MANY_CONNECTIONS;
         }
     }
 
@@ -152,7 +152,7 @@ public sealed interface ManagerError {
     record TooManyStreams(long max) implements ManagerError {
         @Override
         public String errorName() {
-            return Manager.TOO_MANY_STREAMS;
+            return ManagerInterface.TOO_MANY_STREAMS;
         }
     }
 
@@ -164,7 +164,7 @@ public sealed interface ManagerError {
 
         @Override
         public String errorName() {
-            return Manager.DROP_EVENTS_UNAVAILABLE;
+            return ManagerInterface.DROP_EVENTS_UNAVAILABLE;
         }
     }
 
@@ -176,7 +176,7 @@ public sealed interface ManagerError {
 
         @Override
         public String errorName() {
-            return Manager.INTERNAL_ERROR;
+            return ManagerInterface.INTERNAL_ERROR;
         }
     }
 }

@@ -38,8 +38,8 @@ public final class ManagerHandler implements MethodHandler {
      * interface of the server's own errors (it declares {@link VarlinkServer#SERVER_ERRORS}).
      */
     public static VarlinkServer.Builder register(VarlinkServer.Builder builder, ManagerService service) {
-        return builder.add(Manager.description(), new ManagerHandler(service))
-                .errorInterface(Manager.INTERFACE);
+        return builder.add(ManagerInterface.description(), new ManagerHandler(service))
+                .errorInterface(ManagerInterface.INTERFACE);
     }
 
     @Override

@@ -1,5 +1,5 @@
 /**
- * The {@code io.tollgate.Manager} Varlink interface: its description ({@link dev.tollgate.api.Manager}),
+ * The {@code io.tollgate.Manager} Varlink interface: its description ({@link dev.tollgate.api.ManagerInterface}),
  * the records of its calls, replies, types and errors ({@link dev.tollgate.api.Messages},
  * {@link dev.tollgate.api.UnitInfo}, {@link dev.tollgate.api.ManagerError}, ...), the server side
  * the daemon implements ({@link dev.tollgate.api.ManagerService} behind

@@ -66,7 +66,7 @@ class ManagerClientTest {
         volatile boolean subscriberGone;
 
         private void check(CallContext ctx) {
-            if (denyChanges && Manager.isChange(ctx.method())) {
+            if (denyChanges && ManagerInterface.isChange(ctx.method())) {
                 throw new ManagerError.PermissionDenied(ctx.method()).toException();
             }
         }
@@ -234,15 +234,15 @@ class ManagerClientTest {
                     e -> assertThat(ManagerError.from(e)).contains(new ManagerError.UnitFailed("a.service", "exit-code")));
             fake.denyChanges = true;
             assertThatThrownBy(() -> t.reload()).isInstanceOfSatisfying(VarlinkException.class,
-                    e -> assertThat(ManagerError.from(e)).contains(new ManagerError.PermissionDenied(Manager.RELOAD)));
+                    e -> assertThat(ManagerError.from(e)).contains(new ManagerError.PermissionDenied(ManagerInterface.RELOAD)));
             // Queries stay open.
             assertThat(t.getUnit("web.service").name()).isEqualTo("web.service");
             // Parameters the description does not allow never reach the service.
-            assertThatThrownBy(() -> t.varlink().call(Manager.GET_UNIT, Map.of("name", "a", "all", true)))
+            assertThatThrownBy(() -> t.varlink().call(ManagerInterface.GET_UNIT, Map.of("name", "a", "all", true)))
                     .isInstanceOfSatisfying(VarlinkException.class, e -> assertThat(e.error()).isEqualTo(OrgVarlinkService.invalidParameter("all")));
-            assertThatThrownBy(() -> t.varlink().call(Manager.LIST_UNITS, Map.of("types", List.of("socket"))))
+            assertThatThrownBy(() -> t.varlink().call(ManagerInterface.LIST_UNITS, Map.of("types", List.of("socket"))))
                     .isInstanceOfSatisfying(VarlinkException.class, e -> assertThat(e.error()).isEqualTo(OrgVarlinkService.invalidParameter("types")));
-            assertThatThrownBy(() -> t.varlink().call(Manager.SUBSCRIBE, Map.of()))
+            assertThatThrownBy(() -> t.varlink().call(ManagerInterface.SUBSCRIBE, Map.of()))
                     .isInstanceOfSatisfying(VarlinkException.class, e -> assertThat(e.error()).isEqualTo(OrgVarlinkService.expectedMore()));
         }
     }
@@ -268,10 +268,10 @@ class ManagerClientTest {
     @Test
     void theDescriptionServedIsTheOneShipped() throws Exception {
         try (VarlinkClient c = VarlinkClient.connect(socket)) {
-            String text = c.getInterfaceDescription(Manager.INTERFACE);
-            assertThat(text).isEqualTo(Manager.description().text());
+            String text = c.getInterfaceDescription(ManagerInterface.INTERFACE);
+            assertThat(text).isEqualTo(ManagerInterface.description().text());
             InterfaceDescription parsed = InterfaceDescription.parse(text);
-            assertThat(parsed.members()).isEqualTo(Manager.description().members());
+            assertThat(parsed.members()).isEqualTo(ManagerInterface.description().members());
         }
     }
 
@@ -282,7 +282,7 @@ class ManagerClientTest {
                         .info("tollgate", "tollgated", "0.1.0", "https://tollgate.dev/").start();
              ManagerClient t = ManagerClient.connect(other)) {
             assertThatThrownBy(t::probe).isInstanceOfSatisfying(VarlinkException.class,
-                    e -> assertThat(e.error()).isEqualTo(OrgVarlinkService.methodNotImplemented(Manager.PROBE)));
+                    e -> assertThat(e.error()).isEqualTo(OrgVarlinkService.methodNotImplemented(ManagerInterface.PROBE)));
             assertThat(partial.connectionCount()).isEqualTo(1);
         }
     }
@@ -301,11 +301,11 @@ class ManagerClientTest {
     void everyMethodHasAServiceMethodAndAClientMethod() {
         List<String> service = Arrays.stream(ManagerService.class.getDeclaredMethods()).map(Method::getName).toList();
         List<String> client = Arrays.stream(ManagerClient.class.getDeclaredMethods()).map(Method::getName).toList();
-        for (Member.Method m : Manager.description().methods()) {
+        for (Member.Method m : ManagerInterface.description().methods()) {
             String javaName = Character.toLowerCase(m.name().charAt(0)) + m.name().substring(1);
             assertThat(service).as("ManagerService." + javaName).contains(javaName);
             assertThat(client).as("ManagerClient." + javaName).contains(javaName);
-            assertThat(Manager.class.getDeclaredFields()).extracting(java.lang.reflect.Field::getName)
+            assertThat(ManagerInterface.class.getDeclaredFields()).extracting(java.lang.reflect.Field::getName)
                     .as("a constant for " + m.name()).contains(m.name().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase());
         }
     }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ManagerDescriptionTest {
     @Test
     void validForSystemdAndComplete() {
-        InterfaceDescription d = Manager.description();
+        InterfaceDescription d = ManagerInterface.description();
         assertThat(d.name()).isEqualTo("io.tollgate.Manager");
         assertThat(d.systemdProblems()).as("constructs systemd's parser refuses").isEmpty();
         // The grammar's interface names are lowercase only; systemd's (io.systemd.Manager) are not.
@@ -62,7 +62,7 @@ class ManagerDescriptionTest {
 
     @Test
     void formatParsesBackToTheSameMembers() throws Exception {
-        InterfaceDescription d = Manager.description();
+        InterfaceDescription d = ManagerInterface.description();
         InterfaceDescription again = InterfaceDescription.parse(d.format());
         assertThat(again.name()).isEqualTo(d.name());
         assertThat(again.doc()).isEqualTo(d.doc());

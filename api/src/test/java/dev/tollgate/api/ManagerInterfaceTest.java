@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** The records and the interface description say the same thing, field by field. */
 class ManagerInterfaceTest {
-    private static final InterfaceDescription IDL = Manager.description();
+    private static final InterfaceDescription IDL = ManagerInterface.description();
 
     private static ObjectNode json(Object record) {
         return VarlinkJson.toObject(record);
@@ -167,7 +167,7 @@ class ManagerInterfaceTest {
     void errorsFitTheirDeclarations() {
         List<ManagerError> all = List.of(
                 new ManagerError.NoSuchUnit("a.service"),
-                new ManagerError.PermissionDenied(Manager.START_UNIT),
+                new ManagerError.PermissionDenied(ManagerInterface.START_UNIT),
                 new ManagerError.UnitFailed("a.service", "exit-code"),
                 new ManagerError.InvalidUnit("a.service", List.of(Samples.DIAGNOSTIC, Samples.BARE_DIAGNOSTIC)),
                 new ManagerError.UnitExists("a.service"),
@@ -177,11 +177,11 @@ class ManagerInterfaceTest {
                 new ManagerError.TooManyStreams(256),
                 new ManagerError.DropEventsUnavailable("no ring buffers"),
                 new ManagerError.InternalError("oops"));
-        assertThat(all).extracting(e -> e.errorName().substring(Manager.INTERFACE.length() + 1))
+        assertThat(all).extracting(e -> e.errorName().substring(ManagerInterface.INTERFACE.length() + 1))
                 .containsExactlyElementsOf(IDL.errors().stream().map(Member::name).toList());
         for (ManagerError e : all) {
             var v = e.toVarlinkError();
-            assertThat(v.interfaceName()).isEqualTo(Manager.INTERFACE);
+            assertThat(v.interfaceName()).isEqualTo(ManagerInterface.INTERFACE);
             assertThat(IDL.checkError(v.memberName(), v.parameters())).as(v.toString()).isEmpty();
             assertThat(keys(v.parameters())).isEqualTo(new TreeSet<>(IDL.error(v.memberName()).orElseThrow().fields()
                     .stream().map(Field::name).toList()));
@@ -192,10 +192,10 @@ class ManagerInterfaceTest {
 
     @Test
     void changesAreTheMethodsThatNeedPrivilege() {
-        assertThat(IDL.methods().stream().map(Member::name).filter(Manager::isChange)).containsExactly(
+        assertThat(IDL.methods().stream().map(Member::name).filter(ManagerInterface::isChange)).containsExactly(
                 "StartUnit", "StopUnit", "RestartUnit", "Reload", "RunTransient", "EnableUnit", "DisableUnit");
-        assertThat(Manager.isChange(Manager.RELOAD)).isTrue();
-        assertThat(Manager.isChange(Manager.GET_UNIT)).isFalse();
+        assertThat(ManagerInterface.isChange(ManagerInterface.RELOAD)).isTrue();
+        assertThat(ManagerInterface.isChange(ManagerInterface.GET_UNIT)).isFalse();
     }
 
     @Test

@@ -50,10 +50,10 @@ class ManagerVarlinkctlTest {
 
     @Test
     void infoAndIntrospection() throws Exception {
-        assertThat(ok("info", socket).out()).contains("tollgate test").contains(Manager.INTERFACE);
+        assertThat(ok("info", socket).out()).contains("tollgate test").contains(ManagerInterface.INTERFACE);
         assertThat(ok("list-interfaces", socket).out().lines().map(String::strip).toList())
-                .containsExactlyInAnyOrder("org.varlink.service", Manager.INTERFACE);
-        Run manager = ok("introspect", socket, Manager.INTERFACE);
+                .containsExactlyInAnyOrder("org.varlink.service", ManagerInterface.INTERFACE);
+        Run manager = ok("introspect", socket, ManagerInterface.INTERFACE);
         assertThat(manager.out()).contains("interface io.tollgate.Manager").contains("method Subscribe").contains("error NoSuchUnit");
     }
 
@@ -61,17 +61,17 @@ class ManagerVarlinkctlTest {
     @Test
     void validateIdl() throws Exception {
         Path shipped = dir.resolve("io.tollgate.Manager.varlink");
-        Files.writeString(shipped, Manager.description().text());
+        Files.writeString(shipped, ManagerInterface.description().text());
         ok("validate-idl", shipped);
 
         Path served = dir.resolve("served.varlink");
-        Files.writeString(served, ok("introspect", socket, Manager.INTERFACE).out());
+        Files.writeString(served, ok("introspect", socket, ManagerInterface.INTERFACE).out());
         ok("validate-idl", served);
     }
 
     @Test
     void aMethodTheServiceLacksIsNotImplemented() throws Exception {
-        Run unknown = varlinkctl.run("call", socket, Manager.PROBE, "{}");
+        Run unknown = varlinkctl.run("call", socket, ManagerInterface.PROBE, "{}");
         assertThat(unknown.exit()).as(unknown.describe()).isNotZero();
         assertThat(unknown.err() + unknown.out()).contains("org.varlink.service.MethodNotImplemented");
     }

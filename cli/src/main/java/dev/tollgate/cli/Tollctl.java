@@ -1,6 +1,6 @@
 package dev.tollgate.cli;
 
-import dev.tollgate.api.Manager;
+import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.varlink.NotRunningException;
 import dev.tollgate.varlink.VarlinkException;
@@ -185,7 +185,7 @@ public final class Tollctl implements Callable<Integer> {
             return socketOption;
         }
         String fromEnv = env.get(SOCKET_ENV);
-        return fromEnv != null && !fromEnv.isEmpty() ? Path.of(fromEnv) : Manager.DEFAULT_SOCKET;
+        return fromEnv != null && !fromEnv.isEmpty() ? Path.of(fromEnv) : ManagerInterface.DEFAULT_SOCKET;
     }
 
     /** A connection to tollgated; NotRunningException when there is none. */

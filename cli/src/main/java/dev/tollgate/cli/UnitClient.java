@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.tollgate.api.Manager;
+import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.api.UnitInfo;
 import dev.tollgate.varlink.VarlinkClient;
 import dev.tollgate.varlink.VarlinkException;
@@ -57,7 +57,7 @@ final class UnitClient implements AutoCloseable {
         ByteArrayOutputStream call = new ByteArrayOutputStream(128);
         try (JsonGenerator g = JSON.createGenerator(call)) {
             g.writeStartObject();
-            g.writeStringField("method", Manager.GET_UNIT);
+            g.writeStringField("method", ManagerInterface.GET_UNIT);
             g.writeObjectFieldStart("parameters");
             g.writeStringField("name", name);
             g.writeEndObject();
@@ -76,7 +76,7 @@ final class UnitClient implements AutoCloseable {
         } catch (VarlinkException e) {
             // A reply over the daemon's message limit (1 MiB: a thousand units fit, with room to
             // spare) is refused as a whole: ask for each half.
-            if (names.size() < 2 || !e.name().equals(Manager.INTERNAL_ERROR) || e.getMessage() == null
+            if (names.size() < 2 || !e.name().equals(ManagerInterface.INTERNAL_ERROR) || e.getMessage() == null
                     || !e.getMessage().contains("is larger than")) {
                 throw e;
             }
@@ -90,7 +90,7 @@ final class UnitClient implements AutoCloseable {
         ByteArrayOutputStream call = new ByteArrayOutputStream(64 + 32 * names.size());
         try (JsonGenerator g = JSON.createGenerator(call)) {
             g.writeStartObject();
-            g.writeStringField("method", Manager.GET_UNITS);
+            g.writeStringField("method", ManagerInterface.GET_UNITS);
             g.writeObjectFieldStart("parameters");
             g.writeArrayFieldStart("names");
             for (String n : names) {
@@ -187,7 +187,7 @@ final class UnitClient implements AutoCloseable {
             }
         }
         if (error != null) {
-            if (error.equals(Manager.NO_SUCH_UNIT)) {
+            if (error.equals(ManagerInterface.NO_SUCH_UNIT)) {
                 return null;
             }
             // Rare: decoded properly, parameters and all, by the api.

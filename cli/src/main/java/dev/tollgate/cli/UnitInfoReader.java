@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.api.Manager;
+import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.UnitInfo;
 import dev.tollgate.varlink.VarlinkJson;
@@ -33,7 +33,7 @@ final class UnitInfoReader {
         if (all) {
             params.put("all", true);
         }
-        ObjectNode reply = client.varlink().call(Manager.LIST_UNITS, params);
+        ObjectNode reply = client.varlink().call(ManagerInterface.LIST_UNITS, params);
         List<UnitInfo> units = new ArrayList<>();
         JsonNode list = reply.get("units");
         if (list != null) {

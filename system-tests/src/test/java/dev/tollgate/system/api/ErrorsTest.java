@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.api.ActiveState;
 import dev.tollgate.api.Diagnostic;
-import dev.tollgate.api.Manager;
+import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.ManagerError;
 import dev.tollgate.api.Messages.RunTransientRequest;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(600) // a hang guard only: every wait inside has its own safety net
 class ErrorsTest {
-    private static final InterfaceDescription IDL = Manager.description();
+    private static final InterfaceDescription IDL = ManagerInterface.description();
     private TollgatedProcess daemon;
     private ManagerClient api;
 
@@ -80,7 +80,7 @@ class ErrorsTest {
     }
 
     private static void fitsTheIdl(VarlinkError e) {
-        assertThat(e.interfaceName()).isEqualTo(Manager.INTERFACE);
+        assertThat(e.interfaceName()).isEqualTo(ManagerInterface.INTERFACE);
         assertThat(IDL.error(e.memberName())).as("%s is declared", e.name()).isPresent();
         assertThat(IDL.checkError(e.memberName(), e.parameters())).as("parameters of %s", e).isEmpty();
     }
@@ -98,7 +98,7 @@ class ErrorsTest {
         calls.put("GetUnitFile", () -> api.getUnitFile(nope));
         for (var c : calls.entrySet()) {
             VarlinkError e = error(c.getValue());
-            assertThat(e.name()).as(c.getKey()).isEqualTo(Manager.NO_SUCH_UNIT);
+            assertThat(e.name()).as(c.getKey()).isEqualTo(ManagerInterface.NO_SUCH_UNIT);
             assertThat(ManagerError.from(e)).as(c.getKey()).contains(new ManagerError.NoSuchUnit(nope));
             fitsTheIdl(e);
         }
@@ -114,14 +114,14 @@ class ErrorsTest {
     @Test
     void disableOfAnUnknownUnitIsNoSuchUnit() throws Exception {
         VarlinkError e = error(() -> api.disableUnit("no-such-unit-here.service"));
-        assertThat(e.name()).isEqualTo(Manager.NO_SUCH_UNIT);
+        assertThat(e.name()).isEqualTo(ManagerInterface.NO_SUCH_UNIT);
     }
 
     @Test
     void unitFailedWhenTheCommandFailsOrCannotRun() throws Exception {
         for (String unit : List.of("exits.service", "noexec.service", "nodir.service")) {
             VarlinkError e = error(() -> api.startUnit(unit));
-            assertThat(e.name()).as(unit).isEqualTo(Manager.UNIT_FAILED);
+            assertThat(e.name()).as(unit).isEqualTo(ManagerInterface.UNIT_FAILED);
             fitsTheIdl(e);
             ManagerError.UnitFailed f = (ManagerError.UnitFailed) ManagerError.from(e).orElseThrow();
             assertThat(f.name()).isEqualTo(unit);
@@ -158,7 +158,7 @@ class ErrorsTest {
     @Test
     void invalidUnitNamesFileLineSectionAndDirective() throws Exception {
         VarlinkError e = error(() -> api.startUnit("broken.service"));
-        assertThat(e.name()).isEqualTo(Manager.INVALID_UNIT);
+        assertThat(e.name()).isEqualTo(ManagerInterface.INVALID_UNIT);
         fitsTheIdl(e);
         ManagerError.InvalidUnit invalid = (ManagerError.InvalidUnit) ManagerError.from(e).orElseThrow();
         assertThat(invalid.name()).isEqualTo("broken.service");
@@ -184,7 +184,7 @@ class ErrorsTest {
         UnitInfo before = api.getUnit("broken2.service");
         assertThat(before.loadState()).isEqualTo("bad-setting");
         assertThat(before.lastError()).contains("ExecStart");
-        assertThat(error(() -> api.startUnit("broken2.service")).name()).isEqualTo(Manager.INVALID_UNIT);
+        assertThat(error(() -> api.startUnit("broken2.service")).name()).isEqualTo(ManagerInterface.INVALID_UNIT);
         UnitInfo after = api.getUnit("broken2.service");
         assertThat(after.loadState()).isEqualTo("bad-setting");
         assertThat(api.listUnits(null, List.of("bad-setting"), true)).extracting(UnitInfo::name).contains("broken2.service");
@@ -198,7 +198,7 @@ class ErrorsTest {
     @Test
     void runTransientWithTheNameOfALoadedUnitIsUnitExists() throws Exception {
         VarlinkError e = error(() -> api.runTransient(new RunTransientRequest("fine", null, null, List.of(), List.of("/bin/true"), true)));
-        assertThat(e.name()).isEqualTo(Manager.UNIT_EXISTS);
+        assertThat(e.name()).isEqualTo(ManagerInterface.UNIT_EXISTS);
         assertThat(ManagerError.from(e)).contains(new ManagerError.UnitExists("fine.service"));
     }
 

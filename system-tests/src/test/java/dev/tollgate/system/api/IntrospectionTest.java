@@ -4,7 +4,7 @@ import static dev.tollgate.system.api.RawVarlink.str;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.api.Manager;
+import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.varlink.idl.InterfaceDescription;
@@ -105,7 +105,7 @@ class IntrospectionTest {
         assertThat(published.method("Subscribe").orElseThrow().requiresMore()).isTrue();
         assertThat(published.systemdProblems()).as("what varlinkctl's parser would refuse").isEmpty();
         // The daemon publishes exactly the description the api module ships.
-        assertThat(published.text()).isEqualTo(Manager.description().text());
+        assertThat(published.text()).isEqualTo(ManagerInterface.description().text());
         assertThat(published.doc()).contains("Changes (StartUnit, StopUnit");
     }
 
@@ -191,7 +191,7 @@ class IntrospectionTest {
         try (RawVarlink c = new RawVarlink(daemon.socket)) {
             c.send("{\"method\":\"io.tollgate.Manager.GetUnit\",\"parameters\":{\"name\":\"x\"},\"bogus\":1}");
             JsonNode r = c.read();
-            assertThat(r.path("error").asText()).isEqualTo(Manager.PROTOCOL_ERROR);
+            assertThat(r.path("error").asText()).isEqualTo(ManagerInterface.PROTOCOL_ERROR);
             assertThat(published.checkError("ProtocolError", r.get("parameters"))).isEmpty();
         }
     }

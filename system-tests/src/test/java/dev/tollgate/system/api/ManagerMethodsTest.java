@@ -14,7 +14,7 @@ import dev.tollgate.api.CounterSample;
 import dev.tollgate.api.Counters;
 import dev.tollgate.api.Diagnostic;
 import dev.tollgate.api.DropIn;
-import dev.tollgate.api.Manager;
+import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.Messages.GetUnitFileReply;
 import dev.tollgate.api.Messages.ProbeReply;

@@ -253,7 +253,7 @@ class SubscribeTest {
                 return e;
             } catch (dev.tollgate.varlink.VarlinkException full) {
                 e.close();
-                if (!full.is(dev.tollgate.api.Manager.TOO_MANY_STREAMS) || System.nanoTime() > deadline) throw full;
+                if (!full.is(dev.tollgate.api.ManagerInterface.TOO_MANY_STREAMS) || System.nanoTime() > deadline) throw full;
                 Thread.sleep(10);
             }
         }

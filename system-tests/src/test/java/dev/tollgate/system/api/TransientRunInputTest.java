@@ -4,7 +4,7 @@ import static dev.tollgate.system.api.Support.client;
 import static dev.tollgate.system.api.Support.error;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.api.Manager;
+import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.Messages.RunTransientReply;
 import dev.tollgate.api.Messages.RunTransientRequest;
@@ -83,7 +83,7 @@ class TransientRunInputTest {
             List<String> started = results.stream().filter(r -> r.startsWith("client-")).toList();
             assertThat(started).as("who started %s: %s", unit, results).hasSize(1);
             assertThat(results.stream().filter(r -> !r.startsWith("client-")).toList())
-                    .as("the others").containsOnly(Manager.UNIT_EXISTS);
+                    .as("the others").containsOnly(ManagerInterface.UNIT_EXISTS);
             try (ManagerClient api = client(daemon)) {
                 assertThat(api.getUnit(unit).description()).as("the unit is the winner's").isEqualTo(started.getFirst());
             }
@@ -108,7 +108,7 @@ class TransientRunInputTest {
 
             String slice = "x.slice\r" + injected;
             assertThat(error(() -> api.runTransient(new RunTransientRequest("rt-slice-" + daemon.id, slice, null, List.of(),
-                    List.of("/bin/true"), Boolean.TRUE))).name()).isEqualTo(Manager.UNIT_FAILED);
+                    List.of("/bin/true"), Boolean.TRUE))).name()).isEqualTo(ManagerInterface.UNIT_FAILED);
             assertThat(proof).doesNotExist();
             assertThat(Files.exists(proof)).isFalse();
         }

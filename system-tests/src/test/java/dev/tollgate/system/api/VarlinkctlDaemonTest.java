@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tollgate.api.Manager;
+import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.testkit.Privileged;
@@ -100,7 +100,7 @@ class VarlinkctlDaemonTest {
 
     @Test
     void introspectionPassesSystemdsValidator() throws Exception {
-        Run manager = ok("introspect", socket, Manager.INTERFACE);
+        Run manager = ok("introspect", socket, ManagerInterface.INTERFACE);
         assertThat(manager.out()).contains("interface io.tollgate.Manager").contains("error NoSuchUnit");
         for (String m : METHODS) assertThat(manager.out()).contains("method " + m + "(");
 
@@ -113,7 +113,7 @@ class VarlinkctlDaemonTest {
         JsonNode description = JSON.readTree(ok("call", socket, "org.varlink.service.GetInterfaceDescription",
                 "{\"interface\":\"io.tollgate.Manager\"}").out());
         Files.writeString(served, description.path("description").asText());
-        assertThat(Files.readString(served)).isEqualTo(Manager.description().text());
+        assertThat(Files.readString(served)).isEqualTo(ManagerInterface.description().text());
         ok("validate-idl", served);
 
         Path service = daemon.work.resolve("org.varlink.service.varlink");

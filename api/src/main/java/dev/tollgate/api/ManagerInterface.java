@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * {@code io.tollgate.Manager.varlink}) is the contract; the records in this package follow it
  * field by field, and a test keeps them in step.
  */
-public final class Manager {
+public final class ManagerInterface {
     public static final String INTERFACE = "io.tollgate.Manager";
 
     /** Where tollgated listens unless told otherwise. */
@@ -47,9 +47,9 @@ public final class Manager {
     public static final String INTERNAL_ERROR = INTERFACE + ".InternalError";
 
     private static final InterfaceDescription DESCRIPTION =
-            InterfaceDescription.fromResource(Manager.class, "io.tollgate.Manager.varlink");
+            InterfaceDescription.fromResource(ManagerInterface.class, "io.tollgate.Manager.varlink");
 
-    private Manager() {}
+    private ManagerInterface() {}
 
     /** The parsed description; its {@code text()} is what GetInterfaceDescription returns. */
     public static InterfaceDescription description() {
