@@ -35,6 +35,11 @@ public enum ActiveState {
         throw new IllegalArgumentException("not a ActiveState: " + wire);
     }
 
+    /** Active, or on the way in or out: what systemd's UNIT_IS_ACTIVE_OR_ACTIVATING (and a stop job) treats as running. */
+    public boolean isActiveOrActivating() {
+        return this == ACTIVE || this == ACTIVATING || this == DEACTIVATING || this == RELOADING;
+    }
+
     @Override
     public String toString() {
         return wireName;

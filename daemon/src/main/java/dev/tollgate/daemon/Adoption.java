@@ -1,5 +1,6 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.api.ActiveState;
 import dev.tollgate.cgroup.CgroupException;
 import dev.tollgate.units.ServiceConfig;
 import dev.tollgate.units.UnitName;
@@ -41,7 +42,7 @@ final class Adoption {
             try {
                 CgroupOps.UnitCgroup cg = cgroups.of(c);
                 if (cg.exists() && cg.isPopulated()) {
-                    entries.add(new StateFile.Entry(u.name.id(), ActiveState.ACTIVE.spelling(), ServiceState.RUNNING.spelling(),
+                    entries.add(new StateFile.Entry(u.name.id(), ActiveState.ACTIVE.wireName(), ServiceState.RUNNING.spelling(),
                             0, 0, ServiceResult.SUCCESS.spelling(), null));
                 }
             } catch (CgroupException ex) {

@@ -1,5 +1,6 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.api.ActiveState;
 import com.sun.net.httpserver.HttpServer;
 import dev.tollgate.accounting.Counters;
 import io.micrometer.core.instrument.Counter;
@@ -64,7 +65,7 @@ public final class DaemonMetrics implements AutoCloseable {
         for (ActiveState s : ActiveState.values()) {
             states.put(s, 0);
             Gauge.builder("tollgate.units", states, m -> m.get(s)).description("Units by active state")
-                    .tag("state", s.spelling()).register(registry);
+                    .tag("state", s.wireName()).register(registry);
         }
     }
 

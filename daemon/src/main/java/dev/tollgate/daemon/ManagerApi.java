@@ -1,5 +1,6 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.api.ActiveState;
 import dev.tollgate.api.CounterSample;
 import dev.tollgate.api.DropIn;
 import dev.tollgate.api.ManagerError;
@@ -132,7 +133,7 @@ final class ManagerApi implements ManagerService {
                 ? s.counters().or(s::dropped).map(ManagerApi::counters).orElse(null) : null;
         return UnitInfo.builder(s.name(), UnitType.fromWire(s.type()), s.description())
                 .loadState(s.loadState())
-                .activeState(dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()))
+                .activeState(s.activeState())
                 .subState(s.subState())
                 .result(s.result())
                 .fragmentPath(s.fragmentPath().isEmpty() ? null : s.fragmentPath())
@@ -212,7 +213,7 @@ final class ManagerApi implements ManagerService {
     /** A state change, stamped with when the state was entered (CLOCK_REALTIME, µs). */
     private static UnitChange change(UnitStatus s) {
         return new UnitChange(s.name(), UnitType.fromWire(s.type()), s.loadState(),
-                dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()), s.subState(), s.stateChangeTimestampMicros());
+                s.activeState(), s.subState(), s.stateChangeTimestampMicros());
     }
 
     private static long nowMicros() {
@@ -228,7 +229,7 @@ final class ManagerApi implements ManagerService {
         for (UnitStatus s : m().list()) {
             if (r.types() != null && !r.types().isEmpty() && !r.types().contains(UnitType.fromWire(s.type()))) continue;
             if (r.states() != null && !r.states().isEmpty()) {
-                if (!r.states().contains(s.activeState().spelling()) && !r.states().contains(s.subState())
+                if (!r.states().contains(s.activeState().wireName()) && !r.states().contains(s.subState())
                         && !r.states().contains(s.loadState())) continue;
             } else if (!all && s.activeState() == ActiveState.INACTIVE && !"not-found".equals(s.loadState())
                     && "loaded".equals(s.loadState())) {
@@ -329,7 +330,7 @@ final class ManagerApi implements ManagerService {
     // ---- changes ----------------------------------------------------------------------------
 
     private static UnitStateReply state(UnitStatus s) {
-        return new UnitStateReply(s.name(), dev.tollgate.api.ActiveState.fromWire(s.activeState().spelling()), s.subState());
+        return new UnitStateReply(s.name(), s.activeState(), s.subState());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.api.ActiveState;
 /** A slice's sub-state ({@code slice.c}): active while its cgroup exists. */
 enum SliceState {
     DEAD("dead", ActiveState.INACTIVE),

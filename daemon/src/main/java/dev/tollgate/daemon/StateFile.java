@@ -75,7 +75,7 @@ final class StateFile {
             if (u.state().isInactive()) continue;
             if (u.name().type() != dev.tollgate.units.UnitType.SERVICE) continue;
             long since = u.activeEnter() == null ? 0 : u.activeEnter().getEpochSecond() * 1_000_000L + u.activeEnter().getNano() / 1000;
-            entries.add(new Entry(u.name().id(), u.activeState().spelling(), u.state().spelling(), u.mainPid(), since,
+            entries.add(new Entry(u.name().id(), u.activeState().wireName(), u.state().spelling(), u.mainPid(), since,
                     u.result().spelling(), u.isTransient() ? u.transientText() : null));
         }
         try {

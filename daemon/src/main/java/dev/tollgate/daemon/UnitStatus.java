@@ -1,5 +1,6 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.api.ActiveState;
 import dev.tollgate.accounting.Counters;
 import java.nio.file.Path;
 import java.util.List;

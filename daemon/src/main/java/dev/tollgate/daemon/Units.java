@@ -1,5 +1,6 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.api.ActiveState;
 import dev.tollgate.units.InstallSection;
 import dev.tollgate.units.ResourceControl;
 import dev.tollgate.units.SliceConfig;

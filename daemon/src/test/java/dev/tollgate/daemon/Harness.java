@@ -124,7 +124,7 @@ final class Harness implements AutoCloseable {
 
     String state(String name) {
         UnitStatus s = status(name);
-        return s.activeState().spelling() + "/" + s.subState() + "/" + s.result();
+        return s.activeState().wireName() + "/" + s.subState() + "/" + s.result();
     }
 
     /** The live unit, read on the loop's behalf (the test is the loop's thread between settles). */

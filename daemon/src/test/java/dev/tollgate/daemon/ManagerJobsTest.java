@@ -1,5 +1,6 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.api.ActiveState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.accounting.Counters;
@@ -230,7 +231,7 @@ class ManagerJobsTest {
     void subscribersSeeEveryStateChangeInOrder() {
         h.service("a.service", "ExecStart=/bin/a");
         List<String> seen = new ArrayList<>();
-        h.manager().addListener(s -> seen.add(s.activeState().spelling() + "/" + s.subState()));
+        h.manager().addListener(s -> seen.add(s.activeState().wireName() + "/" + s.subState()));
         h.start("a.service");
         h.stop("a.service");
         assertThat(seen).containsExactly("activating/start-pre", "activating/start", "active/running", "deactivating/stop",

@@ -1,5 +1,6 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.api.ActiveState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.units.exec.RestartPolicy;
@@ -49,7 +50,7 @@ class RestartAndAdoptionTest {
         assertThat(ServiceResult.EXIT_CODE.or(ServiceResult.TIMEOUT)).as("the first failure is kept").isEqualTo(ServiceResult.EXIT_CODE);
         assertThat(JobType.RESTART.spelling()).isEqualTo("restart");
         assertThat(SliceState.ACTIVE.spelling()).isEqualTo("active");
-        assertThat(ActiveState.parse("failed")).isEqualTo(ActiveState.FAILED);
+        assertThat(ActiveState.fromWire("failed")).isEqualTo(ActiveState.FAILED);
     }
 
     @Test
