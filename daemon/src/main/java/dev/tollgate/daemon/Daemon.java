@@ -14,6 +14,11 @@ import dev.tollgate.varlink.CallContext;
 import dev.tollgate.varlink.PeerCredentials;
 import dev.tollgate.varlink.ServerLimits;
 import dev.tollgate.varlink.VarlinkServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
@@ -33,6 +38,8 @@ public final class Daemon implements AutoCloseable {
     private DaemonMetrics metrics;
     private VarlinkServer server;
     private DropEvents dropEvents; // null without a datapath or ring buffers
+    /** The state and socket directories this daemon made (a clean stop removes them if empty), deepest first. */
+    private final List<Path> madeDirectories = new ArrayList<>();
 
     public Daemon(DaemonConfig config) {
         this.config = config;
@@ -91,6 +98,9 @@ public final class Daemon implements AutoCloseable {
     /** Brings the daemon up; returns once the enabled units were started. */
     public void start() throws CgroupException {
         Log.setLevel(config.logLevel());
+        for (Path d : List.of(config.stateDir(), config.socket().getParent())) {
+            if (!Files.exists(d) && !madeDirectories.contains(d)) madeDirectories.add(d);
+        }
         Cgroup2Mount mount = Cgroup2Mount.current();
         root = CgroupRoot.detect(mount, config.cgroupRoot().map(CgroupPath::parse)).prepare();
         Log.info("cgroup root %s (%s)", root.cgroup().directory(), root.reason());
@@ -120,7 +130,7 @@ public final class Daemon implements AutoCloseable {
         UnitLoader loader = new UnitLoader(config.unitsPath(), HostFacts.probe());
         try {
             Spawner.useRendezvousDirectory(config.stateDir().resolve("spawn"));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot prepare " + config.stateDir().resolve("spawn") + ": " + e.getMessage(), e);
         }
         manager = new Manager(new Manager.Context(loader, root, accounting, off, unfilteredAllowed, config.stateDir()));
@@ -137,7 +147,7 @@ public final class Daemon implements AutoCloseable {
         if (config.metricsListen().isPresent()) {
             try {
                 metrics.serveHttp(config.metricsListen().get());
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 Log.error("cannot serve metrics on %s: %s", config.metricsListen().get(), e.getMessage());
             }
         }
@@ -160,7 +170,7 @@ public final class Daemon implements AutoCloseable {
     private VarlinkServer serve() {
         Optional<Integer> adminGid = config.adminGroup().map(g -> Credentials.resolve(Optional.empty(), Optional.of(g)).gid());
         try {
-            java.nio.file.Files.createDirectories(config.socket().getParent());
+            Files.createDirectories(config.socket().getParent());
             VarlinkServer s = ManagerHandler.register(VarlinkServer.builder(config.socket()), new ManagerApi(this, adminGid))
                     .info("tollgate", "tollgated", "0.1.0", "https://tollgate.dev")
                     .limits(ServerLimits.defaults())
@@ -186,7 +196,7 @@ public final class Daemon implements AutoCloseable {
                     .start();
             Log.info("serving io.tollgate.Manager on %s", config.socket());
             return s;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot serve on " + config.socket() + ": " + e.getMessage(), e);
         }
     }
@@ -214,6 +224,16 @@ public final class Daemon implements AutoCloseable {
         if (accounting != null) {
             if (config.keepUnitsOnExit()) accounting.close();
             else accounting.removeAll();
+        }
+        if (!config.keepUnitsOnExit()) {
+            // What we made and left empty (a state file kept for the next daemon keeps its directory).
+            for (Path d : madeDirectories) {
+                try {
+                    Files.deleteIfExists(d);
+                } catch (IOException notEmptyOrGone) {
+                    Log.debug("leaving %s: %s", d, notEmptyOrGone);
+                }
+            }
         }
         if (root != null && !config.keepUnitsOnExit() && root.placement() != CgroupRoot.Placement.SYSTEMD_DELEGATED) {
             try {

@@ -93,6 +93,8 @@ class DaemonServiceTest {
                     for i in range(10): s.sendto(b'x'*100,('127.0.0.1',%d))
                     time.sleep(3600)
                     """.formatted(r.port()))), true);
+            // The daemon makes its state (and socket) directory, so a clean stop removes it too.
+            Files.delete(daemon.state);
             daemon.start();
             TollgatedProcess.await("10 datagrams", Duration.ofSeconds(20), () -> r.count.get() == 10);
             assertThat(daemon.pinnedCounters("first.service", false))
@@ -101,10 +103,11 @@ class DaemonServiceTest {
                     .contains(new Counters(0, 0, 10, 1280, 0, 0, 0, 0));
         }
         assertThat(daemon.stop()).isZero();
-        // A clean stop leaves nothing: no cgroups, no pins, no spawn rendezvous directory.
+        // A clean stop leaves nothing: no cgroups, no pins, no state directory (nor the spawn
+        // rendezvous directory in it) where there was none.
         assertThat(daemon.cgroupRoot).doesNotExist();
         assertThat(daemon.bpffs).doesNotExist();
-        assertThat(daemon.state.resolve("spawn")).doesNotExist();
+        assertThat(daemon.state).doesNotExist();
     }
 
     @Test
