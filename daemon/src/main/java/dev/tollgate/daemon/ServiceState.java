@@ -1,6 +1,7 @@
 package dev.tollgate.daemon;
 
 import dev.tollgate.api.ActiveState;
+
 /**
  * A service's sub-state, with systemd's names and its mapping to the active state
  * ({@code service.c}'s state_translation_table). Only the states tollgated reaches: it has no

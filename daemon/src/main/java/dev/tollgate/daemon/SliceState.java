@@ -1,6 +1,7 @@
 package dev.tollgate.daemon;
 
 import dev.tollgate.api.ActiveState;
+
 /** A slice's sub-state ({@code slice.c}): active while its cgroup exists. */
 enum SliceState {
     DEAD("dead", ActiveState.INACTIVE),
