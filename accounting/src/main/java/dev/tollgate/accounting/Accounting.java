@@ -5,7 +5,7 @@ import dev.tollgate.bpf.Pins;
 import dev.tollgate.bpf.features.Capabilities;
 import dev.tollgate.bpf.features.CapabilityCheck;
 import dev.tollgate.bpf.features.KernelCapability;
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  */
 public final class Accounting implements AutoCloseable {
     private final PinLayout pins;
-    private final AttachMode mode;
+    private final AttachMechanism mode;
     private final Map<String, UnitDatapath> units = new ConcurrentHashMap<>();
     private final Map<String, SliceCounters> slices = new ConcurrentHashMap<>();
     /** Read: a counter read under way; write: maps being closed (a stop, a slice no longer accounted). */
@@ -47,7 +47,7 @@ public final class Accounting implements AutoCloseable {
     };
     private static final int RECENT_EVENT_UNITS = 4096;
 
-    public Accounting(Path bpffsDirectory, AttachMode mode) {
+    public Accounting(Path bpffsDirectory, AttachMechanism mode) {
         this.pins = new PinLayout(Pins.ensureDirectory(bpffsDirectory));
         this.mode = mode;
         BpfMap ring = null;
@@ -112,7 +112,7 @@ public final class Accounting implements AutoCloseable {
         }
     }
 
-    public AttachMode mode() {
+    public AttachMechanism mode() {
         return mode;
     }
 
@@ -121,7 +121,7 @@ public final class Accounting implements AutoCloseable {
     }
 
     /** Why this mode cannot carry the policy, if it cannot. */
-    public static Optional<String> refusal(UnitPolicy p, AttachMode mode) {
+    public static Optional<String> refusal(UnitPolicy p, AttachMechanism mode) {
         if (!p.socketBind().isEmpty()) {
             CapabilityCheck hooks = Capabilities.kernel().check(KernelCapability.BIND_HOOKS);
             if (!hooks.available()) {
@@ -163,7 +163,7 @@ public final class Accounting implements AutoCloseable {
         if (old != null) retireClosing(old);
         // Members before the programs count anything: a kill in between leaves a member at zero.
         UnitDatapath d = UnitDatapath.create(p, mode, pins, dropRing, x -> {
-            for (SliceCounters s : accounted) s.join(x.countersMap(), Counters.ZERO);
+            for (SliceCounters s : accounted) s.join(x.countersMap(), CounterSums.ZERO);
             // Named before its programs can report anything.
             synchronized (eventUnits) {
                 eventUnits.put(x.eventUnitId(), p.unit());
@@ -192,7 +192,7 @@ public final class Accounting implements AutoCloseable {
      */
     private void memberships(UnitDatapath d, UnitPolicy p) {
         int id = d.countersMap().id();
-        Counters now = null;
+        CounterSums now = null;
         for (SliceCounters s : slices(p)) {
             if (s.isMember(id)) continue;
             if (now == null) now = d.counters();
@@ -277,7 +277,7 @@ public final class Accounting implements AutoCloseable {
         return Optional.ofNullable(units.get(unit));
     }
 
-    public Optional<Counters> unitCounters(String unit) {
+    public Optional<CounterSums> unitCounters(String unit) {
         lifetimes.readLock().lock();
         try {
             return Optional.ofNullable(units.get(unit)).map(UnitDatapath::counters);
@@ -286,7 +286,7 @@ public final class Accounting implements AutoCloseable {
         }
     }
 
-    public Optional<Counters> sliceCounters(String slice) {
+    public Optional<CounterSums> sliceCounters(String slice) {
         lifetimes.readLock().lock();
         try {
             return Optional.ofNullable(slices.get(slice)).map(SliceCounters::read);
@@ -296,13 +296,13 @@ public final class Accounting implements AutoCloseable {
     }
 
     /** Counters of every unit and accounted slice, by name. */
-    public Map<String, Counters> allCounters() {
+    public Map<String, CounterSums> allCounters() {
         lifetimes.readLock().lock();
         try {
-            Map<String, Counters> all = new LinkedHashMap<>();
-            Map<Integer, Counters> byMap = new HashMap<>();
+            Map<String, CounterSums> all = new LinkedHashMap<>();
+            Map<Integer, CounterSums> byMap = new HashMap<>();
             units.forEach((n, d) -> {
-                Counters c = d.counters();
+                CounterSums c = d.counters();
                 all.put(n, c);
                 byMap.put(d.countersMap().id(), c);
             });

@@ -46,7 +46,7 @@ public final class SliceCounters implements AutoCloseable {
     private static final byte[] KEY = Bytes.u32(0);
 
     /** A member: its counters map (our own descriptor), its base, its pin. */
-    private record Member(BpfMap map, Counters base, Path pin) {}
+    private record Member(BpfMap map, CounterSums base, Path pin) {}
 
     private final String slice;
     private final Path pinDir;
@@ -105,12 +105,12 @@ public final class SliceCounters implements AutoCloseable {
     }
 
     /** A slice's counters straight from its pins, without a daemon (tests, tools). */
-    public static java.util.Optional<Counters> readPinned(Path sliceDir) {
+    public static java.util.Optional<CounterSums> readPinned(Path sliceDir) {
         Path pin = sliceDir.resolve(RETIRED);
         if (!Files.exists(pin)) return java.util.Optional.empty();
         try (BpfMap r = BpfMap.fromPin(pin)) {
             byte[] v = r.lookup(KEY).orElseThrow();
-            Counters sum = totals(v);
+            CounterSums sum = totals(v);
             long folded = Bytes.u64(v, CounterLayout.VALUE_SIZE);
             for (Path m : memberPins(sliceDir)) {
                 Matcher x = MEMBER.matcher(m.getFileName().toString());
@@ -133,19 +133,19 @@ public final class SliceCounters implements AutoCloseable {
         }
     }
 
-    private static Counters base(Matcher x) {
-        return new Counters(Long.parseUnsignedLong(x.group(2)), Long.parseUnsignedLong(x.group(3)),
+    private static CounterSums base(Matcher x) {
+        return new CounterSums(Long.parseUnsignedLong(x.group(2)), Long.parseUnsignedLong(x.group(3)),
                 Long.parseUnsignedLong(x.group(4)), Long.parseUnsignedLong(x.group(5)), 0, 0, 0, 0);
     }
 
-    private static Counters passed(Counters c) {
-        return new Counters(c.ingressPackets(), c.ingressBytes(), c.egressPackets(), c.egressBytes(), 0, 0, 0, 0);
+    private static CounterSums passed(CounterSums c) {
+        return new CounterSums(c.ingressPackets(), c.ingressBytes(), c.egressPackets(), c.egressBytes(), 0, 0, 0, 0);
     }
 
-    private static Counters totals(byte[] v) {
+    private static CounterSums totals(byte[] v) {
         long[] f = new long[CounterLayout.VALUE_SIZE / 8];
         for (int i = 0; i < f.length; i++) f[i] = Bytes.u64(v, 8 * i);
-        return passed(Counters.of(f));
+        return passed(CounterSums.of(f));
     }
 
     private byte[] retiredValue() {
@@ -156,7 +156,7 @@ public final class SliceCounters implements AutoCloseable {
         return Bytes.u64(retiredValue(), CounterLayout.VALUE_SIZE);
     }
 
-    private void writeRetired(Counters c, long folded) {
+    private void writeRetired(CounterSums c, long folded) {
         retired.update(KEY, Bytes.u64s(c.ingressPackets(), c.ingressBytes(), c.egressPackets(), c.egressBytes(), 0, 0, 0, 0,
                 folded));
     }
@@ -166,8 +166,8 @@ public final class SliceCounters implements AutoCloseable {
         return BpfMap.create(MapSpec.of(MapType.PERCPU_ARRAY, ObjectName.sanitize(name), 4, CounterLayout.VALUE_SIZE, 1));
     }
 
-    static Counters read(BpfMap counters) {
-        return counters.lookupSummedU64(Bytes.u32(0)).map(Counters::of).orElse(Counters.ZERO);
+    static CounterSums read(BpfMap counters) {
+        return counters.lookupSummedU64(Bytes.u32(0)).map(CounterSums::of).orElse(CounterSums.ZERO);
     }
 
     public String slice() {
@@ -183,10 +183,10 @@ public final class SliceCounters implements AutoCloseable {
      * Makes a unit's counters a member from now on: what they hold already ({@code base}, zero
      * for a starting unit) is not the slice's. One pin; a no-op for a member.
      */
-    synchronized void join(BpfMap unitCounters, Counters base) {
+    synchronized void join(BpfMap unitCounters, CounterSums base) {
         int id = unitCounters.id();
         if (members.containsKey(id)) return;
-        Counters b = passed(base);
+        CounterSums b = passed(base);
         if (lastFolded() == id) writeRetired(totals(retiredValue()), 0); // it left before: forget that
         Path pin = pinDir.resolve(MEMBERS).resolve(f("m%d_%s_%s_%s_%s", id, Long.toUnsignedString(b.ingressPackets()),
                 Long.toUnsignedString(b.ingressBytes()), Long.toUnsignedString(b.egressPackets()),
@@ -208,22 +208,22 @@ public final class SliceCounters implements AutoCloseable {
     synchronized void leave(int mapId) {
         Member m = members.get(mapId);
         if (m == null) return;
-        Counters add = passed(read(m.map())).minus(m.base());
+        CounterSums add = passed(read(m.map())).minus(m.base());
         writeRetired(totals(retiredValue()).plus(add), mapId);
         Pins.unpin(m.pin());
         m.map().close();
         members.remove(mapId);
     }
 
-    public Counters read() {
+    public CounterSums read() {
         return read(Map.of());
     }
 
     /** The same, taking members' counters from {@code known} (by map id) where they were just read. */
-    synchronized Counters read(Map<Integer, Counters> known) {
-        Counters sum = totals(retiredValue());
+    synchronized CounterSums read(Map<Integer, CounterSums> known) {
+        CounterSums sum = totals(retiredValue());
         for (var e : members.entrySet()) {
-            Counters c = known.get(e.getKey());
+            CounterSums c = known.get(e.getKey());
             sum = sum.plus(passed(c != null ? c : read(e.getValue().map())).minus(e.getValue().base()));
         }
         return sum;

@@ -10,7 +10,7 @@ import dev.tollgate.bpf.ProgramSpec;
 import dev.tollgate.bpf.ProgramType;
 import dev.tollgate.bpf.features.Capabilities;
 import dev.tollgate.bpf.features.KernelCapability;
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.bpf.link.Attachment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,7 +44,7 @@ public final class UnitDatapath implements AutoCloseable {
 
     private final String unit;
     private final Path cgroup;
-    private final AttachMode mode;
+    private final AttachMechanism mode;
     private final Path pinDir;
     private final BpfMap counters;
     private final BpfMap events; // the drop event bucket and counters (DropEventLayout)
@@ -55,7 +55,7 @@ public final class UnitDatapath implements AutoCloseable {
     private final List<Attachment> foreign = new ArrayList<>();
     private UnitPolicy applied;
 
-    private UnitDatapath(UnitPolicy p, AttachMode mode, Path pinDir, BpfMap counters, BpfMap events, BpfMap ring) {
+    private UnitDatapath(UnitPolicy p, AttachMechanism mode, Path pinDir, BpfMap counters, BpfMap events, BpfMap ring) {
         this.unit = p.unit();
         this.cgroup = p.cgroup();
         this.mode = mode;
@@ -81,7 +81,7 @@ public final class UnitDatapath implements AutoCloseable {
     }
 
     /** Creates everything for a starting unit, with fresh counters. Nothing is left behind if it fails. */
-    static UnitDatapath create(UnitPolicy p, AttachMode mode, PinLayout pins, BpfMap ring,
+    static UnitDatapath create(UnitPolicy p, AttachMechanism mode, PinLayout pins, BpfMap ring,
                                java.util.function.Consumer<UnitDatapath> beforeAttach) {
         Path dir = pins.unit(p.unit());
         Pins.removeTree(dir);
@@ -112,7 +112,7 @@ public final class UnitDatapath implements AutoCloseable {
      * attachment (cgroup, attach type, mode), keeps the counters, and brings policy and
      * programs up to date with atomic swaps. Empty if there is nothing pinned for it.
      */
-    static java.util.Optional<UnitDatapath> adopt(UnitPolicy p, AttachMode mode, PinLayout pins, BpfMap ring) {
+    static java.util.Optional<UnitDatapath> adopt(UnitPolicy p, AttachMechanism mode, PinLayout pins, BpfMap ring) {
         Path dir = pins.unit(p.unit());
         Path counterPin = dir.resolve(PinLayout.COUNTERS);
         if (!Files.exists(counterPin)) return java.util.Optional.empty();
@@ -176,7 +176,7 @@ public final class UnitDatapath implements AutoCloseable {
         return cgroup;
     }
 
-    public AttachMode mode() {
+    public AttachMechanism mode() {
         return mode;
     }
 
@@ -185,7 +185,7 @@ public final class UnitDatapath implements AutoCloseable {
     }
 
     /** The unit's own counters (also counted when its accounting is off, for the drops). */
-    public Counters counters() {
+    public CounterSums counters() {
         return SliceCounters.read(counters);
     }
 

@@ -15,7 +15,7 @@ import dev.tollgate.bpf.ProgramSpec;
 import dev.tollgate.bpf.ProgramType;
 import dev.tollgate.bpf.asm.Assembler;
 import dev.tollgate.bpf.asm.Register;
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.testkit.ScratchCgroup;
@@ -53,7 +53,7 @@ class AccountingTrafficTest {
     private final List<AutoCloseable> open = new ArrayList<>();
     private final Set<Integer> ourPrograms = new HashSet<>();
 
-    private void setUp(AttachMode mode) {
+    private void setUp(AttachMechanism mode) {
         scratch = ScratchCgroup.create("acct");
         bpffs = Pins.DEFAULT_BPFFS.resolve("tollgate-test-" + UUID.randomUUID().toString().substring(0, 8));
         acc = new Accounting(bpffs, mode);
@@ -97,22 +97,22 @@ class AccountingTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void exactCountsForUnitsAndTheirSlice(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void exactCountsForUnitsAndTheirSlice(AttachMechanism mode) throws Exception {
         setUp(mode);
         UnitDatapath server = start(policy("web-server.service", true, List.of(), List.of()));
         UnitDatapath client = start(policy("web-client.service", false, List.of(), List.of()));
         exchange(flowIn("web-server.service", "127.0.0.1"), 10, 100);
         exchange(flowIn("web-client.service", "127.0.0.1"), 5, 100);
-        assertThat(server.counters()).isEqualTo(new Counters(10, 1280, 10, 1280, 0, 0, 0, 0));
+        assertThat(server.counters()).isEqualTo(new CounterSums(10, 1280, 10, 1280, 0, 0, 0, 0));
         // The slice counts its members' traffic, including the member without accounting of its own.
-        assertThat(acc.sliceCounters(SLICE)).contains(new Counters(15, 1920, 15, 1920, 0, 0, 0, 0));
+        assertThat(acc.sliceCounters(SLICE)).contains(new CounterSums(15, 1920, 15, 1920, 0, 0, 0, 0));
         // All counters at once sum the slice from the members' counters read for the units.
-        assertThat(acc.allCounters()).containsEntry(SLICE, new Counters(15, 1920, 15, 1920, 0, 0, 0, 0))
+        assertThat(acc.allCounters()).containsEntry(SLICE, new CounterSums(15, 1920, 15, 1920, 0, 0, 0, 0))
                 .containsEntry("web-server.service", server.counters());
 
         exchange(flowIn("web-server.service", "::1"), 10, 100);
-        assertThat(server.counters()).isEqualTo(new Counters(20, 1280 + 1480, 20, 1280 + 1480, 0, 0, 0, 0));
+        assertThat(server.counters()).isEqualTo(new CounterSums(20, 1280 + 1480, 20, 1280 + 1480, 0, 0, 0, 0));
 
         exchange(flowIn("web-server.service", "127.0.0.1"), 2, 65000);
         assertThat(server.counters().egressPackets()).isEqualTo(22);
@@ -122,8 +122,8 @@ class AccountingTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void deniedTrafficFailsAndIsCountedAsDropped(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void deniedTrafficFailsAndIsCountedAsDropped(AttachMechanism mode) throws Exception {
         setUp(mode);
         UnitDatapath d = start(policy("sandbox.service", true, List.of("127.0.0.1/32"), List.of("any", "::/0")
                 .stream().map(s -> s.equals("any") ? "0.0.0.0/0" : s).toList()));
@@ -131,7 +131,7 @@ class AccountingTrafficTest {
         exchange(v4, 3, 100);
         // sendto a denied address: EPERM, nothing counted as traffic, counted as dropped.
         assertThat(v4.sendTo(new InetSocketAddress("127.0.0.2", 9), 4, 100)).isZero();
-        Counters c = d.counters();
+        CounterSums c = d.counters();
         assertThat(c.egressPackets()).isEqualTo(3);
         assertThat(c.egressDroppedPackets()).isEqualTo(4);
         assertThat(c.egressDroppedBytes()).isEqualTo(4 * 128);
@@ -156,12 +156,12 @@ class AccountingTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void delegationAddsProgramsBelowButCannotBypassOurs(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void delegationAddsProgramsBelowButCannotBypassOurs(AttachMechanism mode) throws Exception {
         setUp(mode);
         UnitPolicy p = new UnitPolicy("delegated.service", unitCgroup("delegated.service"), true,
                 Prefixes.rules(List.of(), List.of("127.0.0.2")), List.of(), null, List.of(), true);
-        if (mode == AttachMode.SINGLE) {
+        if (mode == AttachMechanism.SINGLE) {
             assertThatThrownBy(() -> acc.start(p)).isInstanceOf(PolicyRefused.class)
                     .hasMessageContaining("Delegate=yes is unavailable in attach mode single")
                     .hasMessageContaining("BPF_F_ALLOW_MULTI (Linux 4.15+) or cgroup bpf_link (Linux 5.7+)");
@@ -186,8 +186,8 @@ class AccountingTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void atomicPolicySwapsUnderAFloodNeverLetADeniedPacketThrough(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void atomicPolicySwapsUnderAFloodNeverLetADeniedPacketThrough(AttachMechanism mode) throws Exception {
         setUp(mode);
         String unit = "flood.service";
         UnitPolicy a = policy(unit, true, List.of(), List.of("127.0.0.2", "127.0.0.3"));
@@ -232,15 +232,15 @@ class AccountingTrafficTest {
             buf.clear();
         }
         assertThat(leaked).as("datagrams that reached the denied address").isZero();
-        Counters c = d.counters();
+        CounterSums c = d.counters();
         assertThat(c.egressDroppedPackets()).isEqualTo(refused.get());
         assertThat(c.egressPackets()).isEqualTo(allowed.get());
         assertThat(c.ingressPackets()).isEqualTo(allowed.get());
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void structureChangesSwapProgramsAndKeepCounters(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void structureChangesSwapProgramsAndKeepCounters(AttachMechanism mode) throws Exception {
         setUp(mode);
         String unit = "grow.service";
         UnitDatapath d = start(policy(unit, true, List.of(), List.of()));
@@ -261,8 +261,8 @@ class AccountingTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void readoptsInAFreshJvmWithCountersIntactThenLeavesNothing(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void readoptsInAFreshJvmWithCountersIntactThenLeavesNothing(AttachMechanism mode) throws Exception {
         setUp(mode);
         String unit = "adopted.service";
         UnitPolicy p = policy(unit, true, List.of(), List.of("127.0.0.2"));
@@ -287,7 +287,7 @@ class AccountingTrafficTest {
         ourPrograms.addAll(again.programIds().values());
         assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 1, 10)).isZero();
         exchange(f, 1, 10);
-        assertThat(again.counters()).isEqualTo(new Counters(8, 8 * 38, 8, 8 * 38, 0, 0, 3, 3 * 38));
+        assertThat(again.counters()).isEqualTo(new CounterSums(8, 8 * 38, 8, 8 * 38, 0, 0, 3, 3 * 38));
 
         acc.removeAll();
         assertThat(bpffs).doesNotExist();
@@ -301,8 +301,8 @@ class AccountingTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void socketBindRulesOnTheBindHooks(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void socketBindRulesOnTheBindHooks(AttachMechanism mode) throws Exception {
         setUp(mode);
         int port;
         try (ServerSocketChannel probe = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
@@ -333,8 +333,8 @@ class AccountingTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void foreignFilterProgramsRunBesideOursOrAreRefused(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void foreignFilterProgramsRunBesideOursOrAreRefused(AttachMechanism mode) throws Exception {
         setUp(mode);
         Path extra = Pins.ensureDirectory(bpffs.resolve("extra"));
         try (BpfProgram drop = BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, "user_drop", null,
@@ -344,7 +344,7 @@ class AccountingTrafficTest {
         String unit = "filtered.service";
         UnitPolicy p = new UnitPolicy(unit, unitCgroup(unit), true, List.of(), List.of(), null,
                 List.of(new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET_EGRESS, extra.resolve("drop"))), false);
-        if (mode == AttachMode.SINGLE) {
+        if (mode == AttachMechanism.SINGLE) {
             assertThatThrownBy(() -> acc.start(p)).isInstanceOf(PolicyRefused.class)
                     .hasMessageContaining("IPIngressFilterPath=, IPEgressFilterPath= and BPFProgram= are unavailable");
             return;

@@ -1,6 +1,6 @@
 package dev.tollgate.accounting;
 
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -11,11 +11,11 @@ import java.util.List;
  */
 public final class AdoptMain {
     public static void main(String[] args) {
-        try (Accounting acc = new Accounting(Path.of(args[0]), AttachMode.parse(args[1]))) {
+        try (Accounting acc = new Accounting(Path.of(args[0]), AttachMechanism.parse(args[1]))) {
             UnitPolicy p = new UnitPolicy(args[2], Path.of(args[3]), true,
                     Prefixes.rules(List.of(), List.of(args[4])), List.of(args[5]), null, List.of(), false);
             UnitDatapath d = acc.adopt(p).orElseThrow(() -> new IllegalStateException("nothing pinned"));
-            Counters c = d.counters();
+            CounterSums c = d.counters();
             System.out.println("counters " + c.ingressPackets() + " " + c.egressPackets() + " " + c.egressDroppedPackets()
                     + " slice " + acc.sliceCounters(args[5]).orElseThrow().egressPackets());
         }

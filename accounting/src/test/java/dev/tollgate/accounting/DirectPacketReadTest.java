@@ -3,6 +3,7 @@ package dev.tollgate.accounting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.bpf.BpfException;
 import dev.tollgate.bpf.BpfMap;
 import dev.tollgate.bpf.BpfProgram;
 import dev.tollgate.bpf.Pins;
@@ -12,8 +13,7 @@ import dev.tollgate.bpf.ProgramType;
 import dev.tollgate.bpf.asm.Assembler;
 import dev.tollgate.bpf.features.Capabilities;
 import dev.tollgate.bpf.features.KernelCapability;
-import dev.tollgate.bpf.link.AttachMode;
-import dev.tollgate.bpf.BpfException;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.testkit.ScratchCgroup;
 import java.nio.file.Path;
@@ -39,7 +39,7 @@ class DirectPacketReadTest {
 
         Path bpffs = Pins.DEFAULT_BPFFS.resolve("tollgate-test-" + UUID.randomUUID().toString().substring(0, 8));
         try (ScratchCgroup scratch = ScratchCgroup.create("direct");
-             Accounting acc = new Accounting(bpffs, AttachMode.LINK)) {
+             Accounting acc = new Accounting(bpffs, AttachMechanism.LINK)) {
             try {
                 UnitPolicy p = new UnitPolicy("direct.service", scratch.child("direct.service"), true,
                         Prefixes.rules(List.of("127.0.0.1"), List.of("0.0.0.0/0")), List.of(), null, List.of(), false)

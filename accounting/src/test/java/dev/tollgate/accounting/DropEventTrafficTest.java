@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.bpf.Pins;
 import dev.tollgate.bpf.RingBufferReader;
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.testkit.ScratchCgroup;
@@ -40,7 +40,7 @@ class DropEventTrafficTest {
     private RingBufferReader reader;
     private final List<AutoCloseable> open = new ArrayList<>();
 
-    private void setUp(AttachMode mode) {
+    private void setUp(AttachMechanism mode) {
         scratch = ScratchCgroup.create("drops");
         bpffs = Pins.DEFAULT_BPFFS.resolve("tollgate-test-" + UUID.randomUUID().toString().substring(0, 8));
         acc = new Accounting(bpffs, mode);
@@ -71,11 +71,11 @@ class DropEventTrafficTest {
                 List.of(), null, List.of(), false, List.of(), rate));
     }
 
-    private static long drops(Counters c) {
+    private static long drops(CounterSums c) {
         return c.ingressDroppedPackets() + c.egressDroppedPackets();
     }
 
-    private static long dropBytes(Counters c) {
+    private static long dropBytes(CounterSums c) {
         return c.ingressDroppedBytes() + c.egressDroppedBytes();
     }
 
@@ -83,7 +83,7 @@ class DropEventTrafficTest {
      * Waits until the unit's events account for every drop since {@code before}, and returns
      * the new events; none may be suppressed here (the rate is far above what the test sends).
      */
-    private List<DropEvent> eventsSince(UnitDatapath d, Counters before) throws Exception {
+    private List<DropEvent> eventsSince(UnitDatapath d, CounterSums before) throws Exception {
         List<DropEvent> got = new ArrayList<>();
         long want = drops(d.counters()) - drops(before);
         Await.until("events for " + want + " drops", () -> {
@@ -96,7 +96,7 @@ class DropEventTrafficTest {
     }
 
     /** Checks every event against the flow; returns the count. Lengths are the dropped bytes' share. */
-    private void expect(List<DropEvent> got, Counters before, UnitDatapath d, Direction dir, int protocol,
+    private void expect(List<DropEvent> got, CounterSums before, UnitDatapath d, Direction dir, int protocol,
                         InetSocketAddress remote, InetSocketAddress local, Predicate<DropEvent> transport) {
         assertThat(got).isNotEmpty();
         long bytes = dropBytes(d.counters()) - dropBytes(before);
@@ -121,8 +121,8 @@ class DropEventTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void udpTcpAndIcmpDropsInBothDirectionsAndFamilies(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void udpTcpAndIcmpDropsInBothDirectionsAndFamilies(AttachMechanism mode) throws Exception {
         setUp(mode);
         UnitDatapath d = start(new DropEventRate(100_000, 100_000));
         for (String local : List.of("127.0.0.1", "::1")) {
@@ -134,7 +134,7 @@ class DropEventTrafficTest {
             DatagramChannel unitUdp = keep(ScratchCgroup.inside(cgroup(),
                     () -> DatagramChannel.open(fam).bind(new InetSocketAddress(local, 0))));
             InetSocketAddress to = new InetSocketAddress(denied, 9);
-            Counters before = d.counters();
+            CounterSums before = d.counters();
             for (int i = 0; i < 3; i++) {
                 try {
                     unitUdp.send(ByteBuffer.allocate(100), to);
@@ -166,7 +166,7 @@ class DropEventTrafficTest {
             unitTcp.bind(new InetSocketAddress(local, 0));
             unitTcp.configureBlocking(false);
             before = d.counters();
-            Counters b0 = before;
+            CounterSums b0 = before;
             try {
                 unitTcp.connect(listener.getLocalAddress());
             } catch (java.io.IOException refused) {
@@ -185,7 +185,7 @@ class DropEventTrafficTest {
             SocketChannel client = SocketChannel.open(fam).bind(new InetSocketAddress(denied, 0));
             client.configureBlocking(false);
             before = d.counters();
-            Counters b1 = before;
+            CounterSums b1 = before;
             client.connect(unitListener.getLocalAddress());
             Await.until("the SYN dropped on ingress", () -> d.counters().ingressDroppedPackets() > b1.ingressDroppedPackets());
             InetSocketAddress clientAddr = (InetSocketAddress) client.getLocalAddress();
@@ -215,8 +215,8 @@ class DropEventTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void aFloodYieldsAtMostTheRatesWorthOfEventsAndCountsTheRestAsSuppressed(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void aFloodYieldsAtMostTheRatesWorthOfEventsAndCountsTheRestAsSuppressed(AttachMechanism mode) throws Exception {
         setUp(mode);
         UnitDatapath d = start(DropEventRate.DEFAULT);
         int packets = 100_000;
@@ -252,8 +252,8 @@ class DropEventTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void aRestartedDaemonReadsTheEventsOfItsOutageFromThePinnedRing(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void aRestartedDaemonReadsTheEventsOfItsOutageFromThePinnedRing(AttachMechanism mode) throws Exception {
         setUp(mode);
         UnitDatapath d = start(new DropEventRate(1000, 1000));
         int unitId = d.eventUnitId();
@@ -295,8 +295,8 @@ class DropEventTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void aChangedRateIsAProgramSwapAndOffEmitsNothing(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void aChangedRateIsAProgramSwapAndOffEmitsNothing(AttachMechanism mode) throws Exception {
         setUp(mode);
         UnitDatapath d = start(new DropEventRate(1, 2));
         int first = d.programIds().get("egress");

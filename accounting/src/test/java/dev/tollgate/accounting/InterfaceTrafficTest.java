@@ -3,7 +3,7 @@ package dev.tollgate.accounting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.bpf.Pins;
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.testkit.ScratchCgroup;
 import java.io.BufferedReader;
@@ -39,7 +39,7 @@ class InterfaceTrafficTest {
     private int vethA;
     private String addressB;
 
-    private void setUp(AttachMode mode) throws Exception {
+    private void setUp(AttachMechanism mode) throws Exception {
         scratch = ScratchCgroup.create("ifaces");
         bpffs = Pins.DEFAULT_BPFFS.resolve("tollgate-test-" + tag);
         acc = new Accounting(bpffs, mode);
@@ -123,8 +123,8 @@ class InterfaceTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void onlyTheListedInterfacesCarryTheUnitsTraffic(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void onlyTheListedInterfacesCarryTheUnitsTraffic(AttachMechanism mode) throws Exception {
         setUp(mode);
         String unit = "ifaces.service";
         UnitDatapath d = acc.start(policy(unit, new InterfaceRule(true, List.of(1))));
@@ -133,7 +133,7 @@ class InterfaceTrafficTest {
         String toB = "send " + addressB + " " + PORT + " ";
         // Allow lo only: the veth refuses; the loopback (the client's own echo) carries.
         assertThat(result(client.ask(toB + 5))).containsExactly(0, 5, 0, 0, 0);
-        Counters c = d.counters();
+        CounterSums c = d.counters();
         assertThat(c.egressDroppedPackets()).isEqualTo(5);
         assertThat(c.egressPackets()).isZero();
         assertThat(c.ingressPackets()).isZero();
@@ -157,12 +157,12 @@ class InterfaceTrafficTest {
         acc.update(policy(unit, new InterfaceRule(true, List.of())));
         assertThat(result(client.ask(toB + 2))).containsExactly(0, 2, 0, 0, 0);
         c = d.counters();
-        assertThat(c).isEqualTo(new Counters(6, 6 * 60, 6, 6 * 60, 0, 0, 11, 11 * 60));
+        assertThat(c).isEqualTo(new CounterSums(6, 6 * 60, 6, 6 * 60, 0, 0, 11, 11 * 60));
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void listSwapsUnderAFloodNeverLetARefusedDatagramThrough(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void listSwapsUnderAFloodNeverLetARefusedDatagramThrough(AttachMechanism mode) throws Exception {
         setUp(mode);
         String unit = "ifaceflood.service";
         // Two lists that both refuse the veth and allow loopback, in different programs.
@@ -179,7 +179,7 @@ class InterfaceTrafficTest {
         assertThat(r[0]).as("datagrams that left through the veth").isZero();
         assertThat(r[1]).isGreaterThan(100);
         assertThat(r[4]).as("loopback datagrams refused").isZero();
-        Counters c = d.counters();
+        CounterSums c = d.counters();
         assertThat(c.egressDroppedPackets()).isEqualTo(r[1]);
         // Each loopback round trip is two datagrams out and two in, all the unit's.
         assertThat(c.egressPackets()).isEqualTo(2 * r[3]);

@@ -152,8 +152,8 @@ class SkbProgramVerdictTest {
         for (int i = 0; i < 3; i++) assertThat(passes(p, v4("127.0.0.1", "127.0.0.1", 100))).isTrue();
         for (int i = 0; i < 2; i++) assertThat(passes(p, v6("::1", "::1", 100))).isTrue();
         for (int i = 0; i < 4; i++) assertThat(passes(p, v4("127.0.0.1", "127.0.0.2", 50))).isFalse();
-        Counters u = SliceCounters.read(unit);
-        assertThat(u).isEqualTo(new Counters(0, 0, 5, 3 * 128 + 2 * 148, 0, 0, 4, 4 * 78));
+        CounterSums u = SliceCounters.read(unit);
+        assertThat(u).isEqualTo(new CounterSums(0, 0, 5, 3 * 128 + 2 * 148, 0, 0, 4, 4 * 78));
     }
 
     private BpfProgram interfaceProgram(Direction d, List<String> deny, InterfaceRule... rules) {
@@ -190,7 +190,7 @@ class SkbProgramVerdictTest {
         BpfProgram p = interfaceProgram(Direction.EGRESS, List.of(), new InterfaceRule(false, List.of(1)));
         for (int i = 0; i < 3; i++) assertThat(passes(p, frame)).isFalse();
         assertThat(passes(p, Packets.arp())).isFalse();
-        Counters u = SliceCounters.read(unit);
+        CounterSums u = SliceCounters.read(unit);
         assertThat(u.egressDroppedPackets()).isEqualTo(4);
         assertThat(u.egressPackets()).isZero();
     }

@@ -60,8 +60,8 @@ class SliceCountersTest {
         return new Unit(m, p);
     }
 
-    private static Counters out(long packets) {
-        return new Counters(0, 0, packets, packets * LEN, 0, 0, 0, 0);
+    private static CounterSums out(long packets) {
+        return new CounterSums(0, 0, packets, packets * LEN, 0, 0, 0, 0);
     }
 
     private SliceCounters reopen(SliceCounters s) {
@@ -73,7 +73,7 @@ class SliceCountersTest {
     void membersJoinWithTheirBaseAndLeaveIntoTheRetiredTotal() {
         SliceCounters s = SliceCounters.openOrCreate("t.slice", pins);
         Unit a = unit(), b = unit();
-        s.join(a.counters(), Counters.ZERO);
+        s.join(a.counters(), CounterSums.ZERO);
         a.send(3);
         b.send(2);
         // b joins while running: what it counted before is not the slice's.
@@ -97,8 +97,8 @@ class SliceCountersTest {
     void aKillBetweenTheFoldAndTheUnpinOfALeaveCountsTheMemberOnce() throws Exception {
         SliceCounters s = SliceCounters.openOrCreate("t.slice", pins);
         Unit a = unit(), b = unit();
-        s.join(a.counters(), Counters.ZERO);
-        s.join(b.counters(), Counters.ZERO);
+        s.join(a.counters(), CounterSums.ZERO);
+        s.join(b.counters(), CounterSums.ZERO);
         a.send(3);
         b.send(2);
         Path members = pins.slice("t.slice").resolve(SliceCounters.MEMBERS);

@@ -3,7 +3,7 @@ package dev.tollgate.accounting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.bpf.Pins;
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.testkit.ScratchCgroup;
 import dev.tollgate.units.net.SocketBindRule;
@@ -76,7 +76,7 @@ class SocketBindVerdictTest {
 
     @ParameterizedTest
     @MethodSource("modesAndCases")
-    void systemdsVerdicts(AttachMode mode, Case c) throws Exception {
+    void systemdsVerdicts(AttachMechanism mode, Case c) throws Exception {
         Path bpffs = Pins.DEFAULT_BPFFS.resolve("tollgate-test-" + UUID.randomUUID().toString().substring(0, 8));
         try (ScratchCgroup scratch = ScratchCgroup.create("bind");
              Accounting acc = new Accounting(bpffs, mode)) {
@@ -98,7 +98,7 @@ class SocketBindVerdictTest {
 
     static Stream<Arguments> modesAndCases() {
         List<Arguments> out = new ArrayList<>();
-        for (AttachMode m : AttachMode.values()) cases().forEach(c -> out.add(Arguments.of(m, c)));
+        for (AttachMechanism m : AttachMechanism.values()) cases().forEach(c -> out.add(Arguments.of(m, c)));
         return out.stream();
     }
 

@@ -3,11 +3,11 @@ package dev.tollgate.bench;
 import static dev.tollgate.bench.Figures.f;
 
 import dev.tollgate.accounting.Accounting;
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.accounting.UnitDatapath;
 import dev.tollgate.accounting.UnitPolicy;
 import dev.tollgate.bpf.Pins;
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.testkit.ScratchCgroup;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -197,7 +197,7 @@ public final class DatapathBench {
             stats = BpfStatsSwitch.enable();
             tree = ScratchCgroup.named(options.name());
             bpffs = Pins.DEFAULT_BPFFS.resolve(options.name());
-            accounting = new Accounting(bpffs, AttachMode.LINK);
+            accounting = new Accounting(bpffs, AttachMechanism.LINK);
         }
         OUT.println("tollgate datapath benchmark against systemd (" + options.name() + ")");
         OUT.println("host: " + HostInfo.describe());
@@ -286,19 +286,19 @@ public final class DatapathBench {
         synchronized (this) {
             d = accounting.start(new UnitPolicy(unit, cgroup, true, p.entries(), slices, null, List.of(), false));
         }
-        Map<String, Counters> before = new LinkedHashMap<>();
-        Counters[] unitBefore = {Counters.ZERO};
+        Map<String, CounterSums> before = new LinkedHashMap<>();
+        CounterSums[] unitBefore = {CounterSums.ZERO};
         Check check = n -> {
             // Called after every flood: compares with the previous call, so that it checks each flood exactly.
             String bad = null;
-            Counters c = d.counters();
+            CounterSums c = d.counters();
             if (c.ingressPackets() - unitBefore[0].ingressPackets() != n || c.egressPackets() - unitBefore[0].egressPackets() != n)
                 bad = f("unit %s counted %d in / %d out, expected %d each", unit, c.ingressPackets() - unitBefore[0].ingressPackets(),
                         c.egressPackets() - unitBefore[0].egressPackets(), n);
             unitBefore[0] = c;
             for (String s : slices) {
-                Counters now = accounting.sliceCounters(s).orElse(Counters.ZERO);
-                Counters was = before.getOrDefault(s, Counters.ZERO);
+                CounterSums now = accounting.sliceCounters(s).orElse(CounterSums.ZERO);
+                CounterSums was = before.getOrDefault(s, CounterSums.ZERO);
                 if (bad == null && (now.ingressPackets() - was.ingressPackets() != n || now.egressPackets() - was.egressPackets() != n))
                     bad = f("slice %s counted %d in / %d out, expected %d each", s, now.ingressPackets() - was.ingressPackets(),
                             now.egressPackets() - was.egressPackets(), n);

@@ -7,7 +7,7 @@ import dev.tollgate.bpf.ProgramSpec;
 import dev.tollgate.bpf.ProgramType;
 import dev.tollgate.bpf.asm.Assembler;
 import dev.tollgate.bpf.asm.Register;
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.bpf.link.Attachment;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ final class FloorProgram implements AutoCloseable {
                     for (Direction d : Direction.values()) {
                         try (BpfProgram p = BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, "tg_bench_floor",
                                 null, new Assembler().mov(Register.R0, 1).exit().assemble(), Map.of()))) {
-                            f.attachments.add(Attachment.attach(AttachMode.MULTI, cg, d.attachType, p));
+                            f.attachments.add(Attachment.attach(AttachMechanism.MULTI, cg, d.attachType, p));
                             f.attached.add(new Attached(cgroup, d, p.id()));
                         }
                     }

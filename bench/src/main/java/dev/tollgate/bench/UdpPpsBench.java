@@ -5,7 +5,7 @@ import static dev.tollgate.bench.Figures.f;
 import dev.tollgate.accounting.Accounting;
 import dev.tollgate.accounting.UnitPolicy;
 import dev.tollgate.bpf.Pins;
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.testkit.PrivilegedCondition;
 import dev.tollgate.testkit.ScratchCgroup;
 import java.io.BufferedReader;
@@ -148,7 +148,7 @@ public final class UdpPpsBench {
             oracle = SystemdOracle.open(options.oracle());
             tree = ScratchCgroup.named(options.name());
             bpffs = Pins.DEFAULT_BPFFS.resolve(options.name());
-            accounting = new Accounting(bpffs, AttachMode.LINK);
+            accounting = new Accounting(bpffs, AttachMechanism.LINK);
             cgroups.add(tree.child("none.service"));
             cgroups.add(tree.child("floor.service"));
             floor = FloorProgram.install(List.of(cgroups.get(1)));

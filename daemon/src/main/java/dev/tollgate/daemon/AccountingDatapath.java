@@ -1,7 +1,7 @@
 package dev.tollgate.daemon;
 
 import dev.tollgate.accounting.Accounting;
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.accounting.PolicyRefused;
 import dev.tollgate.accounting.UnitDatapath;
 import dev.tollgate.accounting.UnitPolicy;
@@ -59,9 +59,9 @@ final class AccountingDatapath implements Datapath {
     }
 
     @Override
-    public Optional<Counters> stop(String unit) {
+    public Optional<CounterSums> stop(String unit) {
         if (accounting == null) return Optional.empty();
-        Optional<Counters> last = accounting.unitCounters(unit);
+        Optional<CounterSums> last = accounting.unitCounters(unit);
         accounting.stop(unit);
         return last;
     }
@@ -72,17 +72,17 @@ final class AccountingDatapath implements Datapath {
     }
 
     @Override
-    public Optional<Counters> unitCounters(String unit) {
+    public Optional<CounterSums> unitCounters(String unit) {
         return accounting == null ? Optional.empty() : accounting.unitCounters(unit);
     }
 
     @Override
-    public Optional<Counters> sliceCounters(String slice) {
+    public Optional<CounterSums> sliceCounters(String slice) {
         return accounting == null ? Optional.empty() : accounting.sliceCounters(slice);
     }
 
     @Override
-    public Map<String, Counters> allCounters() {
+    public Map<String, CounterSums> allCounters() {
         return accounting == null ? Map.of() : accounting.allCounters();
     }
 

@@ -1,15 +1,15 @@
 package dev.tollgate.daemon;
 
 import dev.tollgate.accounting.Accounting;
+import dev.tollgate.api.ManagerHandler;
 import dev.tollgate.bpf.features.Capabilities;
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.cgroup.Cgroup2Mount;
 import dev.tollgate.cgroup.CgroupException;
 import dev.tollgate.cgroup.CgroupPath;
 import dev.tollgate.cgroup.CgroupRoot;
 import dev.tollgate.units.HostFacts;
 import dev.tollgate.units.UnitLoader;
-import dev.tollgate.api.ManagerHandler;
 import dev.tollgate.varlink.CallContext;
 import dev.tollgate.varlink.PeerCredentials;
 import dev.tollgate.varlink.ServerLimits;
@@ -33,7 +33,7 @@ public final class Daemon implements AutoCloseable {
     private Accounting accounting;
     private CgroupRoot root;
     private Capabilities features;
-    private Optional<AttachMode> mode = Optional.empty();
+    private Optional<AttachMechanism> mode = Optional.empty();
     private String bpfOffReason = "";
     private DaemonMetrics metrics;
     private VarlinkServer server;
@@ -53,7 +53,7 @@ public final class Daemon implements AutoCloseable {
         return features;
     }
 
-    public Optional<AttachMode> attachMode() {
+    public Optional<AttachMechanism> attachMode() {
         return mode;
     }
 

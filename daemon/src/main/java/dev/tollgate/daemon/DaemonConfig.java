@@ -1,6 +1,6 @@
 package dev.tollgate.daemon;
 
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,7 @@ import java.util.Set;
  * {@code #} comments, the flags' names without dashes), then the command line over it.
  */
 public record DaemonConfig(List<Path> unitsPath, Path socket, Optional<String> cgroupRoot, Path bpffsDir,
-                           Path stateDir, Optional<AttachMode> attachMode, Optional<String> metricsListen,
+                           Path stateDir, Optional<AttachMechanism> attachMode, Optional<String> metricsListen,
                            Log.Level logLevel, boolean keepUnitsOnExit, Optional<String> adminGroup,
                            boolean runFirewalledUnitsWithoutCgroupBpf) {
     public static final Path DEFAULT_CONFIG = Path.of("/etc/tollgate/tollgated.conf");
@@ -51,7 +51,7 @@ public record DaemonConfig(List<Path> unitsPath, Path socket, Optional<String> c
         String up = s.getOrDefault("units-path", "/etc/tollgate/units:/run/tollgate/units:/usr/lib/tollgate/units");
         for (String p : up.split(":")) if (!p.isBlank()) units.add(Path.of(p).toAbsolutePath());
         String mode = s.getOrDefault("attach-mode", "auto");
-        Optional<AttachMode> attach = mode.equals("auto") ? Optional.empty() : Optional.of(AttachMode.parse(mode));
+        Optional<AttachMechanism> attach = mode.equals("auto") ? Optional.empty() : Optional.of(AttachMechanism.parse(mode));
         String onExit = s.getOrDefault("on-exit", "stop");
         if (!onExit.equals("stop") && !onExit.equals("keep"))
             throw new IllegalArgumentException("on-exit must be 'stop' or 'keep', not '" + onExit + "'");

@@ -2,7 +2,7 @@ package dev.tollgate.daemon;
 
 import dev.tollgate.api.ActiveState;
 import com.sun.net.httpserver.HttpServer;
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -34,14 +34,14 @@ import java.util.function.ToDoubleFunction;
 public final class DaemonMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Manager manager;
-    private volatile Map<String, Counters> snapshot = Map.of();
+    private volatile Map<String, CounterSums> snapshot = Map.of();
     private final Map<String, Registered> trafficMeters = new HashMap<>();
     private final Map<ActiveState, Integer> states = new EnumMap<>(ActiveState.class);
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private HttpServer http;
     private volatile DropEventMeters dropEventMeters;
 
-    private record Field(String name, String description, ToDoubleFunction<Counters> read) {
+    private record Field(String name, String description, ToDoubleFunction<CounterSums> read) {
         boolean dropped() {
             return name.contains("dropped");
         }
@@ -103,7 +103,7 @@ public final class DaemonMetrics implements AutoCloseable {
     /** Prometheus text exposition of everything, counters read from the kernel now. */
     public synchronized String scrape() {
         long t0 = System.nanoTime();
-        Map<String, Counters> now = manager.counters(List.of());
+        Map<String, CounterSums> now = manager.counters(List.of());
         snapshot = now;
         for (String unit : now.keySet()) {
             Manager.CounterView view = manager.counterView(unit);
@@ -128,7 +128,7 @@ public final class DaemonMetrics implements AutoCloseable {
         Tags tags = Tags.of(slice ? "slice" : "unit", unit);
         return FIELDS.stream().filter(f -> f.dropped() ? view.dropped() && !slice : view.traffic()).map(f -> (Meter) FunctionCounter
                 .builder("tollgate." + (slice ? "slice." : "unit.") + f.name(), this,
-                        m -> f.read().applyAsDouble(m.snapshot.getOrDefault(unit, Counters.ZERO)))
+                        m -> f.read().applyAsDouble(m.snapshot.getOrDefault(unit, CounterSums.ZERO)))
                 .description(f.description()).tags(tags).register(registry)).toList();
     }
 

@@ -1,6 +1,6 @@
 package dev.tollgate.daemon;
 
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.accounting.UnitPolicy;
 import java.util.Map;
 import java.util.Optional;
@@ -28,16 +28,16 @@ interface Datapath {
     boolean adopt(UnitPolicy policy);
 
     /** Removes a unit's programs; its counters as they were at the end, if it had any. */
-    Optional<Counters> stop(String unit);
+    Optional<CounterSums> stop(String unit);
 
     /** The policy the unit's programs enforce now, if it has programs. */
     Optional<UnitPolicy> applied(String unit);
 
-    Optional<Counters> unitCounters(String unit);
+    Optional<CounterSums> unitCounters(String unit);
 
-    Optional<Counters> sliceCounters(String slice);
+    Optional<CounterSums> sliceCounters(String slice);
 
-    Map<String, Counters> allCounters();
+    Map<String, CounterSums> allCounters();
 
     void retainSlices(Set<String> accounted);
 

@@ -9,7 +9,7 @@ import dev.tollgate.units.UnitFileState;
 import dev.tollgate.units.UnitFileStates;
 import dev.tollgate.units.UnitLoader;
 import dev.tollgate.units.UnitName;
-import dev.tollgate.units.UnitType;
+import dev.tollgate.units.UnitSuffix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +93,7 @@ final class InstallLinks {
         Optional<Path> file = c == null ? Optional.empty() : c.sources().fragment();
         if (file.isEmpty()) {
             // A slice that exists only by name, or a unit whose file went away.
-            return u.name().type() == UnitType.SLICE ? UnitFileState.STATIC.spelling()
+            return u.name().type() == UnitSuffix.SLICE ? UnitFileState.STATIC.spelling()
                     : isEnabled(u.name()) ? UnitFileState.ENABLED.spelling() : UnitFileState.DISABLED.spelling();
         }
         FileStates cache = fileStates;

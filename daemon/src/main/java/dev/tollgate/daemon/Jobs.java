@@ -4,7 +4,7 @@ import dev.tollgate.cgroup.CgroupException;
 import dev.tollgate.units.LoadResult;
 import dev.tollgate.units.SliceConfig;
 import dev.tollgate.units.UnitName;
-import dev.tollgate.units.UnitType;
+import dev.tollgate.units.UnitSuffix;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -80,7 +80,7 @@ final class Jobs {
         List<UnitName> deps = new ArrayList<>(u.config.unit().requires());
         deps.addAll(u.config.unit().wants());
         for (UnitName d : deps) {
-            if (d.type() != UnitType.SERVICE && d.type() != UnitType.SLICE) continue;
+            if (d.type() != UnitSuffix.SERVICE && d.type() != UnitSuffix.SLICE) continue;
             try {
                 collect(loading.loadedUnit(d.id()), out, seen);
             } catch (ManagerException e) {

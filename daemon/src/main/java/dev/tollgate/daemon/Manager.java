@@ -1,16 +1,17 @@
 package dev.tollgate.daemon;
 
 import dev.tollgate.accounting.Accounting;
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.cgroup.CgroupException;
 import dev.tollgate.cgroup.CgroupRoot;
-import dev.tollgate.units.Diagnostic;
+import dev.tollgate.units.Severity;
 import dev.tollgate.units.SliceConfig;
 import dev.tollgate.units.UnitConfig;
+import dev.tollgate.units.UnitFileDiagnostic;
 import dev.tollgate.units.UnitFileStates;
 import dev.tollgate.units.UnitLoader;
 import dev.tollgate.units.UnitName;
-import dev.tollgate.units.UnitType;
+import dev.tollgate.units.UnitSuffix;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -43,7 +44,7 @@ public final class Manager implements AutoCloseable {
                           boolean firewallMayRunUnfiltered, Path stateDir) {}
 
     /** A reload's outcome: units whose files are broken (their running configuration kept), and the changes made. */
-    public record ReloadReport(List<Diagnostic> errors, List<String> changed) {}
+    public record ReloadReport(List<UnitFileDiagnostic> errors, List<String> changed) {}
 
     /** What the manager is built from: the real kernel's layers in the daemon, fakes in tests. */
     record Layers(UnitLoader loader, ProcessLauncher launcher, CgroupOps cgroups, Datapath datapath, Timers timers,
@@ -124,11 +125,11 @@ public final class Manager implements AutoCloseable {
     // ---- loading ----------------------------------------------------------------------------
 
     /** Loads every unit in the search path, and the slices they live in. Broken units are reported, the rest load. */
-    public List<Diagnostic> loadAll() {
+    public List<UnitFileDiagnostic> loadAll() {
         return ManagerLoop.await(loadAllAsync());
     }
 
-    CompletableFuture<List<Diagnostic>> loadAllAsync() {
+    CompletableFuture<List<UnitFileDiagnostic>> loadAllAsync() {
         // The files are read here, off the loop; the loop only applies what was read.
         List<UnitLoading.Read> reads = loading.readAll(loading.namesToRead(List.of()));
         return loop.call(() -> loading.applyInitial(reads));
@@ -150,7 +151,7 @@ public final class Manager implements AutoCloseable {
     CompletableFuture<ReloadReport> reloadAsync(List<UnitLoading.Read> reads) {
         return loop.compose(() -> {
             UnitLoading.ReloadPlan plan = loading.applyReload(reads);
-            List<Diagnostic> errors = new ArrayList<>(plan.errors());
+            List<UnitFileDiagnostic> errors = new ArrayList<>(plan.errors());
             List<String> changed = new ArrayList<>();
             List<CompletableFuture<Object>> updates = new ArrayList<>();
             plan.policyUpdates().forEach((n, next) -> {
@@ -164,7 +165,7 @@ public final class Manager implements AutoCloseable {
                     } else {
                         Throwable why = e instanceof java.util.concurrent.CompletionException c ? c.getCause() : e;
                         Log.error("%s: cannot apply the new policy, keeping the old one: %s", n, why.getMessage());
-                        errors.add(Diagnostic.ofFile(dev.tollgate.units.Severity.ERROR,
+                        errors.add(UnitFileDiagnostic.ofFile(Severity.ERROR,
                                 u.config.sources().fragment().orElse(Path.of(n.id())), null, why.getMessage()));
                     }
                     return null;
@@ -210,13 +211,13 @@ public final class Manager implements AutoCloseable {
     }
 
     /** Counters of the named units and slices (all with counters when {@code names} is empty). */
-    public Map<String, Counters> counters(Collection<String> names) {
-        Map<String, Counters> out = new LinkedHashMap<>();
+    public Map<String, CounterSums> counters(Collection<String> names) {
+        Map<String, CounterSums> out = new LinkedHashMap<>();
         if (!datapath.available()) return out;
         if (names.isEmpty()) return datapath.allCounters();
         for (String n : names) {
             UnitName u = find(n).orElseThrow(() -> new ManagerException(ManagerException.Kind.NO_SUCH_UNIT, n, "Unit " + n + " not loaded."));
-            Optional<Counters> c = u.type() == UnitType.SLICE ? datapath.sliceCounters(u.id()) : datapath.unitCounters(u.id());
+            Optional<CounterSums> c = u.type() == UnitSuffix.SLICE ? datapath.sliceCounters(u.id()) : datapath.unitCounters(u.id());
             c.ifPresent(x -> out.put(u.id(), x));
         }
         return out;

@@ -1,7 +1,11 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.api.ActiveState;
+import dev.tollgate.api.AttachMode;
 import dev.tollgate.api.CounterSample;
+import dev.tollgate.api.Counters;
+import dev.tollgate.api.Diagnostic;
 import dev.tollgate.api.DropIn;
 import dev.tollgate.api.ManagerError;
 import dev.tollgate.api.ManagerService;
@@ -29,18 +33,20 @@ import dev.tollgate.api.Messages.UnitRequest;
 import dev.tollgate.api.Messages.UnitStateReply;
 import dev.tollgate.api.ProbeFeature;
 import dev.tollgate.api.Replies;
+import dev.tollgate.api.Severity;
 import dev.tollgate.api.UnitChange;
+import dev.tollgate.api.UnitFile;
 import dev.tollgate.api.UnitFileChange;
 import dev.tollgate.api.UnitFileChangeType;
-import dev.tollgate.api.UnitFile;
 import dev.tollgate.api.UnitInfo;
 import dev.tollgate.api.UnitPattern;
 import dev.tollgate.api.UnitType;
+import dev.tollgate.bpf.features.CapabilityCheck;
+import dev.tollgate.units.UnitFileDiagnostic;
+import dev.tollgate.units.UnitFileStates;
 import dev.tollgate.varlink.CallContext;
 import dev.tollgate.varlink.PeerCredentials;
 import dev.tollgate.varlink.VarlinkException;
-import dev.tollgate.bpf.features.CapabilityCheck;
-import dev.tollgate.units.UnitFileStates;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,8 +112,8 @@ final class ManagerApi implements ManagerService {
             case UNIT_FAILED, UNIT_MASKED, BAD_REQUEST ->
                     new ManagerError.UnitFailed(e.unit(), e.result().orElse(e.getMessage())).toException();
             case INVALID_UNIT -> new ManagerError.InvalidUnit(e.unit(), e.diagnostics().isEmpty()
-                    ? List.of(new dev.tollgate.api.Diagnostic(dev.tollgate.api.Severity.ERROR, null, null, null, null, e.getMessage()))
-                    : e.diagnostics().stream().filter(dev.tollgate.units.Diagnostic::isError).map(ManagerApi::diagnostic).toList())
+                    ? List.of(new Diagnostic(Severity.ERROR, null, null, null, null, e.getMessage()))
+                    : e.diagnostics().stream().filter(UnitFileDiagnostic::isError).map(ManagerApi::diagnostic).toList())
                     .toException();
         };
     }
@@ -129,7 +135,7 @@ final class ManagerApi implements ManagerService {
      */
     static UnitInfo info(UnitStatus s) {
         boolean firewall = !s.ipAddressAllow().isEmpty() || !s.ipAddressDeny().isEmpty() || s.restrictsInterfaces();
-        dev.tollgate.api.Counters counters = s.ipAccounting() || firewall
+        Counters counters = s.ipAccounting() || firewall
                 ? s.counters().or(s::dropped).map(ManagerApi::counters).orElse(null) : null;
         return UnitInfo.builder(s.name(), UnitType.fromWire(s.type()), s.description())
                 .loadState(s.loadState())
@@ -147,7 +153,7 @@ final class ManagerApi implements ManagerService {
                 .ipAccounting(s.ipAccounting())
                 .ipAddressAllow(s.ipAddressAllow())
                 .ipAddressDeny(s.ipAddressDeny())
-                .attachMode(s.attachMode().equals("none") ? null : dev.tollgate.api.AttachMode.fromWire(s.attachMode()))
+                .attachMode(s.attachMode().equals("none") ? null : AttachMode.fromWire(s.attachMode()))
                 .delegate(s.delegate())
                 .counters(counters)
                 .lastError(lastError(s))
@@ -181,7 +187,7 @@ final class ManagerApi implements ManagerService {
     }
 
     /** One unit's sample: counters only when it has accounting or a firewall, and whether the traffic figures are its. */
-    private CounterSample sample(String name, dev.tollgate.accounting.Counters c, long ts) {
+    private CounterSample sample(String name, CounterSums c, long ts) {
         Manager.CounterView view = m().counterView(name);
         return new CounterSample(name, name.endsWith(".slice") ? UnitType.SLICE : UnitType.SERVICE, ts,
                 view.any() ? counters(c) : null, view.traffic());
@@ -191,8 +197,8 @@ final class ManagerApi implements ManagerService {
      * The one place the daemon's counters become the API's: by name, since the two records order
      * their figures differently (the accounting maps' layout puts packets first).
      */
-    static dev.tollgate.api.Counters counters(dev.tollgate.accounting.Counters c) {
-        return dev.tollgate.api.Counters.builder()
+    static Counters counters(CounterSums c) {
+        return Counters.builder()
                 .ingressBytes(c.ingressBytes()).ingressPackets(c.ingressPackets())
                 .egressBytes(c.egressBytes()).egressPackets(c.egressPackets())
                 .ingressDroppedBytes(c.ingressDroppedBytes()).ingressDroppedPackets(c.ingressDroppedPackets())
@@ -200,13 +206,13 @@ final class ManagerApi implements ManagerService {
                 .build();
     }
 
-    private static dev.tollgate.api.Diagnostic diagnostic(dev.tollgate.units.Diagnostic d) {
-        dev.tollgate.api.Severity sev = switch (d.severity()) {
-            case ERROR -> dev.tollgate.api.Severity.ERROR;
-            case WARNING -> dev.tollgate.api.Severity.WARNING;
-            default -> dev.tollgate.api.Severity.NOTICE;
+    private static Diagnostic diagnostic(UnitFileDiagnostic d) {
+        Severity sev = switch (d.severity()) {
+            case ERROR -> Severity.ERROR;
+            case WARNING -> Severity.WARNING;
+            default -> Severity.NOTICE;
         };
-        return new dev.tollgate.api.Diagnostic(sev, d.file().map(Path::toString).orElse(null), d.line() == 0 ? null : d.line(),
+        return new Diagnostic(sev, d.file().map(Path::toString).orElse(null), d.line() == 0 ? null : d.line(),
                 d.section().orElse(null), d.directive().orElse(null), d.message());
     }
 
@@ -278,7 +284,7 @@ final class ManagerApi implements ManagerService {
 
     @Override
     public GetCountersReply getCounters(CallContext ctx, GetCountersRequest r) {
-        Map<String, dev.tollgate.accounting.Counters> all = run(() -> m().counters(r.names() == null ? List.of() : r.names()));
+        Map<String, CounterSums> all = run(() -> m().counters(r.names() == null ? List.of() : r.names()));
         long ts = nowMicros();
         List<CounterSample> samples = new ArrayList<>();
         all.forEach((name, c) -> samples.add(sample(name, c, ts)));
@@ -317,7 +323,7 @@ final class ManagerApi implements ManagerService {
         } catch (IOException e) {
             kernel = System.getProperty("os.version");
         }
-        return new ProbeReply(features, daemon.attachMode().map(x -> dev.tollgate.api.AttachMode.fromWire(x.configName())).orElse(null),
+        return new ProbeReply(features, daemon.attachMode().map(x -> AttachMode.fromWire(x.configName())).orElse(null),
                 daemon.config().attachMode().isPresent(), reason,
                 daemon.features().cgroup2Mount().map(Path::toString).orElse(null), kernel);
     }

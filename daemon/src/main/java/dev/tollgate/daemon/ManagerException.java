@@ -1,5 +1,8 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.units.UnitFileDiagnostic;
+import java.util.List;
+
 /** A request the manager cannot carry out, with the kind the API maps to an error name. */
 public final class ManagerException extends RuntimeException {
     public enum Kind { NO_SUCH_UNIT, UNIT_FAILED, INVALID_UNIT, UNIT_MASKED, UNIT_EXISTS, BAD_REQUEST }
@@ -7,14 +10,14 @@ public final class ManagerException extends RuntimeException {
     private final Kind kind;
     private final String unit;
     private final String result;
-    private final java.util.List<dev.tollgate.units.Diagnostic> diagnostics;
+    private final List<UnitFileDiagnostic> diagnostics;
 
     public ManagerException(Kind kind, String unit, String message) {
         this(kind, unit, message, null, java.util.List.of());
     }
 
     public ManagerException(Kind kind, String unit, String message, String result,
-                            java.util.List<dev.tollgate.units.Diagnostic> diagnostics) {
+                            List<UnitFileDiagnostic> diagnostics) {
         super(message);
         this.kind = kind;
         this.unit = unit;
@@ -28,7 +31,7 @@ public final class ManagerException extends RuntimeException {
     }
 
     /** For a unit that cannot load: the loader's diagnostics, with file:line and directive. */
-    public java.util.List<dev.tollgate.units.Diagnostic> diagnostics() {
+    public List<UnitFileDiagnostic> diagnostics() {
         return diagnostics;
     }
 

@@ -1,6 +1,6 @@
 package dev.tollgate.daemon;
 
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.accounting.UnitPolicy;
 import dev.tollgate.cgroup.CgroupException;
 import dev.tollgate.cgroup.Signals;
@@ -722,7 +722,7 @@ final class ServiceLifecycle {
         String name = u.name.id();
         int run = u.run;
         offLoop(p.work(), () -> {
-            Optional<Counters> last = Optional.empty();
+            Optional<CounterSums> last = Optional.empty();
             if (datapath) {
                 try {
                     last = p.datapath().stop(name);

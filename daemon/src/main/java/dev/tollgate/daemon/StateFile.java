@@ -2,6 +2,7 @@ package dev.tollgate.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import dev.tollgate.units.UnitSuffix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +74,7 @@ final class StateFile {
         List<Entry> entries = new ArrayList<>();
         for (UnitRecord u : units) {
             if (u.state().isInactive()) continue;
-            if (u.name().type() != dev.tollgate.units.UnitType.SERVICE) continue;
+            if (u.name().type() != UnitSuffix.SERVICE) continue;
             long since = u.activeEnter() == null ? 0 : u.activeEnter().getEpochSecond() * 1_000_000L + u.activeEnter().getNano() / 1000;
             entries.add(new Entry(u.name().id(), u.activeState().wireName(), u.state().spelling(), u.mainPid(), since,
                     u.result().spelling(), u.isTransient() ? u.transientText() : null));

@@ -1,8 +1,8 @@
 package dev.tollgate.daemon;
 
-import dev.tollgate.api.ActiveState;
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.accounting.UnitPolicy;
+import dev.tollgate.api.ActiveState;
 import dev.tollgate.cgroup.CgroupException;
 import dev.tollgate.units.LoadResult;
 import dev.tollgate.units.ServiceConfig;
@@ -68,11 +68,11 @@ final class StatusProjection {
                 cgroup = cg.controlGroup();
             }
         }
-        Optional<Counters> counters = c instanceof SliceConfig ? datapath.sliceCounters(u.name().id())
+        Optional<CounterSums> counters = c instanceof SliceConfig ? datapath.sliceCounters(u.name().id())
                 : datapath.unitCounters(u.name().id());
         if (counters.isEmpty() && u.lastCounters() != null) counters = Optional.of(u.lastCounters());
-        Optional<Counters> traffic = accounting ? counters : Optional.empty();
-        Optional<Counters> dropped = counters.filter(x -> u.hasDatapath() || u.lastCounters() != null);
+        Optional<CounterSums> traffic = accounting ? counters : Optional.empty();
+        Optional<CounterSums> dropped = counters.filter(x -> u.hasDatapath() || u.lastCounters() != null);
         ActiveState state = u.activeState();
         String sub = u.state().spelling();
         if (c instanceof SliceConfig) {

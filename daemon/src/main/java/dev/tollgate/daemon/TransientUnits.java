@@ -1,9 +1,9 @@
 package dev.tollgate.daemon;
 
-import dev.tollgate.units.Diagnostic;
 import dev.tollgate.units.LoadResult;
+import dev.tollgate.units.UnitFileDiagnostic;
 import dev.tollgate.units.UnitName;
-import dev.tollgate.units.UnitType;
+import dev.tollgate.units.UnitSuffix;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -31,7 +31,7 @@ final class TransientUnits {
         Optional<UnitName> sliceName = Optional.empty();
         if (slice.isPresent()) {
             String s = slice.get().endsWith(".slice") ? slice.get() : slice.get() + ".slice";
-            sliceName = UnitName.parse(s).filter(x -> x.type() == UnitType.SLICE);
+            sliceName = UnitName.parse(s).filter(x -> x.type() == UnitSuffix.SLICE);
             if (sliceName.isEmpty()) {
                 throw new ManagerException(ManagerException.Kind.BAD_REQUEST, n.id(), "Slice name " + slice.get() + " is not valid.");
             }
@@ -71,7 +71,7 @@ final class TransientUnits {
             units.remove(u);
             throw new ManagerException(ManagerException.Kind.UNIT_FAILED, n.id(), "cannot write the transient unit file: " + e.getMessage());
         }
-        List<Diagnostic> errors = loading.load(u);
+        List<UnitFileDiagnostic> errors = loading.load(u);
         if (!(u.load instanceof LoadResult.Loaded l)) {
             units.remove(u);
             files.remove(n.id());

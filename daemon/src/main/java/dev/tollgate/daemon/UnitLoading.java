@@ -1,14 +1,14 @@
 package dev.tollgate.daemon;
 
 import dev.tollgate.accounting.UnitPolicy;
-import dev.tollgate.units.Diagnostic;
 import dev.tollgate.units.LoadResult;
 import dev.tollgate.units.ServiceConfig;
 import dev.tollgate.units.SliceConfig;
 import dev.tollgate.units.UnitConfig;
+import dev.tollgate.units.UnitFileDiagnostic;
 import dev.tollgate.units.UnitLoader;
 import dev.tollgate.units.UnitName;
-import dev.tollgate.units.UnitType;
+import dev.tollgate.units.UnitSuffix;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,10 +24,10 @@ import java.util.Set;
  */
 final class UnitLoading {
     /** A file read: the result and its errors, logged as read. */
-    record Read(UnitName name, LoadResult result, List<Diagnostic> errors) {}
+    record Read(UnitName name, LoadResult result, List<UnitFileDiagnostic> errors) {}
 
     /** What a daemon-reload read, and which running units' programs it changes. */
-    record ReloadPlan(List<Diagnostic> errors, Map<UnitName, UnitPolicy> policyUpdates) {}
+    record ReloadPlan(List<UnitFileDiagnostic> errors, Map<UnitName, UnitPolicy> policyUpdates) {}
 
     private final UnitLoader loader;
     private final Units units;
@@ -52,8 +52,8 @@ final class UnitLoading {
         LoadResult r = transientText != null
                 ? loader.loadTransient(n.id(), transientText, transientFiles.path(n.id()))
                 : loader.load(n.id());
-        List<Diagnostic> out = new ArrayList<>();
-        for (Diagnostic d : r.diagnostics()) {
+        List<UnitFileDiagnostic> out = new ArrayList<>();
+        for (UnitFileDiagnostic d : r.diagnostics()) {
             switch (d.severity()) {
                 case ERROR -> {
                     Log.error("%s", d);
@@ -68,7 +68,7 @@ final class UnitLoading {
     }
 
     /** Loads one unit now, on the loop; a running unit keeps the configuration it runs with. */
-    List<Diagnostic> load(UnitRuntime u) {
+    List<UnitFileDiagnostic> load(UnitRuntime u) {
         Read r = read(u.name, u.isTransient ? u.transientText : null);
         u.load = r.result();
         if (r.result() instanceof LoadResult.Loaded l && !u.isActiveOrActivating()) u.config = l.config();
@@ -80,7 +80,7 @@ final class UnitLoading {
     Map<UnitName, String> namesToRead(Iterable<UnitRuntime> known) {
         Map<UnitName, String> names = new LinkedHashMap<>();
         for (UnitName n : loader.unitFiles().keySet()) {
-            if (!n.isTemplate() && (n.type() == UnitType.SERVICE || n.type() == UnitType.SLICE)) names.put(n, null);
+            if (!n.isTemplate() && (n.type() == UnitSuffix.SERVICE || n.type() == UnitSuffix.SLICE)) names.put(n, null);
         }
         for (UnitRuntime u : known) names.put(u.name, u.isTransient ? u.transientText : null);
         return names;
@@ -94,8 +94,8 @@ final class UnitLoading {
     }
 
     /** Boot: the units read, applied on the loop, and the slices they live in. */
-    List<Diagnostic> applyInitial(List<Read> reads) {
-        List<Diagnostic> problems = new ArrayList<>();
+    List<UnitFileDiagnostic> applyInitial(List<Read> reads) {
+        List<UnitFileDiagnostic> problems = new ArrayList<>();
         for (Read r : reads) {
             UnitRuntime u = units.getOrCreate(r.name());
             u.load = r.result();
@@ -112,7 +112,7 @@ final class UnitLoading {
      * and for running units with programs the new policies to apply (by their jobs).
      */
     ReloadPlan applyReload(List<Read> reads) {
-        List<Diagnostic> errors = new ArrayList<>();
+        List<UnitFileDiagnostic> errors = new ArrayList<>();
         Map<UnitName, UnitConfig> before = new LinkedHashMap<>();
         for (UnitRuntime u : units.all()) before.put(u.name, u.config);
         for (Read r : reads) {
@@ -125,7 +125,7 @@ final class UnitLoading {
                     && !(u.config instanceof SliceConfig && u.load instanceof LoadResult.NotFound)) {
                 u.config = null;
             }
-            if (u.config == null && u.name.type() == UnitType.SLICE && u.load instanceof LoadResult.NotFound) {
+            if (u.config == null && u.name.type() == UnitSuffix.SLICE && u.load instanceof LoadResult.NotFound) {
                 u.config = Units.implicitSlice(u.name);
             }
             units.touched(u);
@@ -198,7 +198,7 @@ final class UnitLoading {
     Optional<UnitRecord> loadForQuery(String name) {
         Optional<UnitName> parsed = UnitName.parse(name.contains(".") ? name : name + ".service");
         if (parsed.isEmpty() || parsed.get().isTemplate()
-                || (parsed.get().type() != UnitType.SERVICE && parsed.get().type() != UnitType.SLICE)) {
+                || (parsed.get().type() != UnitSuffix.SERVICE && parsed.get().type() != UnitSuffix.SLICE)) {
             return Optional.empty();
         }
         LoadResult r = read(parsed.get(), null).result();

@@ -1,7 +1,7 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.api.ActiveState;
-import dev.tollgate.accounting.Counters;
 import dev.tollgate.units.LoadResult;
 import dev.tollgate.units.UnitConfig;
 import dev.tollgate.units.UnitName;
@@ -13,7 +13,7 @@ import java.time.Instant;
  */
 record UnitRecord(UnitName name, LoadResult load, UnitConfig config, ServiceState state, ServiceResult result,
                   long mainPid, Instant activeEnter, Instant stateChange, long execMainPid, Integer exitCode,
-                  Integer exitSignal, String failure, String accountingNote, Counters lastCounters, boolean hasDatapath,
+                  Integer exitSignal, String failure, String accountingNote, CounterSums lastCounters, boolean hasDatapath,
                   boolean isTransient, String transientText) {
     ActiveState activeState() {
         return state.activeState();

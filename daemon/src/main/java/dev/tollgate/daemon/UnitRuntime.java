@@ -1,7 +1,7 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.api.ActiveState;
-import dev.tollgate.accounting.Counters;
 import dev.tollgate.units.LoadResult;
 import dev.tollgate.units.UnitConfig;
 import dev.tollgate.units.UnitName;
@@ -37,7 +37,7 @@ final class UnitRuntime {
     /** Why this unit runs without accounting or firewall, if it does. */
     String accountingNote = "";
     /** Counters as the unit stopped, shown until its next start. */
-    Counters lastCounters;
+    CounterSums lastCounters;
     boolean hasDatapath;
     boolean isTransient;
     String transientText;

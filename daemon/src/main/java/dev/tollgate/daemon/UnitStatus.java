@@ -1,7 +1,7 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.api.ActiveState;
-import dev.tollgate.accounting.Counters;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -18,8 +18,8 @@ public record UnitStatus(String name, String type, String description, String lo
                          ActiveState activeState, String subState, long mainPid, List<Long> pids,
                          String controlGroup, String slice, long activeEnterTimestampMicros,
                          long stateChangeTimestampMicros, boolean ipAccounting, List<String> ipAddressAllow,
-                         List<String> ipAddressDeny, String attachMode, boolean delegate, Optional<Counters> counters,
-                         Optional<Counters> dropped, String result, long execMainPid, Optional<Integer> exitCode,
+                         List<String> ipAddressDeny, String attachMode, boolean delegate, Optional<CounterSums> counters,
+                         Optional<CounterSums> dropped, String result, long execMainPid, Optional<Integer> exitCode,
                          Optional<Integer> exitSignal, String failure, String accountingNote, boolean enabled, String fragmentPath,
                          List<String> dropInPaths, boolean isTransient, String restrictNetworkInterfaces,
                          boolean restrictsInterfaces, Path cgroupDirectory) {
@@ -55,8 +55,8 @@ public record UnitStatus(String name, String type, String description, String lo
         private List<String> ipAddressDeny = List.of();
         private String attachMode = "";
         private boolean delegate;
-        private Optional<Counters> counters = Optional.empty();
-        private Optional<Counters> dropped = Optional.empty();
+        private Optional<CounterSums> counters = Optional.empty();
+        private Optional<CounterSums> dropped = Optional.empty();
         private String result = "";
         private long execMainPid;
         private Optional<Integer> exitCode = Optional.empty();
@@ -163,12 +163,12 @@ public record UnitStatus(String name, String type, String description, String lo
             return this;
         }
 
-        Builder counters(Optional<Counters> counters) {
+        Builder counters(Optional<CounterSums> counters) {
             this.counters = counters;
             return this;
         }
 
-        Builder dropped(Optional<Counters> dropped) {
+        Builder dropped(Optional<CounterSums> dropped) {
             this.dropped = dropped;
             return this;
         }

@@ -1,6 +1,6 @@
 package dev.tollgate.daemon;
 
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.accounting.UnitPolicy;
 import dev.tollgate.cgroup.CgroupException;
 import dev.tollgate.cgroup.Signals;
@@ -276,7 +276,7 @@ final class Fakes {
         final Map<String, UnitPolicy> units = new LinkedHashMap<>();
         final List<String> log = new ArrayList<>();
         final Set<String> pinned = new HashSet<>();
-        Counters counters = new Counters(1, 2, 3, 4, 0, 0, 0, 0);
+        CounterSums counters = new CounterSums(1, 2, 3, 4, 0, 0, 0, 0);
         /** Blocks update() until released (a slow reload). */
         CompletableFuture<Void> updateGate = CompletableFuture.completedFuture(null);
         /** Completed when an update() has begun (and may be held at the gate). */
@@ -321,7 +321,7 @@ final class Fakes {
         }
 
         @Override
-        public Optional<Counters> stop(String unit) {
+        public Optional<CounterSums> stop(String unit) {
             log.add("stop " + unit);
             return units.remove(unit) == null ? Optional.empty() : Optional.of(counters);
         }
@@ -332,18 +332,18 @@ final class Fakes {
         }
 
         @Override
-        public Optional<Counters> unitCounters(String unit) {
+        public Optional<CounterSums> unitCounters(String unit) {
             return units.containsKey(unit) ? Optional.of(counters) : Optional.empty();
         }
 
         @Override
-        public Optional<Counters> sliceCounters(String slice) {
+        public Optional<CounterSums> sliceCounters(String slice) {
             return Optional.empty();
         }
 
         @Override
-        public Map<String, Counters> allCounters() {
-            Map<String, Counters> all = new LinkedHashMap<>();
+        public Map<String, CounterSums> allCounters() {
+            Map<String, CounterSums> all = new LinkedHashMap<>();
             units.keySet().forEach(u -> all.put(u, counters));
             return all;
         }

@@ -3,7 +3,7 @@ package dev.tollgate.daemon;
 import dev.tollgate.api.ActiveState;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -236,7 +236,7 @@ class ManagerJobsTest {
         h.stop("a.service");
         assertThat(seen).containsExactly("activating/start-pre", "activating/start", "active/running", "deactivating/stop",
                 "deactivating/stop-sigterm", "inactive/dead");
-        Counters none = Counters.ZERO;
+        CounterSums none = CounterSums.ZERO;
         assertThat(none).isNotNull();
     }
 }

@@ -3,7 +3,7 @@ package dev.tollgate.system;
 import static dev.tollgate.system.TollgatedProcess.python;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.Privileged;
@@ -98,9 +98,9 @@ class DaemonServiceTest {
             daemon.start();
             TollgatedProcess.await("10 datagrams", Duration.ofSeconds(20), () -> r.count.get() == 10);
             assertThat(daemon.pinnedCounters("first.service", false))
-                    .contains(new Counters(0, 0, 10, 1280, 0, 0, 0, 0));
+                    .contains(new CounterSums(0, 0, 10, 1280, 0, 0, 0, 0));
             assertThat(daemon.pinnedCounters("web.slice", true))
-                    .contains(new Counters(0, 0, 10, 1280, 0, 0, 0, 0));
+                    .contains(new CounterSums(0, 0, 10, 1280, 0, 0, 0, 0));
         }
         assertThat(daemon.stop()).isZero();
         // A clean stop leaves nothing: no cgroups, no pins, no state directory (nor the spawn
@@ -199,7 +199,7 @@ class DaemonServiceTest {
             daemon.signal("HUP");
             daemon.awaitLog("reload done: 1 unit(s) changed", lines, Duration.ofSeconds(20));
             TollgatedProcess.await("traffic to the address no longer denied", Duration.ofSeconds(10), () -> target.count.get() > 20);
-            Counters after = daemon.pinnedCounters("flow.service", false).orElseThrow();
+            CounterSums after = daemon.pinnedCounters("flow.service", false).orElseThrow();
             assertThat(after.egressPackets()).as("counters carried on through the reload").isGreaterThan(before);
         }
     }

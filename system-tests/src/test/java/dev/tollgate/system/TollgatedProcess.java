@@ -1,6 +1,6 @@
 package dev.tollgate.system;
 
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.accounting.PinLayout;
 import dev.tollgate.bpf.BpfMap;
 import dev.tollgate.bpf.Bytes;
@@ -168,13 +168,13 @@ public final class TollgatedProcess implements AutoCloseable {
     }
 
     /** A unit's counters, read straight from its pinned map (independent of the daemon's API). */
-    public Optional<Counters> pinnedCounters(String unit, boolean slice) {
+    public Optional<CounterSums> pinnedCounters(String unit, boolean slice) {
         PinLayout layout = new PinLayout(bpffs);
         if (slice) return dev.tollgate.accounting.SliceCounters.readPinned(layout.slice(unit));
         Path pin = (slice ? layout.slice(unit) : layout.unit(unit)).resolve(PinLayout.COUNTERS);
         if (!Files.exists(pin)) return Optional.empty();
         try (BpfMap m = BpfMap.fromPin(pin)) {
-            return m.lookupSummedU64(Bytes.u32(0)).map(Counters::of);
+            return m.lookupSummedU64(Bytes.u32(0)).map(CounterSums::of);
         }
     }
 

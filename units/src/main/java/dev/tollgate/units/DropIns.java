@@ -32,7 +32,7 @@ final class DropIns {
 
     private DropIns() {}
 
-    static List<Path> find(List<Path> searchPath, SequencedCollection<UnitName> names, UnitType type) {
+    static List<Path> find(List<Path> searchPath, SequencedCollection<UnitName> names, UnitSuffix type) {
         List<Path> dirs = new ArrayList<>();
         for (UnitName n : names) {
             for (Path p : searchPath) {

@@ -14,21 +14,21 @@ public sealed interface LoadResult permits LoadResult.Loaded, LoadResult.Masked,
     /** The name as it was asked for. */
     String name();
 
-    List<Diagnostic> diagnostics();
+    List<UnitFileDiagnostic> diagnostics();
 
     /** The unit loaded; {@code diagnostics} holds warnings and notices only. */
-    record Loaded(String name, UnitConfig config, List<Diagnostic> diagnostics) implements LoadResult {
+    record Loaded(String name, UnitConfig config, List<UnitFileDiagnostic> diagnostics) implements LoadResult {
         public Loaded {
             Objects.requireNonNull(config, "config");
             diagnostics = List.copyOf(diagnostics);
-            if (diagnostics.stream().anyMatch(Diagnostic::isError)) {
+            if (diagnostics.stream().anyMatch(UnitFileDiagnostic::isError)) {
                 throw new IllegalArgumentException("a loaded unit has no errors");
             }
         }
     }
 
     /** The unit file is empty or a link to {@code /dev/null}: the unit exists but may not be started. */
-    record Masked(String name, Path maskedBy, List<Diagnostic> diagnostics) implements LoadResult {
+    record Masked(String name, Path maskedBy, List<UnitFileDiagnostic> diagnostics) implements LoadResult {
         public Masked {
             Objects.requireNonNull(maskedBy, "maskedBy");
             diagnostics = List.copyOf(diagnostics);
@@ -36,7 +36,7 @@ public sealed interface LoadResult permits LoadResult.Loaded, LoadResult.Masked,
     }
 
     /** No unit file in the search path (and for a template instance, no template either). */
-    record NotFound(String name, List<Path> searchPath, List<Diagnostic> diagnostics) implements LoadResult {
+    record NotFound(String name, List<Path> searchPath, List<UnitFileDiagnostic> diagnostics) implements LoadResult {
         public NotFound {
             searchPath = List.copyOf(searchPath);
             diagnostics = List.copyOf(diagnostics);
@@ -44,7 +44,7 @@ public sealed interface LoadResult permits LoadResult.Loaded, LoadResult.Masked,
     }
 
     /** The unit cannot be loaded: a bad name, an unreadable file, or a setting systemd would refuse. */
-    record Failed(String name, String reason, List<Diagnostic> diagnostics) implements LoadResult {
+    record Failed(String name, String reason, List<UnitFileDiagnostic> diagnostics) implements LoadResult {
         public Failed {
             Objects.requireNonNull(reason, "reason");
             diagnostics = List.copyOf(diagnostics);

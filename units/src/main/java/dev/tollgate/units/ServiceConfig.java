@@ -31,10 +31,10 @@ public record ServiceConfig(
         Objects.requireNonNull(kill, "kill");
         Objects.requireNonNull(install, "install");
         Objects.requireNonNull(sources, "sources");
-        if (name.type() != UnitType.SERVICE || !name.isPlain() && !name.isInstance()) {
+        if (name.type() != UnitSuffix.SERVICE || !name.isPlain() && !name.isInstance()) {
             throw new IllegalArgumentException("not a service name: " + name);
         }
-        if (slice.type() != UnitType.SLICE) {
+        if (slice.type() != UnitSuffix.SLICE) {
             throw new IllegalArgumentException("Slice= must name a slice: " + slice);
         }
     }

@@ -1,7 +1,7 @@
 package dev.tollgate.units;
 
 /**
- * How much a {@link Diagnostic} matters.
+ * How much a {@link UnitFileDiagnostic} matters.
  *
  * <p>The rule is systemd's: a bad value is logged and the setting ignored (a {@link #WARNING});
  * only what makes systemd refuse the whole unit ("bad-setting", "failed to load") is an

@@ -51,7 +51,7 @@ public final class UnitFileStates {
         List<Entry> out = new ArrayList<>();
         for (Map.Entry<UnitName, Path> f : loader.unitFiles().entrySet()) {
             UnitName n = f.getKey();
-            if (n.type() != UnitType.SERVICE && n.type() != UnitType.SLICE) {
+            if (n.type() != UnitSuffix.SERVICE && n.type() != UnitSuffix.SLICE) {
                 continue;
             }
             out.add(new Entry(n, f.getValue(), s.stateOf(n, f.getValue())));

@@ -72,10 +72,10 @@ public final class UnitLoader {
             return failed(name, "Unit name " + name + " is not valid.");
         }
         UnitName requested = parsed.get();
-        if (requested.type() == UnitType.SCOPE) {
+        if (requested.type() == UnitSuffix.SCOPE) {
             // systemd's scope_load() refuses a scope that is not transient with ENOENT: a .scope
             // file on disk leaves the unit not-found; tollgate does the same and says why.
-            return new LoadResult.NotFound(name, searchPath, List.of(Diagnostic.ofUnit(Severity.NOTICE,
+            return new LoadResult.NotFound(name, searchPath, List.of(UnitFileDiagnostic.ofUnit(Severity.NOTICE,
                     "Scope units are never loaded from a unit file (systemd makes them only at run time; tollgate makes none).")));
         }
         if (!requested.type().isSupported()) {
@@ -107,11 +107,11 @@ public final class UnitLoader {
             fragment = Optional.of(f.path());
             break;
         }
-        if (fragment.isEmpty() && id.type() != UnitType.SLICE) {
-            return new LoadResult.NotFound(name, searchPath, List.of(Diagnostic.ofUnit(Severity.ERROR,
+        if (fragment.isEmpty() && id.type() != UnitSuffix.SLICE) {
+            return new LoadResult.NotFound(name, searchPath, List.of(UnitFileDiagnostic.ofUnit(Severity.ERROR,
                     "Unit " + id + " not found in " + searchPath + ".")));
         }
-        if (id.type() == UnitType.SLICE && !id.isValidSliceName()) {
+        if (id.type() == UnitSuffix.SLICE && !id.isValidSliceName()) {
             return failed(name, "Slice name " + id + " is not valid. Refusing.");
         }
         names.remove(id);
@@ -126,7 +126,7 @@ public final class UnitLoader {
             try {
                 bytes = Files.readAllBytes(fragment.get());
             } catch (IOException | RuntimeException e) {
-                Diagnostic d = Diagnostic.ofFile(Severity.ERROR, fragment.get(), null, "Failed to read unit file: " + describe(e));
+                UnitFileDiagnostic d = UnitFileDiagnostic.ofFile(Severity.ERROR, fragment.get(), null, "Failed to read unit file: " + describe(e));
                 return new LoadResult.Failed(name, d.message(), List.of(d));
             }
             draft.apply(UnitFileSyntax.parse(fragment.get(), bytes, UnitDraft.sectionsOf(id.type())), ctx);
@@ -150,13 +150,13 @@ public final class UnitLoader {
             return failed(name, "Unit name " + name + " is not valid.");
         }
         UnitName id = parsed.get();
-        if (id.type() == UnitType.SCOPE) {
+        if (id.type() == UnitSuffix.SCOPE) {
             return failed(name, "Unit " + name + " cannot be created: tollgate makes no scopes (units of processes started elsewhere).");
         }
         if (!id.type().isSupported() || id.isTemplate()) {
             return failed(name, "Unit " + name + " cannot be created: only services and slices, not templates.");
         }
-        if (id.type() == UnitType.SLICE && !id.isValidSliceName()) {
+        if (id.type() == UnitSuffix.SLICE && !id.isValidSliceName()) {
             return failed(name, "Slice name " + id + " is not valid. Refusing.");
         }
         ParseContext ctx = new ParseContext(id, Set.of(id), Optional.of(file), host);
@@ -176,7 +176,7 @@ public final class UnitLoader {
             try {
                 bytes = Files.readAllBytes(d);
             } catch (IOException | RuntimeException e) {
-                ctx.add(Diagnostic.ofFile(Severity.WARNING, d, null, "Failed to read drop-in, ignoring: " + describe(e)));
+                ctx.add(UnitFileDiagnostic.ofFile(Severity.WARNING, d, null, "Failed to read drop-in, ignoring: " + describe(e)));
                 continue;
             }
             applied.add(d);
@@ -184,10 +184,10 @@ public final class UnitLoader {
         }
         Optional<UnitConfig> config = ctx.failed() ? Optional.empty()
                 : draft.build(id, new UnitSources(fragment, applied), ctx);
-        List<Diagnostic> diagnostics = ctx.diagnostics();
+        List<UnitFileDiagnostic> diagnostics = ctx.diagnostics();
         if (config.isEmpty()) {
-            String reason = diagnostics.stream().filter(Diagnostic::isError).findFirst()
-                    .map(Diagnostic::toString).orElse("Unit " + id + " has a bad unit file setting.");
+            String reason = diagnostics.stream().filter(UnitFileDiagnostic::isError).findFirst()
+                    .map(UnitFileDiagnostic::toString).orElse("Unit " + id + " has a bad unit file setting.");
             return new LoadResult.Failed(name, reason, diagnostics);
         }
         return new LoadResult.Loaded(name, config.get(), diagnostics);
@@ -352,7 +352,7 @@ public final class UnitLoader {
     }
 
     private static LoadResult failed(String name, String reason) {
-        return new LoadResult.Failed(name, reason, List.of(Diagnostic.ofUnit(Severity.ERROR, reason)));
+        return new LoadResult.Failed(name, reason, List.of(UnitFileDiagnostic.ofUnit(Severity.ERROR, reason)));
     }
 
     private static String describe(Exception e) {

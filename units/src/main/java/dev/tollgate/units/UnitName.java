@@ -50,7 +50,7 @@ public record UnitName(String id) implements Comparable<UnitName> {
         if (e <= 0) {
             return false;
         }
-        if (UnitType.fromSuffix(n.substring(e + 1)).isEmpty()) {
+        if (UnitSuffix.fromSuffix(n.substring(e + 1)).isEmpty()) {
             return false;
         }
         int at = -1;
@@ -66,8 +66,8 @@ public record UnitName(String id) implements Comparable<UnitName> {
         return at != 0;
     }
 
-    public UnitType type() {
-        return UnitType.fromSuffix(id.substring(id.lastIndexOf('.') + 1)).orElseThrow();
+    public UnitSuffix type() {
+        return UnitSuffix.fromSuffix(id.substring(id.lastIndexOf('.') + 1)).orElseThrow();
     }
 
     /** Neither a template nor an instance. */
@@ -128,7 +128,7 @@ public record UnitName(String id) implements Comparable<UnitName> {
     }
 
     /** {@code prefix[@instance].type}, if that is a valid name. */
-    public static Optional<UnitName> build(String prefix, String instance, UnitType type) {
+    public static Optional<UnitName> build(String prefix, String instance, UnitSuffix type) {
         return parse(prefix + (instance == null ? "" : "@" + instance) + "." + type.suffix());
     }
 
@@ -137,7 +137,7 @@ public record UnitName(String id) implements Comparable<UnitName> {
      * non-empty components ({@code a-b.slice}), or the root slice {@code -.slice}.
      */
     public boolean isValidSliceName() {
-        if (type() != UnitType.SLICE || !isPlain()) {
+        if (type() != UnitSuffix.SLICE || !isPlain()) {
             return false;
         }
         if (equals(ROOT_SLICE)) {

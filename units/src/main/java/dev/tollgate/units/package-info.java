@@ -8,7 +8,7 @@
  * {@link dev.tollgate.units.LoadResult}: {@code Loaded} with a {@link dev.tollgate.units.UnitConfig}
  * ({@link dev.tollgate.units.SliceConfig} or {@link dev.tollgate.units.ServiceConfig}), or
  * {@code Masked}, {@code NotFound}, {@code Failed}
- * with the reason. Every message is a {@link dev.tollgate.units.Diagnostic} naming file, line,
+ * with the reason. Every message is a {@link UnitFileDiagnostic} naming file, line,
  * section and directive. Nothing throws for bad input, and one bad unit never stops another.
  *
  * <p>The rule for severities is systemd's: a value systemd would ignore is ignored here with a

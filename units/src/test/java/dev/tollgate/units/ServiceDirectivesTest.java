@@ -223,7 +223,7 @@ class ServiceDirectivesTest {
         assertThat(service("[Service]\nExecStart=/bin/x\nStandardOutput=truncate:/t\n").exec().standardOutput())
                 .isEqualTo(new StandardOutput.File(Path.of("/t"), StandardOutput.Mode.TRUNCATE));
         LoadResult r = TestUnits.load("t.service", "[Service]\nExecStart=/bin/x\nStandardOutput=journal\nStandardError=journal+console\n");
-        assertThat(r.diagnostics()).extracting(Diagnostic::severity).containsExactly(Severity.NOTICE, Severity.NOTICE);
+        assertThat(r.diagnostics()).extracting(UnitFileDiagnostic::severity).containsExactly(Severity.NOTICE, Severity.NOTICE);
         assertThat(((ServiceConfig) ((LoadResult.Loaded) r).config()).exec().standardOutput()).isEqualTo(StandardOutput.INHERIT);
         assertThat(messages("t.service", "[Service]\nExecStart=/bin/x\nStandardOutput=file:relative\nStandardOutput=bogus\n"))
                 .containsExactly("3: StandardOutput= path is not absolute, ignoring: relative",
@@ -250,7 +250,7 @@ class ServiceDirectivesTest {
     @Test
     void unknownAndUnimplementedDirectives() {
         assertThat(TestUnits.load("t.service", "[Service]\nExecStart=/bin/x\nCPUWeight=100\nBogus=1\nX-Mine=2\n[Unit]\nFoo=bar\n")
-                .diagnostics()).extracting(Diagnostic::toString).containsExactly(
+                .diagnostics()).extracting(UnitFileDiagnostic::toString).containsExactly(
                         "/run/tollgate/transient/t.service:3: [Service] CPUWeight=: Not implemented by tollgate, ignoring.",
                         "/run/tollgate/transient/t.service:4: [Service] Bogus=: Unknown key 'Bogus' in section [Service], ignoring.",
                         "/run/tollgate/transient/t.service:7: [Unit] Foo=: Unknown key 'Foo' in section [Unit], ignoring.");
@@ -259,7 +259,7 @@ class ServiceDirectivesTest {
     @Test
     void theFirstFatalSettingStopsTheFileAsInSystemd() {
         LoadResult r = TestUnits.load("t.service", "[Service]\nExecStart=/bin/x\nUser=a:b\nBogus=1\n");
-        assertThat(r.diagnostics()).extracting(Diagnostic::line).containsExactly(3);
+        assertThat(r.diagnostics()).extracting(UnitFileDiagnostic::line).containsExactly(3);
     }
 
     @Test
@@ -352,7 +352,7 @@ class ServiceDirectivesTest {
 
     @Test
     void diagnosticsNameFileLineSectionAndDirective() {
-        Diagnostic d = TestUnits.load("t.service", "[Service]\nExecStart=/bin/x\nRestart=sometimes\n").diagnostics().getFirst();
+        UnitFileDiagnostic d = TestUnits.load("t.service", "[Service]\nExecStart=/bin/x\nRestart=sometimes\n").diagnostics().getFirst();
         assertThat(d.file()).contains(Path.of("/run/tollgate/transient/t.service"));
         assertThat(d.line()).isEqualTo(3);
         assertThat(d.section()).contains("Service");

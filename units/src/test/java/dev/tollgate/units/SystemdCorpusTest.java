@@ -87,7 +87,7 @@ class SystemdCorpusTest {
             boolean wins = loadedViaFullPath.add(name);
             UnitLoader loader = wins ? full : new UnitLoader(List.of(file.getParent()), HostFacts.probe());
             LoadResult r = loader.load(name);
-            for (Diagnostic d : r.diagnostics()) {
+            for (UnitFileDiagnostic d : r.diagnostics()) {
                 if (d.severity() == Severity.WARNING) {
                     warnings++;
                     warningKinds.merge(d.message().replaceAll("'[^']*'", "'…'").replaceAll(":.*", ""), 1, Integer::sum);
@@ -98,7 +98,7 @@ class SystemdCorpusTest {
             switch (r) {
                 case LoadResult.Loaded l -> {
                     loaded++;
-                    assertThat(l.diagnostics()).noneMatch(Diagnostic::isError);
+                    assertThat(l.diagnostics()).noneMatch(UnitFileDiagnostic::isError);
                 }
                 case LoadResult.Masked m -> masked++;
                 case LoadResult.NotFound n -> failures.put(file.toString(), "not found: " + n.diagnostics());

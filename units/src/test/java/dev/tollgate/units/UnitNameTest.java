@@ -36,7 +36,7 @@ class UnitNameTest {
     void templatesAndInstances() {
         UnitName i = UnitName.of("foo-bar@baz.qux.service");
         assertThat(i.isInstance()).isTrue();
-        assertThat(i.type()).isEqualTo(UnitType.SERVICE);
+        assertThat(i.type()).isEqualTo(UnitSuffix.SERVICE);
         assertThat(i.prefix()).isEqualTo("foo-bar");
         assertThat(i.instance()).isEqualTo("baz.qux");
         assertThat(i.prefixAndInstance()).isEqualTo("foo-bar@baz.qux");

@@ -4,6 +4,7 @@ import static dev.tollgate.bpf.features.KernelCapability.*;
 
 import dev.tollgate.bpf.AttachFlags;
 import dev.tollgate.bpf.AttachType;
+import dev.tollgate.bpf.BpfException;
 import dev.tollgate.bpf.BpfLink;
 import dev.tollgate.bpf.BpfMap;
 import dev.tollgate.bpf.BpfProgram;
@@ -16,9 +17,8 @@ import dev.tollgate.bpf.ProgramType;
 import dev.tollgate.bpf.asm.Assembler;
 import dev.tollgate.bpf.asm.Instructions;
 import dev.tollgate.bpf.asm.Register;
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.bpf.sys.Attr;
-import dev.tollgate.bpf.BpfException;
 import dev.tollgate.libc.ApiFileSystems;
 import dev.tollgate.libc.Errno;
 import java.io.IOException;
@@ -106,16 +106,16 @@ public final class Capabilities {
     }
 
     /** The best attach mode this kernel offers, if any. */
-    public Optional<AttachMode> bestMode() {
+    public Optional<AttachMechanism> bestMode() {
         if (datapathMissing().isPresent()) return Optional.empty();
-        if (has(LINK) && has(LINK_UPDATE)) return Optional.of(AttachMode.LINK);
-        if (has(MULTI)) return Optional.of(AttachMode.MULTI);
-        if (has(ATTACH)) return Optional.of(AttachMode.SINGLE);
+        if (has(LINK) && has(LINK_UPDATE)) return Optional.of(AttachMechanism.LINK);
+        if (has(MULTI)) return Optional.of(AttachMechanism.MULTI);
+        if (has(ATTACH)) return Optional.of(AttachMechanism.SINGLE);
         return Optional.empty();
     }
 
     /** Whether a forced mode can work here; empty if so, else why not. */
-    public Optional<String> whyNot(AttachMode mode) {
+    public Optional<String> whyNot(AttachMechanism mode) {
         Optional<CapabilityCheck> missing = datapathMissing();
         if (missing.isPresent()) return Optional.of("the datapath needs " + missing.get().name() + ": " + missing.get().evidence());
         return switch (mode) {
@@ -133,7 +133,7 @@ public final class Capabilities {
      * Throws {@link IllegalStateException} saying why a forced mode cannot work, or that cgroup
      * BPF is unavailable.
      */
-    public AttachMode chooseMode(Optional<AttachMode> forced) {
+    public AttachMechanism chooseMode(Optional<AttachMechanism> forced) {
         if (forced.isPresent()) {
             whyNot(forced.get()).ifPresent(why -> {
                 throw new IllegalStateException("attach mode " + forced.get().configName() + " was asked for, but " + why);

@@ -15,7 +15,7 @@ import java.nio.file.Path;
  */
 public sealed interface Attachment extends AutoCloseable permits LinkAttachment, LegacyAttachment {
 
-    AttachMode mode();
+    AttachMechanism mode();
 
     AttachType type();
 
@@ -39,7 +39,7 @@ public sealed interface Attachment extends AutoCloseable permits LinkAttachment,
     @Override
     void close();
 
-    static Attachment attach(AttachMode mode, CgroupHandle cgroup, AttachType type, BpfProgram program) {
+    static Attachment attach(AttachMechanism mode, CgroupHandle cgroup, AttachType type, BpfProgram program) {
         return switch (mode) {
             case LINK -> LinkAttachment.create(cgroup, type, program);
             case MULTI, SINGLE -> LegacyAttachment.create(mode, cgroup, type, program);
@@ -51,7 +51,7 @@ public sealed interface Attachment extends AutoCloseable permits LinkAttachment,
      * cgroup link of this attach type on this cgroup, or a program of the right type attached
      * there in this mode. Throws {@link IllegalStateException} saying what differs.
      */
-    static Attachment open(AttachMode mode, CgroupHandle cgroup, AttachType type, Path pin) {
+    static Attachment open(AttachMechanism mode, CgroupHandle cgroup, AttachType type, Path pin) {
         return switch (mode) {
             case LINK -> LinkAttachment.open(cgroup, type, pin);
             case MULTI, SINGLE -> LegacyAttachment.open(mode, cgroup, type, pin);

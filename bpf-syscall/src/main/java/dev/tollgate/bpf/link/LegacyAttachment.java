@@ -1,14 +1,14 @@
 package dev.tollgate.bpf.link;
 
-import dev.tollgate.bpf.features.Capabilities;
-import dev.tollgate.bpf.features.KernelCapability;
 import dev.tollgate.bpf.AttachFlags;
 import dev.tollgate.bpf.AttachType;
+import dev.tollgate.bpf.BpfException;
 import dev.tollgate.bpf.BpfProgram;
 import dev.tollgate.bpf.CgroupHandle;
 import dev.tollgate.bpf.CgroupPrograms;
 import dev.tollgate.bpf.Pins;
-import dev.tollgate.bpf.BpfException;
+import dev.tollgate.bpf.features.Capabilities;
+import dev.tollgate.bpf.features.KernelCapability;
 import dev.tollgate.libc.Errno;
 import java.nio.file.Path;
 
@@ -17,14 +17,14 @@ import java.nio.file.Path;
  * later process finds it again through the pinned program and BPF_PROG_QUERY.
  */
 public final class LegacyAttachment implements Attachment {
-    private final AttachMode mode;
+    private final AttachMechanism mode;
     private final Path cgroup;
     private final AttachType type;
     private BpfProgram program;
     private Path pinnedAt;
 
-    private LegacyAttachment(AttachMode mode, Path cgroup, AttachType type, BpfProgram program, Path pinnedAt) {
-        if (mode == AttachMode.LINK) throw new IllegalArgumentException("a legacy attachment is multi or single");
+    private LegacyAttachment(AttachMechanism mode, Path cgroup, AttachType type, BpfProgram program, Path pinnedAt) {
+        if (mode == AttachMechanism.LINK) throw new IllegalArgumentException("a legacy attachment is multi or single");
         this.mode = mode;
         this.cgroup = cgroup;
         this.type = type;
@@ -32,7 +32,7 @@ public final class LegacyAttachment implements Attachment {
         this.pinnedAt = pinnedAt;
     }
 
-    static LegacyAttachment create(AttachMode mode, CgroupHandle cgroup, AttachType type, BpfProgram program) {
+    static LegacyAttachment create(AttachMechanism mode, CgroupHandle cgroup, AttachType type, BpfProgram program) {
         BpfProgram own = BpfProgram.fromId(program.id());
         try {
             CgroupPrograms.attach(cgroup, own, type, mode.legacyFlags());
@@ -43,7 +43,7 @@ public final class LegacyAttachment implements Attachment {
         }
     }
 
-    static LegacyAttachment open(AttachMode mode, CgroupHandle cgroup, AttachType type, Path pin) {
+    static LegacyAttachment open(AttachMechanism mode, CgroupHandle cgroup, AttachType type, Path pin) {
         BpfProgram program = BpfProgram.fromPin(pin);
         try {
             CgroupPrograms.Query q = CgroupPrograms.query(cgroup, type, false);
@@ -57,7 +57,7 @@ public final class LegacyAttachment implements Attachment {
                 Pins.unpin(pin.resolveSibling(pin.getFileName() + "_new"));
             }
             boolean multi = (q.attachFlags() & AttachFlags.ALLOW_MULTI) != 0;
-            if (multi != (mode == AttachMode.MULTI))
+            if (multi != (mode == AttachMechanism.MULTI))
                 throw new IllegalStateException(cgroup.path() + " holds " + type.systemdName + " programs in mode "
                         + (multi ? "multi" : "single/override") + ", expected " + mode.configName());
             return new LegacyAttachment(mode, cgroup.path(), type, program, pin);
@@ -79,7 +79,7 @@ public final class LegacyAttachment implements Attachment {
     }
 
     @Override
-    public AttachMode mode() {
+    public AttachMechanism mode() {
         return mode;
     }
 
@@ -102,7 +102,7 @@ public final class LegacyAttachment implements Attachment {
     public synchronized void replace(BpfProgram next) {
         BpfProgram own = BpfProgram.fromId(next.id());
         try (CgroupHandle cg = CgroupHandle.open(cgroup)) {
-            if (mode == AttachMode.SINGLE) {
+            if (mode == AttachMechanism.SINGLE) {
                 // Flags 0: re-attaching replaces the one program atomically.
                 CgroupPrograms.attach(cg, own, type, AttachFlags.NONE);
             } else if (Capabilities.kernel().has(KernelCapability.REPLACE)) {

@@ -1,13 +1,13 @@
 package dev.tollgate.bpf.link;
 
-import dev.tollgate.bpf.features.Capabilities;
-import dev.tollgate.bpf.features.KernelCapability;
 import dev.tollgate.bpf.AttachType;
 import dev.tollgate.bpf.BpfLink;
 import dev.tollgate.bpf.BpfProgram;
 import dev.tollgate.bpf.CgroupHandle;
 import dev.tollgate.bpf.LinkInfo;
 import dev.tollgate.bpf.Pins;
+import dev.tollgate.bpf.features.Capabilities;
+import dev.tollgate.bpf.features.KernelCapability;
 import java.nio.file.Path;
 
 /** An attachment owned by a bpf_link; {@code BPF_LINK_UPDATE} swaps the program in place. */
@@ -56,8 +56,8 @@ public final class LinkAttachment implements Attachment {
     }
 
     @Override
-    public AttachMode mode() {
-        return AttachMode.LINK;
+    public AttachMechanism mode() {
+        return AttachMechanism.LINK;
     }
 
     @Override

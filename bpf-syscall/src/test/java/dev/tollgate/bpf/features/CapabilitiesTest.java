@@ -3,7 +3,7 @@ package dev.tollgate.bpf.features;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tollgate.bpf.link.AttachMode;
+import dev.tollgate.bpf.link.AttachMechanism;
 import dev.tollgate.libc.ApiFileSystems;
 import dev.tollgate.testkit.Privileged;
 import dev.tollgate.testkit.ScratchCgroup;
@@ -32,9 +32,9 @@ class CapabilitiesTest {
                 assertThat(x.available()).as("%s: %s", x.name(), x.evidence()).isTrue();
                 assertThat(x.errno()).isEmpty();
             }
-            assertThat(c.bestMode()).contains(AttachMode.LINK);
-            assertThat(c.chooseMode(Optional.empty())).isEqualTo(AttachMode.LINK);
-            for (AttachMode m : AttachMode.values()) assertThat(c.chooseMode(Optional.of(m))).isEqualTo(m);
+            assertThat(c.bestMode()).contains(AttachMechanism.LINK);
+            assertThat(c.chooseMode(Optional.empty())).isEqualTo(AttachMechanism.LINK);
+            for (AttachMechanism m : AttachMechanism.values()) assertThat(c.chooseMode(Optional.of(m))).isEqualTo(m);
             // The scratch cgroups of the probe are gone.
             try (Stream<Path> left = Files.list(scratch.path())) {
                 assertThat(left.filter(Files::isDirectory)).isEmpty();
@@ -72,7 +72,7 @@ class CapabilitiesTest {
         assertThat(c.check(KernelCapability.LINK).evidence()).isEqualTo("no cgroup v2");
         assertThat(c.has(KernelCapability.BPF)).isTrue();
         assertThat(c.bestMode()).isEmpty();
-        assertThatThrownBy(() -> c.chooseMode(Optional.of(AttachMode.LINK)))
+        assertThatThrownBy(() -> c.chooseMode(Optional.of(AttachMechanism.LINK)))
                 .hasMessageContaining("attach mode link was asked for", "5.7");
         assertThatThrownBy(() -> c.chooseMode(Optional.empty())).hasMessageContaining("cgroup BPF is unavailable");
     }

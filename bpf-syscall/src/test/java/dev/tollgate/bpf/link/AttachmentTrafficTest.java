@@ -102,8 +102,8 @@ class AttachmentTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void countsExactlyOverIpv4AndIpv6(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void countsExactlyOverIpv4AndIpv6(AttachMechanism mode) throws Exception {
         try (CgroupHandle cg = CgroupHandle.open(unit)) {
             keep(Attachment.attach(mode, cg, AttachType.CGROUP_INET_INGRESS, counting("tg_t_in", INGRESS_SLOT)));
             keep(Attachment.attach(mode, cg, AttachType.CGROUP_INET_EGRESS, counting("tg_t_out", EGRESS_SLOT)));
@@ -131,8 +131,8 @@ class AttachmentTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void atomicReplaceUnderTrafficCountsEveryPacketOnce(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void atomicReplaceUnderTrafficCountsEveryPacketOnce(AttachMechanism mode) throws Exception {
         BpfProgram inA = counting("tg_t_in_a", INGRESS_SLOT);
         BpfProgram inB = counting("tg_t_in_b", INGRESS_SLOT);
         BpfProgram outA = counting("tg_t_out_a", EGRESS_SLOT);
@@ -187,8 +187,8 @@ class AttachmentTrafficTest {
     }
 
     @ParameterizedTest
-    @EnumSource(AttachMode.class)
-    void reopensFromPinAndDetachesCleanly(AttachMode mode) throws Exception {
+    @EnumSource(AttachMechanism.class)
+    void reopensFromPinAndDetachesCleanly(AttachMechanism mode) throws Exception {
         BpfProgram p = counting("tg_t_pinned", EGRESS_SLOT);
         BpfProgram next = counting("tg_t_next", EGRESS_SLOT);
         int progId = p.id();

@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.api.ActiveState;
 import dev.tollgate.api.Diagnostic;
-import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.ManagerError;
+import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.api.Messages.RunTransientRequest;
 import dev.tollgate.api.Severity;
 import dev.tollgate.api.UnitInfo;
@@ -151,7 +151,7 @@ class ErrorsTest {
     /**
      * Regression (was a daemon bug, ManagerApi.translate, INVALID_UNIT): InvalidUnit carries a single Diagnostic
      * with only a message; file, line, section and directive are null although the loader's
-     * LoadResult.Failed has them (dev.tollgate.units.Diagnostic). Fix: carry the load
+     * LoadResult.Failed has them (units.UnitFileDiagnostic). Fix: carry the load
      * diagnostics in ManagerException (or look the unit's LoadResult up) and map each with
      * ManagerApi.diagnostic(...).
      */

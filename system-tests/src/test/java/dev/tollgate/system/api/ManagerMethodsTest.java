@@ -8,14 +8,15 @@ import static dev.tollgate.system.api.Support.error;
 import static dev.tollgate.system.api.Support.procsBelow;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.api.ActiveState;
 import dev.tollgate.api.AttachMode;
 import dev.tollgate.api.CounterSample;
 import dev.tollgate.api.Counters;
 import dev.tollgate.api.Diagnostic;
 import dev.tollgate.api.DropIn;
-import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.api.ManagerClient;
+import dev.tollgate.api.ManagerInterface;
 import dev.tollgate.api.Messages.GetUnitFileReply;
 import dev.tollgate.api.Messages.ProbeReply;
 import dev.tollgate.api.Messages.RunTransientReply;
@@ -278,7 +279,7 @@ class ManagerMethodsTest {
         assertThat(byName.get("api.slice").timestamp()).as("CLOCK_MONOTONIC µs").isBetween(mono - Await.SAFETY_NET.toNanos() / 1000, mono);
 
         // The same numbers in the pinned map, read without the daemon.
-        dev.tollgate.accounting.Counters pinned = daemon.pinnedCounters("traffic.service", false).orElseThrow();
+        CounterSums pinned = daemon.pinnedCounters("traffic.service", false).orElseThrow();
         assertThat(new Counters(pinned.ingressBytes(), pinned.ingressPackets(), pinned.egressBytes(), pinned.egressPackets(),
                 pinned.ingressDroppedBytes(), pinned.ingressDroppedPackets(), pinned.egressDroppedBytes(),
                 pinned.egressDroppedPackets())).isEqualTo(expected);

@@ -3,7 +3,7 @@ package dev.tollgate.system.cli;
 import static dev.tollgate.system.TollgatedProcess.python;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.system.cli.Tollctl.Result;
 import dev.tollgate.testkit.Privileged;
@@ -79,7 +79,7 @@ class RestrictNetworkInterfacesSystemTest {
             Files.writeString(fifo, "go\ngo\n");
             TollgatedProcess.await("5 sent, 5 dropped", Duration.ofSeconds(60), () -> daemon.pinnedCounters("ifaces.service", false)
                     .map(c -> c.egressPackets() == 5 && c.egressDroppedPackets() == 5).orElse(false));
-            Counters c = daemon.pinnedCounters("ifaces.service", false).orElseThrow();
+            CounterSums c = daemon.pinnedCounters("ifaces.service", false).orElseThrow();
             assertThat(c.egressBytes()).isEqualTo(5 * 60);
             assertThat(c.egressDroppedBytes()).isEqualTo(5 * 60);
             assertThat(tollctl.run("show", "-p", "RestrictNetworkInterfaces", "ifaces").out()).isEqualTo("RestrictNetworkInterfaces=~lo\n");

@@ -4,7 +4,7 @@ import static dev.tollgate.system.TollgatedProcess.python;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.accounting.Counters;
+import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.libc.CgroupId;
 import dev.tollgate.system.TollgatedProcess;
 import dev.tollgate.system.cli.Tollctl.Result;
@@ -103,9 +103,9 @@ class TollctlSystemTest {
         daemon.unit("hidden.service", "", false);
         daemon.start();
         TollgatedProcess.await("ten datagrams counted", Duration.ofSeconds(30),
-                () -> daemon.pinnedCounters("counted.service", false).map(Counters::egressPackets).orElse(0L) == 10);
+                () -> daemon.pinnedCounters("counted.service", false).map(CounterSums::egressPackets).orElse(0L) == 10);
         TollgatedProcess.await("three datagrams dropped", Duration.ofSeconds(30),
-                () -> daemon.pinnedCounters("dropper.service", false).map(Counters::egressDroppedPackets).orElse(0L) == 3);
+                () -> daemon.pinnedCounters("dropper.service", false).map(CounterSums::egressDroppedPackets).orElse(0L) == 3);
         tollctl = new Tollctl(daemon.socket);
     }
 

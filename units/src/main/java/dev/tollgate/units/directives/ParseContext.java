@@ -1,8 +1,8 @@
 package dev.tollgate.units.directives;
 
-import dev.tollgate.units.Diagnostic;
 import dev.tollgate.units.HostFacts;
 import dev.tollgate.units.Severity;
+import dev.tollgate.units.UnitFileDiagnostic;
 import dev.tollgate.units.UnitName;
 import dev.tollgate.units.syntax.Assignment;
 import dev.tollgate.units.syntax.Specifiers;
@@ -23,7 +23,7 @@ public final class ParseContext {
     private final Set<UnitName> names;
     private final Optional<Path> fragment;
     private final UnitSpecifiers specifiers;
-    private final List<Diagnostic> diagnostics = new ArrayList<>();
+    private final List<UnitFileDiagnostic> diagnostics = new ArrayList<>();
     private boolean failed;
     private Assignment current;
 
@@ -73,7 +73,7 @@ public final class ParseContext {
     }
 
     public void report(Severity severity, String message) {
-        diagnostics.add(Diagnostic.at(severity, current.file(), current.line(), current.section(), current.key(), message));
+        diagnostics.add(UnitFileDiagnostic.at(severity, current.file(), current.line(), current.section(), current.key(), message));
         if (severity == Severity.ERROR) {
             failed = true;
         }
@@ -81,14 +81,14 @@ public final class ParseContext {
 
     /** A message about the unit as a whole (its verification), located at its unit file. */
     public void reportUnit(Severity severity, String section, String message) {
-        diagnostics.add(Diagnostic.ofFile(severity, fragment.orElse(null), section, message));
+        diagnostics.add(UnitFileDiagnostic.ofFile(severity, fragment.orElse(null), section, message));
         if (severity == Severity.ERROR) {
             failed = true;
         }
     }
 
     /** A diagnostic that arose elsewhere (the syntax layer). */
-    public void add(Diagnostic d) {
+    public void add(UnitFileDiagnostic d) {
         diagnostics.add(d);
         if (d.isError()) {
             failed = true;
@@ -99,7 +99,7 @@ public final class ParseContext {
         return failed;
     }
 
-    public List<Diagnostic> diagnostics() {
+    public List<UnitFileDiagnostic> diagnostics() {
         return List.copyOf(diagnostics);
     }
 

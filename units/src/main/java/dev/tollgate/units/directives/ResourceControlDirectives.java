@@ -3,7 +3,7 @@ package dev.tollgate.units.directives;
 import dev.tollgate.units.Delegation;
 import dev.tollgate.units.ResourceControl;
 import dev.tollgate.units.UnitName;
-import dev.tollgate.units.UnitType;
+import dev.tollgate.units.UnitSuffix;
 import dev.tollgate.units.net.BpfAttachType;
 import dev.tollgate.units.net.BpfProgram;
 import dev.tollgate.units.net.IpAddressList;
@@ -107,7 +107,7 @@ public final class ResourceControlDirectives {
             c.warn("Failed to load slice unit " + k.get() + ", ignoring: Unit name " + k.get() + " is not valid.");
             return;
         }
-        if (n.get().type() != UnitType.SLICE || d.type == UnitType.SLICE) {
+        if (n.get().type() != UnitSuffix.SLICE || d.type == UnitSuffix.SLICE) {
             c.warn("Failed to assign slice " + n.get() + " to unit " + c.id() + ", ignoring: Invalid argument");
             return;
         }
@@ -270,7 +270,7 @@ public final class ResourceControlDirectives {
      * Slices cannot delegate in systemd 252.
      */
     private static void delegate(UnitDraft d, Assignment a, ParseContext c) {
-        if (d.type == UnitType.SLICE) {
+        if (d.type == UnitSuffix.SLICE) {
             c.warn("Delegate= setting not supported for this unit type, ignoring.");
             return;
         }

@@ -8,7 +8,7 @@ import dev.tollgate.units.SliceConfig;
 import dev.tollgate.units.UnitConfig;
 import dev.tollgate.units.UnitName;
 import dev.tollgate.units.UnitSources;
-import dev.tollgate.units.UnitType;
+import dev.tollgate.units.UnitSuffix;
 import dev.tollgate.units.exec.KillMode;
 import dev.tollgate.units.exec.RestartPolicy;
 import dev.tollgate.units.exec.ServiceType;
@@ -28,7 +28,7 @@ import java.util.Set;
  */
 public final class UnitDraft {
 
-    final UnitType type;
+    final UnitSuffix type;
     final UnitSectionDirectives.Draft unit = new UnitSectionDirectives.Draft();
     final ResourceControlDirectives.Draft resources = new ResourceControlDirectives.Draft();
     final ExecDirectives.Draft exec = new ExecDirectives.Draft();
@@ -36,9 +36,9 @@ public final class UnitDraft {
     final ServiceDirectives.Draft service = new ServiceDirectives.Draft();
     final InstallDirectives.Draft install = new InstallDirectives.Draft();
 
-    private static final Map<UnitType, DirectiveTable> TABLES = tables();
+    private static final Map<UnitSuffix, DirectiveTable> TABLES = tables();
 
-    public UnitDraft(UnitType type) {
+    public UnitDraft(UnitSuffix type) {
         if (!TABLES.containsKey(type)) {
             throw new IllegalArgumentException("tollgate does not read ." + type.suffix() + " units");
         }
@@ -46,7 +46,7 @@ public final class UnitDraft {
     }
 
     /** The sections a unit file of this type has. */
-    public static Set<String> sectionsOf(UnitType type) {
+    public static Set<String> sectionsOf(UnitSuffix type) {
         DirectiveTable t = TABLES.get(type);
         if (t == null) {
             throw new IllegalArgumentException("tollgate does not read ." + type.suffix() + " units");
@@ -171,8 +171,8 @@ public final class UnitDraft {
         return UnitName.SYSTEM_SLICE;
     }
 
-    private static Map<UnitType, DirectiveTable> tables() {
-        Map<UnitType, DirectiveTable> m = new EnumMap<>(UnitType.class);
+    private static Map<UnitSuffix, DirectiveTable> tables() {
+        Map<UnitSuffix, DirectiveTable> m = new EnumMap<>(UnitSuffix.class);
 
         DirectiveTable service = new DirectiveTable(Set.of("Unit", "Service", "Install"));
         UnitSectionDirectives.register(service);
@@ -181,13 +181,13 @@ public final class UnitDraft {
         KillDirectives.register(service, "Service");
         ServiceDirectives.register(service);
         InstallDirectives.register(service);
-        m.put(UnitType.SERVICE, service);
+        m.put(UnitSuffix.SERVICE, service);
 
         DirectiveTable slice = new DirectiveTable(Set.of("Unit", "Slice", "Install"));
         UnitSectionDirectives.register(slice);
         ResourceControlDirectives.register(slice, "Slice");
         InstallDirectives.register(slice);
-        m.put(UnitType.SLICE, slice);
+        m.put(UnitSuffix.SLICE, slice);
         return m;
     }
 }

@@ -1,7 +1,7 @@
 package dev.tollgate.units.syntax;
 
-import dev.tollgate.units.Diagnostic;
 import dev.tollgate.units.Severity;
+import dev.tollgate.units.UnitFileDiagnostic;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -47,7 +47,7 @@ public final class UnitFileSyntax {
         record Assign(Assignment assignment) implements Entry {}
 
         /** A message about a line; an {@link Severity#ERROR} one is the last entry. */
-        record Note(Diagnostic diagnostic) implements Entry {}
+        record Note(UnitFileDiagnostic diagnostic) implements Entry {}
     }
 
     /**
@@ -149,7 +149,7 @@ public final class UnitFileSyntax {
         }
 
         void note(Severity sev, int line, String message) {
-            out.add(new Entry.Note(Diagnostic.atLine(sev, file, line, message)));
+            out.add(new Entry.Note(UnitFileDiagnostic.atLine(sev, file, line, message)));
         }
 
         void fatal(int line, String message) {
@@ -186,7 +186,7 @@ public final class UnitFileSyntax {
                 }
                 if (!sections.contains(name)) {
                     if (!name.startsWith("X-")) {
-                        out.add(new Entry.Note(new Diagnostic(Severity.WARNING, Optional.of(file), line,
+                        out.add(new Entry.Note(new UnitFileDiagnostic(Severity.WARNING, Optional.of(file), line,
                                 Optional.of(name), Optional.empty(), "Unknown section '" + name + "'. Ignoring.")));
                     }
                     section = null;

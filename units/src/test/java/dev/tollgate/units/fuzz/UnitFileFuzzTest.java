@@ -3,9 +3,9 @@ package dev.tollgate.units.fuzz;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.testkit.Await;
-import dev.tollgate.units.Diagnostic;
 import dev.tollgate.units.HostFacts;
 import dev.tollgate.units.LoadResult;
+import dev.tollgate.units.UnitFileDiagnostic;
 import dev.tollgate.units.UnitLoader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * directive tollgate acts on), loaded through {@link UnitLoader#load} (as a unit file, a
  * drop-in, or a template's instance, in a temporary search directory) and through
  * {@link UnitLoader#loadTransient}. Whatever the bytes, only a {@link LoadResult} with its
- * {@link Diagnostic}s may come back: no other exception, and no load may hang (a load that
+ * {@link UnitFileDiagnostic}s may come back: no other exception, and no load may hang (a load that
  * does not end within {@link Await#SAFETY_NET} is reported as a hang; that the time grows no
  * more than linearly with the input is {@link UnitFileWorstCaseTest}'s to show).
  *
@@ -656,7 +656,7 @@ class UnitFileFuzzTest {
         if (r == null) return "null LoadResult";
         if (!name.equals(r.name())) return "LoadResult for '" + r.name() + "', asked for '" + name + "'";
         if (r.diagnostics() == null) return "null diagnostics";
-        for (Diagnostic d : r.diagnostics()) {
+        for (UnitFileDiagnostic d : r.diagnostics()) {
             if (d == null) return "a null diagnostic";
             if (d.toString().isEmpty()) return "an empty diagnostic";
         }

@@ -2,8 +2,8 @@ package dev.tollgate.units.syntax;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.units.Diagnostic;
 import dev.tollgate.units.Severity;
+import dev.tollgate.units.UnitFileDiagnostic;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +26,7 @@ class UnitFileSyntaxTest {
                 .toList();
     }
 
-    private static List<Diagnostic> notes(String text) {
+    private static List<UnitFileDiagnostic> notes(String text) {
         return parse(text).stream()
                 .filter(e -> e instanceof UnitFileSyntax.Entry.Note)
                 .map(e -> ((UnitFileSyntax.Entry.Note) e).diagnostic())
@@ -131,8 +131,8 @@ class UnitFileSyntaxTest {
 
     @Test
     void linesThatAreNotAssignmentsAreWarned() {
-        List<Diagnostic> n = notes("Foo=bar\n[Unit]\nNoEquals\n=value\n");
-        assertThat(n).extracting(Diagnostic::line, Diagnostic::message).containsExactly(
+        List<UnitFileDiagnostic> n = notes("Foo=bar\n[Unit]\nNoEquals\n=value\n");
+        assertThat(n).extracting(UnitFileDiagnostic::line, UnitFileDiagnostic::message).containsExactly(
                 org.assertj.core.groups.Tuple.tuple(1, "Assignment outside of section. Ignoring."),
                 org.assertj.core.groups.Tuple.tuple(3, "Missing '=', ignoring line."),
                 org.assertj.core.groups.Tuple.tuple(4, "Missing key name before '=', ignoring line."));
@@ -159,13 +159,13 @@ class UnitFileSyntaxTest {
 
     @Test
     void aSectionHeaderWithQuotesIsFatal() {
-        assertThat(notes("[Un\"it]\n")).singleElement().extracting(Diagnostic::severity).isEqualTo(Severity.ERROR);
+        assertThat(notes("[Un\"it]\n")).singleElement().extracting(UnitFileDiagnostic::severity).isEqualTo(Severity.ERROR);
     }
 
     @Test
     void overlongLineIsFatal() {
         String text = "[Unit]\nA=" + "x".repeat(UnitFileSyntax.LONG_LINE_MAX) + "\n";
-        assertThat(notes(text)).singleElement().extracting(Diagnostic::severity).isEqualTo(Severity.ERROR);
+        assertThat(notes(text)).singleElement().extracting(UnitFileDiagnostic::severity).isEqualTo(Severity.ERROR);
     }
 
     @Test

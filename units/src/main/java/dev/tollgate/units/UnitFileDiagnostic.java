@@ -7,11 +7,12 @@ import java.util.Optional;
 /**
  * One message about a unit file, located as precisely as it can be: file and line, section and
  * directive. It reads {@code /etc/tollgate/units/web.service:12: [Service] ExecStart=: message},
- * leaving out what is not known ({@code /etc/tollgate/units/web.service: message}).
+ * leaving out what is not known ({@code /etc/tollgate/units/web.service: message}). The API's
+ * {@code Diagnostic} is its form on the wire (nulls for what is not known), made by the daemon.
  *
  * @param line 1-based line number, or 0 when the message is about the file or the unit as a whole
  */
-public record Diagnostic(
+public record UnitFileDiagnostic(
         Severity severity,
         Optional<Path> file,
         int line,
@@ -19,7 +20,7 @@ public record Diagnostic(
         Optional<String> directive,
         String message) {
 
-    public Diagnostic {
+    public UnitFileDiagnostic {
         Objects.requireNonNull(severity, "severity");
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(section, "section");
@@ -37,23 +38,23 @@ public record Diagnostic(
     }
 
     /** A message about one directive at one line. */
-    public static Diagnostic at(Severity severity, Path file, int line, String section, String directive, String message) {
-        return new Diagnostic(severity, Optional.of(file), line, Optional.ofNullable(section), Optional.ofNullable(directive), message);
+    public static UnitFileDiagnostic at(Severity severity, Path file, int line, String section, String directive, String message) {
+        return new UnitFileDiagnostic(severity, Optional.of(file), line, Optional.ofNullable(section), Optional.ofNullable(directive), message);
     }
 
     /** A message about a line that is not an assignment (a section header, a stray line). */
-    public static Diagnostic atLine(Severity severity, Path file, int line, String message) {
-        return new Diagnostic(severity, Optional.of(file), line, Optional.empty(), Optional.empty(), message);
+    public static UnitFileDiagnostic atLine(Severity severity, Path file, int line, String message) {
+        return new UnitFileDiagnostic(severity, Optional.of(file), line, Optional.empty(), Optional.empty(), message);
     }
 
     /** A message about a whole file, or a whole section of it. */
-    public static Diagnostic ofFile(Severity severity, Path file, String section, String message) {
-        return new Diagnostic(severity, Optional.ofNullable(file), 0, Optional.ofNullable(section), Optional.empty(), message);
+    public static UnitFileDiagnostic ofFile(Severity severity, Path file, String section, String message) {
+        return new UnitFileDiagnostic(severity, Optional.ofNullable(file), 0, Optional.ofNullable(section), Optional.empty(), message);
     }
 
     /** A message about a unit that has no file to point at (a bad name, nothing found). */
-    public static Diagnostic ofUnit(Severity severity, String message) {
-        return new Diagnostic(severity, Optional.empty(), 0, Optional.empty(), Optional.empty(), message);
+    public static UnitFileDiagnostic ofUnit(Severity severity, String message) {
+        return new UnitFileDiagnostic(severity, Optional.empty(), 0, Optional.empty(), Optional.empty(), message);
     }
 
     public boolean isError() {

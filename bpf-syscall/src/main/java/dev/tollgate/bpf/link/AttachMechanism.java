@@ -2,8 +2,12 @@ package dev.tollgate.bpf.link;
 
 import dev.tollgate.bpf.AttachFlags;
 
-/** How a program is attached to a cgroup: the rungs of the ladder, best first. */
-public enum AttachMode {
+/**
+ * The kernel mechanism that attaches a program to a cgroup: the rungs of the ladder, best
+ * first, with the flags each needs. The API's {@code AttachMode} names the same choice on the
+ * wire ({@link #configName()} is its spelling); this one is what the bpf(2) calls need.
+ */
+public enum AttachMechanism {
     /** BPF_LINK_CREATE (5.7): owned by a link, pinned so it survives us; multi semantics. */
     LINK("bpf_link (BPF_LINK_CREATE, kernel 5.7+)"),
     /** BPF_PROG_ATTACH with BPF_F_ALLOW_MULTI (4.15), BPF_F_REPLACE for atomic swaps (5.6). */
@@ -13,7 +17,7 @@ public enum AttachMode {
 
     public final String mechanism;
 
-    AttachMode(String mechanism) {
+    AttachMechanism(String mechanism) {
         this.mechanism = mechanism;
     }
 
@@ -31,8 +35,8 @@ public enum AttachMode {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    public static AttachMode parse(String name) {
-        for (AttachMode m : values()) if (m.configName().equals(name)) return m;
+    public static AttachMechanism parse(String name) {
+        for (AttachMechanism m : values()) if (m.configName().equals(name)) return m;
         throw new IllegalArgumentException("unknown attach mode '" + name + "' (link, multi or single)");
     }
 }

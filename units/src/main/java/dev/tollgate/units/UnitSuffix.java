@@ -3,12 +3,13 @@ package dev.tollgate.units;
 import java.util.Optional;
 
 /**
- * The unit types systemd knows, by suffix. All make a unit name valid (so {@code After=network.target}
+ * The unit types systemd knows, by the suffix of their names ({@code .service}). All make a unit name valid (so {@code After=network.target}
  * is a well-formed dependency); tollgate loads and runs {@link #SERVICE} and {@link #SLICE}. It
  * makes no {@link #SCOPE}: a scope adopts processes started elsewhere, which nothing of
- * tollgate's asks for, and systemd never loads one from a unit file either.
+ * tollgate's asks for, and systemd never loads one from a unit file either. The API's
+ * {@code UnitType} is the narrower set a unit of tollgate's can be (service, slice, scope).
  */
-public enum UnitType {
+public enum UnitSuffix {
     SERVICE("service"),
     SOCKET("socket"),
     TARGET("target"),
@@ -23,7 +24,7 @@ public enum UnitType {
 
     private final String suffix;
 
-    UnitType(String suffix) {
+    UnitSuffix(String suffix) {
         this.suffix = suffix;
     }
 
@@ -42,8 +43,8 @@ public enum UnitType {
         return this == SERVICE || this == SLICE;
     }
 
-    public static Optional<UnitType> fromSuffix(String suffix) {
-        for (UnitType t : values()) {
+    public static Optional<UnitSuffix> fromSuffix(String suffix) {
+        for (UnitSuffix t : values()) {
             if (t.suffix.equals(suffix)) {
                 return Optional.of(t);
             }
