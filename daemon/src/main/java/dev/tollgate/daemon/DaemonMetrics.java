@@ -1,8 +1,9 @@
 package dev.tollgate.daemon;
 
-import dev.tollgate.api.ActiveState;
 import com.sun.net.httpserver.HttpServer;
 import dev.tollgate.accounting.CounterSums;
+import dev.tollgate.api.ActiveState;
+import dev.tollgate.api.UnitChange;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -118,7 +119,7 @@ public final class DaemonMetrics implements AutoCloseable {
         }
         if (dropEventMeters != null) dropEventMeters.refresh();
         states.replaceAll((s, n) -> 0);
-        for (UnitStatus u : manager.list()) states.merge(u.activeState(), 1, Integer::sum);
+        for (UnitChange u : manager.states()) states.merge(u.activeState(), 1, Integer::sum);
         timer("scrape").record(Duration.ofNanos(System.nanoTime() - t0));
         return registry.scrape();
     }

@@ -2,6 +2,8 @@ package dev.tollgate.daemon;
 
 import dev.tollgate.accounting.Accounting;
 import dev.tollgate.accounting.CounterSums;
+import dev.tollgate.api.UnitChange;
+import dev.tollgate.api.UnitInfo;
 import dev.tollgate.cgroup.CgroupException;
 import dev.tollgate.cgroup.CgroupRoot;
 import dev.tollgate.units.Severity;
@@ -66,7 +68,7 @@ public final class Manager implements AutoCloseable {
     private final StateFile stateFile;
     private final TransientFiles transientFiles;
     private final List<AutoCloseable> owned = new ArrayList<>();
-    private final Map<Consumer<UnitStatus>, Consumer<UnitRecord>> listeners = new ConcurrentHashMap<>();
+    private final Map<Consumer<UnitChange>, Consumer<UnitRecord>> listeners = new ConcurrentHashMap<>();
     /**
      * The state file is written only once what it names was taken over: a daemon killed while
      * loading would otherwise replace it with one naming nothing, and the next would lose the pids.
@@ -184,14 +186,22 @@ public final class Manager implements AutoCloseable {
         return n.filter(s::containsKey);
     }
 
-    public List<UnitStatus> list() {
-        List<UnitStatus> all = new ArrayList<>();
+    public List<UnitInfo> list() {
+        List<UnitInfo> all = new ArrayList<>();
         for (UnitRecord u : units.snapshot().values()) all.add(projection.status(u));
-        all.sort(Comparator.comparing(UnitStatus::name));
+        all.sort(Comparator.comparing(UnitInfo::name));
         return all;
     }
 
-    public Optional<UnitStatus> status(String name) {
+    /** Every unit's state, as subscribers see it, by name: without the live figures {@link #list} reads. */
+    public List<UnitChange> states() {
+        List<UnitChange> all = new ArrayList<>();
+        for (UnitRecord u : units.snapshot().values()) all.add(projection.change(u));
+        all.sort(Comparator.comparing(UnitChange::name));
+        return all;
+    }
+
+    public Optional<UnitInfo> status(String name) {
         return find(name).flatMap(units::record).map(projection::status);
     }
 
@@ -200,8 +210,8 @@ public final class Manager implements AutoCloseable {
      * as systemd loads a unit on first mention ({@code LoadUnit}); a unit loaded for a query is
      * not kept (see {@link UnitLoading#loadForQuery}).
      */
-    public Optional<UnitStatus> statusLoading(String name) {
-        Optional<UnitStatus> known = status(name);
+    public Optional<UnitInfo> statusLoading(String name) {
+        Optional<UnitInfo> known = status(name);
         if (known.isPresent()) return known;
         return loading.loadForQuery(name).map(projection::status);
     }
@@ -261,13 +271,13 @@ public final class Manager implements AutoCloseable {
     }
 
     /** State changes, in order, as they happen. */
-    public void addListener(Consumer<UnitStatus> l) {
-        Consumer<UnitRecord> r = rec -> l.accept(projection.status(rec));
+    public void addListener(Consumer<UnitChange> l) {
+        Consumer<UnitRecord> r = rec -> l.accept(projection.change(rec));
         listeners.put(l, r);
         units.addListener(r);
     }
 
-    public void removeListener(Consumer<UnitStatus> l) {
+    public void removeListener(Consumer<UnitChange> l) {
         Consumer<UnitRecord> r = listeners.remove(l);
         if (r != null) units.removeListener(r);
     }
@@ -275,7 +285,7 @@ public final class Manager implements AutoCloseable {
     // ---- requests: events on the loop, answered when their job is done ------------------------
 
     /** Starts a unit and what it requires and wants, in order; returns when the unit's start job has finished. */
-    public UnitStatus start(String name) {
+    public UnitInfo start(String name) {
         return statusAfter(startAsync(name));
     }
 
@@ -284,7 +294,7 @@ public final class Manager implements AutoCloseable {
     }
 
     /** Stops a unit, and first the running units that require it. */
-    public UnitStatus stop(String name) {
+    public UnitInfo stop(String name) {
         return statusAfter(stopAsync(name));
     }
 
@@ -292,7 +302,7 @@ public final class Manager implements AutoCloseable {
         return loop.compose(() -> jobs.stop(name));
     }
 
-    public UnitStatus restart(String name) {
+    public UnitInfo restart(String name) {
         return statusAfter(restartAsync(name));
     }
 
@@ -300,7 +310,7 @@ public final class Manager implements AutoCloseable {
         return loop.compose(() -> jobs.restart(name));
     }
 
-    private UnitStatus statusAfter(CompletableFuture<UnitRuntime> job) {
+    private UnitInfo statusAfter(CompletableFuture<UnitRuntime> job) {
         UnitRuntime u = ManagerLoop.await(job);
         return units.record(u.name).map(projection::status)
                 .orElseThrow(() -> new ManagerException(ManagerException.Kind.NO_SUCH_UNIT, u.name.id(), "Unit " + u.name + " not loaded."));
@@ -327,10 +337,10 @@ public final class Manager implements AutoCloseable {
     }
 
     /** What a transient run produced. */
-    public record RunResult(String unit, Optional<Integer> exitStatus, UnitStatus status) {
+    public record RunResult(String unit, Optional<Integer> exitStatus, UnitInfo status) {
         /** exited or killed (systemd's ExecMainCode=), once the command ended. */
         public Optional<String> exitCode() {
-            return status.exitSignal().map(x -> "killed").or(() -> status.exitCode().map(x -> "exited"));
+            return Optional.ofNullable(status.execMainCode());
         }
     }
 
@@ -361,9 +371,9 @@ public final class Manager implements AutoCloseable {
             return w.thenApply(x -> u);
         });
         return settled.thenApply(u -> {
-            UnitStatus s = units.record(u.name).map(projection::status).orElseThrow();
+            UnitInfo s = units.record(u.name).map(projection::status).orElseThrow();
             // The exit status, or the signal number when killed (ExecMainStatus=).
-            Optional<Integer> exit = wait ? s.exitCode().or(s::exitSignal) : Optional.empty();
+            Optional<Integer> exit = wait && s.execMainCode() != null ? Optional.ofNullable(s.execMainStatus()) : Optional.empty();
             return new RunResult(n.id(), exit, s);
         });
     }

@@ -7,11 +7,14 @@ import dev.tollgate.api.CounterSample;
 import dev.tollgate.api.Counters;
 import dev.tollgate.api.Diagnostic;
 import dev.tollgate.api.DropIn;
+import dev.tollgate.api.EventKind;
 import dev.tollgate.api.ManagerError;
 import dev.tollgate.api.ManagerService;
+import dev.tollgate.api.Messages.DropsRequest;
 import dev.tollgate.api.Messages.EnableUnitReply;
 import dev.tollgate.api.Messages.GetCountersReply;
 import dev.tollgate.api.Messages.GetCountersRequest;
+import dev.tollgate.api.Messages.GetDropsReply;
 import dev.tollgate.api.Messages.GetMetricsReply;
 import dev.tollgate.api.Messages.GetUnitFileReply;
 import dev.tollgate.api.Messages.GetUnitReply;
@@ -31,6 +34,7 @@ import dev.tollgate.api.Messages.SubscribeRequest;
 import dev.tollgate.api.Messages.UnitFileChangesReply;
 import dev.tollgate.api.Messages.UnitRequest;
 import dev.tollgate.api.Messages.UnitStateReply;
+import dev.tollgate.api.Messages.WatchDropsReply;
 import dev.tollgate.api.ProbeFeature;
 import dev.tollgate.api.Replies;
 import dev.tollgate.api.Severity;
@@ -128,82 +132,11 @@ final class ManagerApi implements ManagerService {
 
     // ---- conversions ------------------------------------------------------------------------
 
-    /**
-     * Counters are reported for a unit with IPAccounting=yes, and for one with a firewall (its
-     * dropped figures; clients show the traffic figures as [no data] when ipAccounting is
-     * false, as systemd does).
-     */
-    static UnitInfo info(UnitStatus s) {
-        boolean firewall = !s.ipAddressAllow().isEmpty() || !s.ipAddressDeny().isEmpty() || s.restrictsInterfaces();
-        Counters counters = s.ipAccounting() || firewall
-                ? s.counters().or(s::dropped).map(ManagerApi::counters).orElse(null) : null;
-        return UnitInfo.builder(s.name(), UnitType.fromWire(s.type()), s.description())
-                .loadState(s.loadState())
-                .activeState(s.activeState())
-                .subState(s.subState())
-                .result(s.result())
-                .fragmentPath(s.fragmentPath().isEmpty() ? null : s.fragmentPath())
-                .dropInPaths(s.dropInPaths())
-                .unitFileState(s.isTransient() ? "transient" : s.enabled() ? "enabled" : "slice".equals(s.type()) ? "static" : "disabled")
-                .mainPID(s.mainPid() > 0 ? (int) s.mainPid() : null)
-                .pids(s.pids().stream().map(Long::intValue).toList())
-                .controlGroup(s.controlGroup().isEmpty() ? null : s.controlGroup())
-                .slice(s.slice().isEmpty() ? null : s.slice())
-                .activeEnterTimestamp(s.activeEnterTimestampMicros() == 0 ? null : s.activeEnterTimestampMicros())
-                .ipAccounting(s.ipAccounting())
-                .ipAddressAllow(s.ipAddressAllow())
-                .ipAddressDeny(s.ipAddressDeny())
-                .attachMode(s.attachMode().equals("none") ? null : AttachMode.fromWire(s.attachMode()))
-                .delegate(s.delegate())
-                .counters(counters)
-                .lastError(lastError(s))
-                .execMainPID(s.execMainPid() > 0 ? (int) s.execMainPid() : null)
-                .execMainCode(s.exitSignal().isPresent() ? "killed" : s.exitCode().isPresent() ? "exited" : null)
-                .execMainStatus(s.exitSignal().or(s::exitCode).orElse(null))
-                .restrictNetworkInterfaces(s.restrictNetworkInterfaces())
-                .controlGroupId(controlGroupId(s))
-                .build();
-    }
-
-    /** ControlGroupId=: the id of the unit's cgroup as the kernel has it now; null while there is none. */
-    private static Long controlGroupId(UnitStatus s) {
-        if (s.cgroupDirectory() == null) return null;
-        try {
-            return dev.tollgate.libc.CgroupId.of(s.cgroupDirectory());
-        } catch (IOException e) {
-            return null; // not created yet, or removed since: no cgroup
-        }
-    }
-
-    private static String lastError(UnitStatus s) {
-        if (!s.loadError().isEmpty()) return s.loadError();
-        if (!s.accountingNote().isEmpty()) return s.accountingNote();
-        if (s.activeState() == ActiveState.FAILED) {
-            if (!s.failure().isEmpty()) return s.result() + ": " + s.failure();
-            return s.result() + s.exitCode().map(c -> ", status " + c).orElse("")
-                    + s.exitSignal().map(c -> ", signal " + dev.tollgate.cgroup.Signals.name(c)).orElse("");
-        }
-        return null;
-    }
-
     /** One unit's sample: counters only when it has accounting or a firewall, and whether the traffic figures are its. */
     private CounterSample sample(String name, CounterSums c, long ts) {
         Manager.CounterView view = m().counterView(name);
         return new CounterSample(name, name.endsWith(".slice") ? UnitType.SLICE : UnitType.SERVICE, ts,
-                view.any() ? counters(c) : null, view.traffic());
-    }
-
-    /**
-     * The one place the daemon's counters become the API's: by name, since the two records order
-     * their figures differently (the accounting maps' layout puts packets first).
-     */
-    static Counters counters(CounterSums c) {
-        return Counters.builder()
-                .ingressBytes(c.ingressBytes()).ingressPackets(c.ingressPackets())
-                .egressBytes(c.egressBytes()).egressPackets(c.egressPackets())
-                .ingressDroppedBytes(c.ingressDroppedBytes()).ingressDroppedPackets(c.ingressDroppedPackets())
-                .egressDroppedBytes(c.egressDroppedBytes()).egressDroppedPackets(c.egressDroppedPackets())
-                .build();
+                view.any() ? StatusProjection.counters(c) : null, view.traffic());
     }
 
     private static Diagnostic diagnostic(UnitFileDiagnostic d) {
@@ -216,12 +149,6 @@ final class ManagerApi implements ManagerService {
                 d.section().orElse(null), d.directive().orElse(null), d.message());
     }
 
-    /** A state change, stamped with when the state was entered (CLOCK_REALTIME, µs). */
-    private static UnitChange change(UnitStatus s) {
-        return new UnitChange(s.name(), UnitType.fromWire(s.type()), s.loadState(),
-                s.activeState(), s.subState(), s.stateChangeTimestampMicros());
-    }
-
     private static long nowMicros() {
         return System.nanoTime() / 1000;
     }
@@ -232,8 +159,8 @@ final class ManagerApi implements ManagerService {
     public ListUnitsReply listUnits(CallContext ctx, ListUnitsRequest r) {
         boolean all = r.all() != null && r.all();
         List<UnitInfo> out = new ArrayList<>();
-        for (UnitStatus s : m().list()) {
-            if (r.types() != null && !r.types().isEmpty() && !r.types().contains(UnitType.fromWire(s.type()))) continue;
+        for (UnitInfo s : m().list()) {
+            if (r.types() != null && !r.types().isEmpty() && !r.types().contains(s.type())) continue;
             if (r.states() != null && !r.states().isEmpty()) {
                 if (!r.states().contains(s.activeState().wireName()) && !r.states().contains(s.subState())
                         && !r.states().contains(s.loadState())) continue;
@@ -252,9 +179,8 @@ final class ManagerApi implements ManagerService {
     }
 
     /** The unit as queries show it: its UnitFileState= worked out as list-unit-files does. */
-    private UnitInfo describe(UnitStatus s) {
-        UnitInfo u = info(s);
-        return m().unitFileState(s.name()).map(u::withUnitFileState).orElse(u);
+    private UnitInfo describe(UnitInfo u) {
+        return m().unitFileState(u.name()).map(u::withUnitFileState).orElse(u);
     }
 
     @Override
@@ -293,13 +219,13 @@ final class ManagerApi implements ManagerService {
 
     @Override
     public GetUnitFileReply getUnitFile(CallContext ctx, UnitRequest r) {
-        UnitStatus s = m().statusLoading(r.name()).orElseThrow(() -> new ManagerError.NoSuchUnit(r.name()).toException());
+        UnitInfo s = m().statusLoading(r.name()).orElseThrow(() -> new ManagerError.NoSuchUnit(r.name()).toException());
         var config = m().find(r.name()).flatMap(n -> m().configOf(n));
-        String path = s.fragmentPath();
+        String path = s.fragmentPath() == null ? "" : s.fragmentPath();
         String text = "";
         List<DropIn> dropIns = new ArrayList<>();
         try {
-            if (s.isTransient()) text = m().transientText(s.name()).orElse("");
+            if ("transient".equals(s.unitFileState())) text = m().transientText(s.name()).orElse("");
             else if (!path.isEmpty()) text = Files.readString(Path.of(path));
             if (config.isPresent()) {
                 for (Path d : config.get().sources().dropIns()) dropIns.add(new DropIn(d.toString(), Files.readString(d)));
@@ -335,7 +261,7 @@ final class ManagerApi implements ManagerService {
 
     // ---- changes ----------------------------------------------------------------------------
 
-    private static UnitStateReply state(UnitStatus s) {
+    private static UnitStateReply state(UnitInfo s) {
         return new UnitStateReply(s.name(), s.activeState(), s.subState());
     }
 
@@ -372,9 +298,9 @@ final class ManagerApi implements ManagerService {
         Manager.RunResult res = run(() -> m().runTransient(Optional.ofNullable(r.name()), Optional.ofNullable(r.slice()),
                 Optional.ofNullable(r.description()), props, r.command(), r.waitOrFalse()));
         if (!r.waitOrFalse()) return RunTransientReply.started(res.unit());
-        UnitStatus s = res.status();
+        UnitInfo s = res.status();
         return new RunTransientReply(res.unit(), s.result(), res.exitCode().orElse(null), res.exitStatus().orElse(null),
-                s.ipAccounting() ? s.counters().map(ManagerApi::counters).orElse(null) : null);
+                s.ipAccounting() ? s.counters() : null);
     }
 
     @Override
@@ -402,13 +328,12 @@ final class ManagerApi implements ManagerService {
     // ---- drop events (DropsApi) -------------------------------------------------------------
 
     @Override
-    public dev.tollgate.api.Messages.GetDropsReply getDrops(CallContext ctx, dev.tollgate.api.Messages.DropsRequest r) {
+    public GetDropsReply getDrops(CallContext ctx, DropsRequest r) {
         return DropsApi.get(daemon, r);
     }
 
     @Override
-    public dev.tollgate.api.Messages.WatchDropsReply watchDrops(CallContext ctx, dev.tollgate.api.Messages.DropsRequest r,
-                                                               Replies<dev.tollgate.api.Messages.WatchDropsReply> replies) {
+    public WatchDropsReply watchDrops(CallContext ctx, DropsRequest r, Replies<WatchDropsReply> replies) {
         return DropsApi.watch(daemon, r, replies);
     }
 
@@ -420,7 +345,7 @@ final class ManagerApi implements ManagerService {
         long interval = r.counterIntervalMs() == null ? 0 : Math.max(100, r.counterIntervalMs());
         LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>(10_000);
         Object wake = new Object();
-        Consumer<UnitStatus> listener = s -> {
+        Consumer<UnitChange> listener = s -> {
             if (only.isEmpty() || only.contains(s.name())) queue.offer(s);
         };
         m().addListener(listener);
@@ -429,8 +354,7 @@ final class ManagerApi implements ManagerService {
         // and cuts a reply in half.)
         replies.onCancel(() -> queue.offer(wake));
         try {
-            List<UnitChange> initial = m().list().stream().filter(s -> only.isEmpty() || only.contains(s.name()))
-                    .map(ManagerApi::change).toList();
+            List<UnitChange> initial = m().states().stream().filter(s -> only.isEmpty() || only.contains(s.name())).toList();
             replies.send(SubscribeReply.snapshot(nowMicros(), initial, interval > 0 ? samples(only) : null));
             long nextSample = System.nanoTime() + interval * 1_000_000;
             while (!replies.isCancelled()) {
@@ -439,14 +363,14 @@ final class ManagerApi implements ManagerService {
                 Object next = interval > 0
                         ? queue.poll(Math.max(1, (nextSample - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)
                         : queue.take();
-                if (next instanceof UnitStatus s) {
-                    List<UnitChange> changes = new ArrayList<>(List.of(change(s)));
+                if (next instanceof UnitChange s) {
+                    List<UnitChange> changes = new ArrayList<>(List.of(s));
                     Object more;
-                    while ((more = queue.poll()) != null) if (more instanceof UnitStatus m) changes.add(change(m));
+                    while ((more = queue.poll()) != null) if (more instanceof UnitChange m) changes.add(m);
                     if (!replies.send(SubscribeReply.unitChange(nowMicros(), changes))) break;
                 }
                 if (interval > 0 && System.nanoTime() >= nextSample) {
-                    if (!replies.send(new SubscribeReply(dev.tollgate.api.EventKind.COUNTERS, nowMicros(), null, samples(only)))) break;
+                    if (!replies.send(new SubscribeReply(EventKind.COUNTERS, nowMicros(), null, samples(only)))) break;
                     nextSample += interval * 1_000_000;
                 }
             }
@@ -455,7 +379,7 @@ final class ManagerApi implements ManagerService {
         } finally {
             m().removeListener(listener);
         }
-        return new SubscribeReply(dev.tollgate.api.EventKind.SNAPSHOT, nowMicros(), List.of(), List.of());
+        return new SubscribeReply(EventKind.SNAPSHOT, nowMicros(), List.of(), List.of());
     }
 
     private List<CounterSample> samples(Set<String> only) {

@@ -2,6 +2,7 @@ package dev.tollgate.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.api.UnitInfo;
 import dev.tollgate.units.HostFacts;
 import dev.tollgate.units.UnitLoader;
 import dev.tollgate.units.UnitName;
@@ -108,22 +109,22 @@ final class Harness implements AutoCloseable {
         throw new AssertionError("the job did not fail");
     }
 
-    UnitStatus start(String name) {
+    UnitInfo start(String name) {
         done(manager().startAsync(name));
         return status(name);
     }
 
-    UnitStatus stop(String name) {
+    UnitInfo stop(String name) {
         done(manager().stopAsync(name));
         return status(name);
     }
 
-    UnitStatus status(String name) {
+    UnitInfo status(String name) {
         return manager().status(name).orElseThrow();
     }
 
     String state(String name) {
-        UnitStatus s = status(name);
+        UnitInfo s = status(name);
         return s.activeState().wireName() + "/" + s.subState() + "/" + s.result();
     }
 

@@ -1,6 +1,7 @@
 package dev.tollgate.daemon;
 
 import dev.tollgate.api.ActiveState;
+import dev.tollgate.api.UnitInfo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.accounting.CounterSums;
@@ -135,7 +136,7 @@ class ManagerJobsTest {
                 t.datapath.updateEntered.join();
                 // The reload is held in the datapath's update: queries answer all the same.
                 assertThat(m.counters(List.of("fw.service"))).containsEntry("fw.service", t.datapath.counters);
-                assertThat(m.list()).extracting(UnitStatus::name).contains("fw.service");
+                assertThat(m.list()).extracting(UnitInfo::name).contains("fw.service");
                 assertThat(m.status("fw.service").orElseThrow().activeState()).isEqualTo(ActiveState.ACTIVE);
                 t.datapath.updateGate.complete(null);
                 assertThat(reload.join().changed()).containsExactly("fw.service");
@@ -162,7 +163,7 @@ class ManagerJobsTest {
         assertThat(r.unit()).isEqualTo("job.service");
         assertThat(r.exitStatus()).contains(7);
         assertThat(r.exitCode()).contains("exited");
-        assertThat(r.status().isTransient()).isTrue();
+        assertThat(r.status().unitFileState()).isEqualTo("transient");
         assertThat(h.launcher.launched.getLast().argv()).containsExactly("/bin/true", "it's \"quoted\"\t$x%");
         assertThat(h.manager().transientText("job.service").orElseThrow())
                 .contains("Description=a job with [Service]").contains("Slice=batch.slice");
@@ -193,7 +194,7 @@ class ManagerJobsTest {
         h.manager();
         inThread(() -> h.manager().startDefaultTarget());
         assertThat(h.launcher.launched.getLast().executable()).isEqualTo("/bin/second");
-        assertThat(h.status("first.service").enabled()).isTrue();
+        assertThat(h.status("first.service").unitFileState()).isEqualTo("enabled");
         List<String> order = Collections.synchronizedList(new ArrayList<>());
         h.manager().addListener(s -> {
             if (s.subState().equals("stop-sigterm")) order.add(s.name());

@@ -163,8 +163,8 @@ class RestartAndAdoptionTest {
                 "activeEnterMicros":1700000000000000,"result":"success"}]}""");
         adopt();
         assertThat(h.state("a.service")).isEqualTo("active/running/success");
-        assertThat(h.status("a.service").mainPid()).isEqualTo(4242);
-        assertThat(h.status("a.service").activeEnterTimestampMicros()).isEqualTo(1700000000000000L);
+        assertThat(h.status("a.service").mainPID()).isEqualTo(4242);
+        assertThat(h.status("a.service").activeEnterTimestamp()).isEqualTo(1700000000000000L);
         assertThat(h.datapath.log).containsExactly("adopt a.service");
         assertThat(h.datapath.pinned).as("stale pins removed").containsExactly("a.service");
         assertThat(Files.exists(h.stateDir.resolve("state.json"))).isTrue();
@@ -199,7 +199,7 @@ class RestartAndAdoptionTest {
         Fakes.FakeProcess p = h.launcher.leftRunning(999, h.cgroup("lost.service"));
         adopt();
         assertThat(h.state("lost.service")).isEqualTo("active/running/success");
-        assertThat(h.status("lost.service").mainPid()).isZero();
+        assertThat(h.status("lost.service").mainPID()).isNull();
         p.exitWith(0);
         h.cgroups.watchers.get(h.cgroup("lost.service")).run();
         h.settle();
@@ -220,7 +220,7 @@ class RestartAndAdoptionTest {
         adopt();
         assertThat(h.state("once.service")).isEqualTo("active/exited/success");
         assertThat(h.state("run-x.service")).isEqualTo("active/running/success");
-        assertThat(h.status("run-x.service").isTransient()).isTrue();
+        assertThat(h.status("run-x.service").unitFileState()).isEqualTo("transient");
         assertThat(h.manager().transientText("run-x.service")).hasValueSatisfying(t -> assertThat(t).contains("/bin/sleep 100"));
         assertThat(Files.exists(h.stateDir.resolve("transient/run-x.service"))).isTrue();
         assertThat(h.status("unknown.service").loadState()).as("nothing to take over without a file").isEqualTo("not-found");
@@ -265,7 +265,7 @@ class RestartAndAdoptionTest {
                 "activeEnterMicros":0,"result":"success"}]}""");
         adopt();
         assertThat(h.state("n.service")).isEqualTo("active/running/success");
-        assertThat(h.status("n.service").accountingNote()).startsWith("IP accounting and firewall are off");
+        assertThat(h.status("n.service").lastError()).startsWith("IP accounting and firewall are off");
         assertThat(Files.exists(h.stateDir.resolve("notify/n.service"))).isTrue();
         h.stop("n.service");
         assertThat(Files.exists(h.stateDir.resolve("notify/n.service"))).isFalse();

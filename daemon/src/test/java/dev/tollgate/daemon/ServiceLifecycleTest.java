@@ -2,6 +2,7 @@ package dev.tollgate.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.api.UnitInfo;
 import dev.tollgate.cgroup.Signals;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -24,17 +25,17 @@ class ServiceLifecycleTest {
     @Test
     void simpleServiceStartsRunsAndStopsOnSigterm() {
         h.service("a.service", "ExecStart=/bin/main --serve");
-        UnitStatus s = h.start("a.service");
+        UnitInfo s = h.start("a.service");
         assertThat(h.state("a.service")).isEqualTo("active/running/success");
         Fakes.FakeProcess main = h.launcher.last("/bin/main");
-        assertThat(s.mainPid()).isEqualTo(main.pid);
-        assertThat(s.execMainPid()).isEqualTo(main.pid);
-        assertThat(s.pids()).containsExactly(main.pid);
+        assertThat(s.mainPID()).isEqualTo((int) main.pid);
+        assertThat(s.execMainPID()).isEqualTo((int) main.pid);
+        assertThat(s.pids()).containsExactly((int) main.pid);
         assertThat(s.controlGroup()).isEqualTo("/system.slice/a.service");
         assertThat(h.launcher.launched.getFirst().argv()).containsExactly("/bin/main", "--serve");
         assertThat(h.launcher.launched.getFirst().environment()).containsKeys("PATH", "INVOCATION_ID");
 
-        assertThat(h.stop("a.service").mainPid()).isZero();
+        assertThat(h.stop("a.service").mainPID()).isNull();
         assertThat(h.state("a.service")).isEqualTo("inactive/dead/success");
         assertThat(main.signals).startsWith(Signals.SIGTERM);
         assertThat(h.cgroups.removed).contains("a.service");
@@ -104,14 +105,14 @@ class ServiceLifecycleTest {
         h.launcher.last("/bin/bad").exitWith(3);
         h.settle();
         assertThat(h.state("bad.service")).isEqualTo("failed/failed/exit-code");
-        assertThat(h.status("bad.service").exitCode()).contains(3);
+        assertThat(h.status("bad.service")).extracting(UnitInfo::execMainCode, UnitInfo::execMainStatus).containsExactly("exited", 3);
 
         h.service("killed.service", "ExecStart=/bin/killed");
         h.start("killed.service");
         h.launcher.last("/bin/killed").exitWith(128 + Signals.SIGKILL);
         h.settle();
         assertThat(h.state("killed.service")).isEqualTo("failed/failed/signal");
-        assertThat(h.status("killed.service").exitSignal()).contains(Signals.SIGKILL);
+        assertThat(h.status("killed.service")).extracting(UnitInfo::execMainCode, UnitInfo::execMainStatus).containsExactly("killed", Signals.SIGKILL);
 
         h.service("termed.service", "ExecStart=/bin/termed");
         h.start("termed.service");
@@ -142,7 +143,7 @@ class ServiceLifecycleTest {
         assertThat(h.launcher.launched).extracting(Spawner.Request::executable)
                 .containsExactly("/bin/pre", "/bin/one", "/bin/two", "/bin/post");
         assertThat(h.state("once.service")).isEqualTo("inactive/dead/success");
-        assertThat(h.status("once.service").execMainPid()).isEqualTo(h.launcher.last("/bin/two").pid);
+        assertThat(h.status("once.service").execMainPID()).isEqualTo((int) h.launcher.last("/bin/two").pid);
 
         h.service("kept.service", "Type=oneshot", "RemainAfterExit=yes", "ExecStart=/bin/one");
         h.start("kept.service");
@@ -273,7 +274,7 @@ class ServiceLifecycleTest {
         h.launcher.scripts.put("/bin/y", new Fakes.Script.FailsBeforeExec(Spawner.EXIT_CHDIR, "Changing to the requested working directory failed"));
         assertThat(h.failure(h.manager().startAsync("chdir.service"))).hasMessageContaining("(status=200)");
         assertThat(h.state("chdir.service")).isEqualTo("failed/failed/exit-code");
-        assertThat(h.status("chdir.service").exitCode()).contains(200);
+        assertThat(h.status("chdir.service")).extracting(UnitInfo::execMainCode, UnitInfo::execMainStatus).containsExactly("exited", 200);
     }
 
     @Test
@@ -283,8 +284,8 @@ class ServiceLifecycleTest {
         CompletableFuture<?> job = h.manager().startAsync("noexec.service");
         h.done(job);
         assertThat(h.state("noexec.service")).isEqualTo("failed/failed/exit-code");
-        assertThat(h.status("noexec.service").exitCode()).contains(203);
-        assertThat(h.status("noexec.service").execMainPid()).isPositive();
+        assertThat(h.status("noexec.service")).extracting(UnitInfo::execMainCode, UnitInfo::execMainStatus).containsExactly("exited", 203);
+        assertThat(h.status("noexec.service").execMainPID()).isPositive();
     }
 
     @Test
@@ -295,7 +296,7 @@ class ServiceLifecycleTest {
         assertThat(e.result()).contains("resources");
         assertThat(h.state("c.service")).isEqualTo("failed/failed/resources");
         assertThat(h.launcher.launched).isEmpty();
-        assertThat(h.status("c.service").failure()).contains("create cgroup");
+        assertThat(h.status("c.service").lastError()).contains("create cgroup");
     }
 
     @Test
@@ -310,7 +311,7 @@ class ServiceLifecycleTest {
         h.service("u.service", "User=no-such-user-xyz", "ExecStart=/bin/main");
         assertThat(h.failure(h.manager().startAsync("u.service"))).hasMessageContaining("status=217");
         assertThat(h.state("u.service")).isEqualTo("failed/failed/exit-code");
-        assertThat(h.status("u.service").exitCode()).contains(217);
+        assertThat(h.status("u.service")).extracting(UnitInfo::execMainCode, UnitInfo::execMainStatus).containsExactly("exited", 217);
 
         h.service("e.service", "EnvironmentFile=" + h.dir.resolve("missing.env"), "ExecStart=/bin/main");
         assertThat(h.failure(h.manager().startAsync("e.service"))).hasMessageContaining("Failed to load environment file");
@@ -338,7 +339,7 @@ class ServiceLifecycleTest {
 
         h.start("acct.service");
         assertThat(h.state("acct.service")).isEqualTo("active/running/success");
-        assertThat(h.status("acct.service").accountingNote()).startsWith("IP accounting and firewall are off");
+        assertThat(h.status("acct.service").lastError()).startsWith("IP accounting and firewall are off");
     }
 
     @Test
@@ -355,13 +356,13 @@ class ServiceLifecycleTest {
         h.service("acct.service", "IPAccounting=yes", "ExecStart=/bin/main");
         h.start("acct.service");
         assertThat(h.datapath.log).containsExactly("start acct.service");
-        assertThat(h.status("acct.service").counters()).isPresent();
+        assertThat(h.status("acct.service").counters()).isNotNull();
         assertThat(h.manager().counters(java.util.List.of())).containsKey("acct.service");
         assertThat(h.manager().counters(java.util.List.of("acct.service"))).containsKey("acct.service");
         assertThat(h.manager().counterView("acct.service")).isEqualTo(new Manager.CounterView(true, false));
         h.stop("acct.service");
         assertThat(h.datapath.log).containsExactly("start acct.service", "stop acct.service");
-        assertThat(h.status("acct.service").counters()).as("kept as it stopped").contains(h.datapath.counters);
+        assertThat(h.status("acct.service").counters()).as("kept as it stopped").isEqualTo(StatusProjection.counters(h.datapath.counters));
     }
 
     @Test
@@ -418,7 +419,7 @@ class ServiceLifecycleTest {
         h.settle();
         assertThat(first).isNotDone();
         assertThat(second).isNotDone();
-        assertThat(h.manager().list()).extracting(UnitStatus::name).contains("a.service");
+        assertThat(h.manager().list()).extracting(UnitInfo::name).contains("a.service");
         h.advance(Duration.ofSeconds(2));
         h.done(first);
         h.done(second);
