@@ -27,6 +27,7 @@ import java.util.Objects;
  * @param restrictNetworkInterfaces the unit's own RestrictNetworkInterfaces= as {@code systemctl show} prints it
  *     ({@code lo veth0}, {@code ~veth0}; {@code ~} without the setting), or null from a daemon that does not say
  * @param controlGroupId the kernel's id of the unit's cgroup (ControlGroupId=), or null while it has none
+ * @param stateChangeTimestamp CLOCK_REALTIME microseconds of the last change of its active state, or null
  */
 public record UnitInfo(
         String name,
@@ -55,7 +56,8 @@ public record UnitInfo(
         String execMainCode,
         Integer execMainStatus,
         String restrictNetworkInterfaces,
-        Long controlGroupId) {
+        Long controlGroupId,
+        Long stateChangeTimestamp) {
 
     public UnitInfo {
         Objects.requireNonNull(name, "name");
@@ -114,6 +116,7 @@ public record UnitInfo(
         FRAGMENT_PATH("FragmentPath", Shown.TEXT),
         DROP_IN_PATHS("DropInPaths", Shown.LIST),
         UNIT_FILE_STATE("UnitFileState", Shown.TEXT),
+        STATE_CHANGE_TIMESTAMP("StateChangeTimestamp", Shown.TIMESTAMP),
         ACTIVE_ENTER_TIMESTAMP("ActiveEnterTimestamp", Shown.TIMESTAMP),
         MAIN_PID("MainPID", Shown.NUMBER),
         EXEC_MAIN_PID("ExecMainPID", Shown.NUMBER),
@@ -176,6 +179,7 @@ public record UnitInfo(
                 case FRAGMENT_PATH -> u.fragmentPath();
                 case DROP_IN_PATHS -> u.dropInPaths();
                 case UNIT_FILE_STATE -> u.unitFileState();
+                case STATE_CHANGE_TIMESTAMP -> u.stateChangeTimestamp();
                 case ACTIVE_ENTER_TIMESTAMP -> u.activeEnterTimestamp();
                 case MAIN_PID -> u.mainPID();
                 case EXEC_MAIN_PID -> u.execMainPID() != null ? u.execMainPID() : u.mainPID();
@@ -253,6 +257,7 @@ public record UnitInfo(
         b.execMainStatus = execMainStatus;
         b.restrictNetworkInterfaces = restrictNetworkInterfaces;
         b.controlGroupId = controlGroupId;
+        b.stateChangeTimestamp = stateChangeTimestamp;
         return b;
     }
 
@@ -285,6 +290,7 @@ public record UnitInfo(
         private Integer execMainStatus;
         private String restrictNetworkInterfaces;
         private Long controlGroupId;
+        private Long stateChangeTimestamp;
 
         private Builder() {}
 
@@ -456,6 +462,7 @@ public record UnitInfo(
                 case "execMainStatus" -> execMainStatus = p.getIntValue();
                 case "restrictNetworkInterfaces" -> restrictNetworkInterfaces = p.getText();
                 case "controlGroupId" -> controlGroupId = p.getLongValue();
+                case "stateChangeTimestamp" -> stateChangeTimestamp = p.getLongValue();
                 default -> p.skipChildren();
             }
             return this;
@@ -495,11 +502,16 @@ public record UnitInfo(
             return this;
         }
 
+        public Builder stateChangeTimestamp(Long stateChangeTimestamp) {
+            this.stateChangeTimestamp = stateChangeTimestamp;
+            return this;
+        }
+
         public UnitInfo build() {
             return new UnitInfo(name, type, description, loadState, activeState, subState, result, fragmentPath,
                     dropInPaths, unitFileState, mainPID, pids, controlGroup, slice, activeEnterTimestamp, ipAccounting,
                     ipAddressAllow, ipAddressDeny, attachMode, delegate, counters, lastError, execMainPID, execMainCode,
-                    execMainStatus, restrictNetworkInterfaces, controlGroupId);
+                    execMainStatus, restrictNetworkInterfaces, controlGroupId, stateChangeTimestamp);
         }
     }
 }

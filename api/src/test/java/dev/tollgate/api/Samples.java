@@ -29,7 +29,8 @@ final class Samples {
             .slice("web.slice").activeEnterTimestamp(1_700_000_000_000_000L).ipAccounting(true)
             .ipAddressAllow(List.of("10.0.0.0/8", "::1/128")).ipAddressDeny(List.of("0.0.0.0/0", "::/0")).attachMode(AttachMode.LINK)
             .counters(COUNTERS).lastError("attach failed once: EPERM").execMainPID(4100).execMainCode("exited").execMainStatus(203)
-            .restrictNetworkInterfaces("~veth0 lo").controlGroupId(4711L).build();
+            .restrictNetworkInterfaces("~veth0 lo").controlGroupId(4711L)
+            .stateChangeTimestamp(1_700_000_000_500_000L).build();
 
     static final UnitInfo SLICE = UnitInfo.inactive("web.slice", UnitType.SLICE, "web.slice");
 

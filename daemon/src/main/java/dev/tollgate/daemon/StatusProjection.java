@@ -112,6 +112,7 @@ final class StatusProjection {
                 .execMainStatus(u.exitSignal() != null ? u.exitSignal() : u.exitCode())
                 .restrictNetworkInterfaces(interfaces)
                 .controlGroupId(cg == null ? null : controlGroupId(cg.directory()))
+                .stateChangeTimestamp(micros(u.stateChange()) == 0 ? null : micros(u.stateChange()))
                 .build();
     }
 

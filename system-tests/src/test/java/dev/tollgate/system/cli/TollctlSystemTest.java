@@ -146,6 +146,11 @@ class TollctlSystemTest {
         assertThat(id).isPositive();
         assertThat(all).contains("ControlGroupId=" + id + "\n");
         assertThat(ok("show", "-p", "ControlGroupId", "nonexistent").out()).isEqualTo("ControlGroupId=0\n");
+        // StateChangeTimestamp=: when the unit last changed state, a date as systemd prints it; empty
+        // for a unit that never changed.
+        assertThat(ok("show", "-p", "StateChangeTimestamp", "counted.service").out())
+                .matches("StateChangeTimestamp=\\w{3} \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\S+\n");
+        assertThat(ok("show", "-p", "StateChangeTimestamp", "nonexistent").out()).isEqualTo("StateChangeTimestamp=\n");
     }
 
     @Test
