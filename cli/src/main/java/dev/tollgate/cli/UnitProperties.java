@@ -31,9 +31,12 @@ public final class UnitProperties {
         return List.copyOf(out);
     }
 
-    /** A property's value as shown, null or empty when empty. */
+    /**
+     * A property's value as {@code show} prints it, null or empty when empty: the one printer of
+     * each property, which {@code status} ({@link StatusView}) prints through as well.
+     */
     @SuppressWarnings("unchecked") // LIST values are List<String> (UnitInfo.Property#value)
-    private static String raw(UnitInfo u, UnitInfo.Property p, ZoneId zone) {
+    static String text(UnitInfo u, UnitInfo.Property p, ZoneId zone) {
         Object v = p.value(u);
         return switch (p.shown()) {
             case TEXT -> (String) v;
@@ -65,7 +68,7 @@ public final class UnitProperties {
     /** One property's value as shown, or null when it is empty or not a property. */
     public static String value(UnitInfo unit, String name, ZoneId zone) {
         int i = NAMES.indexOf(name);
-        String v = i < 0 ? null : raw(unit, UnitInfo.Property.values()[i], zone);
+        String v = i < 0 ? null : text(unit, UnitInfo.Property.values()[i], zone);
         return v == null || v.isEmpty() ? null : v;
     }
 
@@ -86,7 +89,7 @@ public final class UnitProperties {
             if (selected != null && !selected.contains(name)) {
                 continue;
             }
-            String v = raw(unit, p, zone);
+            String v = text(unit, p, zone);
             boolean empty = v == null || v.isEmpty();
             if (empty && !showEmpty && !alwaysShown(p)) {
                 continue;
