@@ -303,7 +303,7 @@ class SubscribeTest {
      * Regression (was a daemon bug, ManagerApi.change): UnitChange.timestamp is documented as "When this state was
      * entered, CLOCK_REALTIME in microseconds"; the daemon sends System.nanoTime() / 1000
      * (CLOCK_MONOTONIC, and the time of the reply rather than of the state change). The unit
-     * status has the right value (UnitRuntime.stateChange, UnitStatus.stateChangeTimestampMicros).
+     * status has the right value (UnitRuntime.stateChange, now StatusProjection.change, and UnitInfo.stateChangeTimestamp).
      */
     @Test
     void unitChangeTimestampsAreRealtime() throws Exception {
@@ -312,6 +312,11 @@ class SubscribeTest {
             long now = System.currentTimeMillis() * 1000;
             assertThat(snapshot.changes().getFirst().timestamp()).as("CLOCK_REALTIME µs of the state's entry")
                     .isBetween(now - 3_600_000_000L, now + 1_000_000L);
+            // GetUnit's StateChangeTimestamp= is the same moment (the unit does not change in between).
+            try (ManagerClient api = client(daemon)) {
+                assertThat(api.getUnit("bystander.service").stateChangeTimestamp())
+                        .isEqualTo(snapshot.changes().getFirst().timestamp());
+            }
         }
     }
 }
