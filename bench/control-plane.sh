@@ -5,8 +5,8 @@
 # each as median [min-max] over rounds and as the ratio tollgated/systemd.
 # Usage: bench/control-plane.sh [N ...]   (default 1000; e.g. "1000 10000" adds the RSS slope)
 # ROUNDS=3 by default; BENCH_JFR=1 records a JFR profile of each tollgated boot, BENCH_PERF=1
-# a perf record -a -g of it (kept in /tmp/<run>/daemon-PLACE-N-R/{boot.jfr,perf.data}; the run
-# directory is kept then).
+# a perf record -a -g of its boot and of its stop (kept in /tmp/<run>/daemon-PLACE-N-R/ as
+# boot.jfr, boot.perf.data, stop.perf.data; the run directory is kept then).
 # BENCH_TOLLGATED=host (default) | trixie | host,trixie: where tollgated runs. trixie: chrooted
 # in the Debian trixie root (TOLLGATE_TRIXIE_ROOT, default /var/tmp/trixie-root, made by
 # scripts/trixie-root.sh; glibc 2.41, so services are spawned by pidfd_spawn straight into their
@@ -55,7 +55,7 @@ sweep_all() {
         [ -d "$d" ] && find "$d" -depth -type d -exec sh -c 'echo 1 > "$1/cgroup.kill" 2>/dev/null; rmdir "$1" 2>/dev/null' _ {} \;
     done
     rm -rf /sys/fs/bpf/"$BENCH_NAME"* /dev/shm/"$BENCH_NAME"
-    if [ -n "${BENCH_JFR:-}${BENCH_PERF:-}" ]; then echo "control-plane: recordings kept in $work/daemon-*/ (boot.jfr, perf.data)" >&2
+    if [ -n "${BENCH_JFR:-}${BENCH_PERF:-}" ]; then echo "control-plane: recordings kept in $work/daemon-*/ (boot.jfr, boot.perf.data, stop.perf.data)" >&2
     else rm -rf "$work"; fi
     exit "$rc"
 }

@@ -34,11 +34,11 @@ public final class ControlPlaneBench {
     private ControlPlaneBench() {}
 
     /** One manager's figures in one round. */
-    record Round(double bootMs, double stopMs, double rssMiB, double countersMs, double bootCpuS) {
+    record Round(double bootMs, double stopMs, double rssMiB, double countersMs, double bootCpuS, double stopCpuS) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "boot %.0f ms (manager CPU %.2f s), stop %.0f ms, RSS %.1f MiB, counters %.1f ms",
-                    bootMs, bootCpuS, stopMs, rssMiB, countersMs);
+            return String.format(Locale.ROOT, "boot %.0f ms (manager CPU %.2f s), stop %.0f ms (%.2f s), RSS %.1f MiB, counters %.1f ms",
+                    bootMs, bootCpuS, stopMs, stopCpuS, rssMiB, countersMs);
         }
     }
 
@@ -229,7 +229,8 @@ public final class ControlPlaneBench {
                 new Row("stop all (stop bulk.slice)", "ms", Round::stopMs),
                 new Row("manager RSS with " + n + " running", "MiB", Round::rssMiB),
                 new Row("4 IP counters of all " + n, "ms", Round::countersMs),
-                new Row("manager CPU until all " + n + " active", "s", Round::bootCpuS));
+                new Row("manager CPU until all " + n + " active", "s", Round::bootCpuS),
+                new Row("manager CPU to stop all", "s", Round::stopCpuS));
         List<String> columns = new ArrayList<>(results.keySet());
         // Ratios: each tollgated to systemd, then each further tollgated to the first.
         List<String[]> ratioOf = new ArrayList<>();
@@ -314,7 +315,7 @@ public final class ControlPlaneBench {
     private static Round tollgateRound(Path launcher, Place place, Path cgroup2, Path bpffs, Path state, Path units, String cgroupRoot, int n)
             throws Exception {
         try (Daemon d = new Daemon(launcher, place, cgroup2, state, units, cgroupRoot, bpffs, "warning");
-             PerfRecording perf = PerfRecording.ifAsked(state)) {
+             PerfRecording perf = PerfRecording.ifAsked(state, "boot")) {
             long t0 = System.nanoTime();
             d.start();
             ManagerClient client = d.connect();
@@ -333,11 +334,17 @@ public final class ControlPlaneBench {
             double countersMs = medianMs(10, readAll);
             System.out.printf(Locale.ROOT, "    tollgated %s GetCounters: first call after boot %.1f ms, steady state %.1f ms%n", place.key(), firstMs, countersMs);
             double rssMiB = d.rssKiB() / 1024.0;
-            long s0 = System.nanoTime();
-            client.stopUnit("bulk.slice");
-            awaitServices(client, n, false);
-            double stopMs = (System.nanoTime() - s0) / 1e6;
-            return new Round(bootMs, stopMs, rssMiB, countersMs, bootCpuS);
+            double stopMs;
+            double stopCpuS;
+            try (PerfRecording stopPerf = PerfRecording.ifAsked(state, "stop")) {
+                double c0 = cpuSeconds(d.process.pid());
+                long s0 = System.nanoTime();
+                client.stopUnit("bulk.slice");
+                awaitServices(client, n, false);
+                stopMs = (System.nanoTime() - s0) / 1e6;
+                stopCpuS = cpuSeconds(d.process.pid()) - c0;
+            }
+            return new Round(bootMs, stopMs, rssMiB, countersMs, bootCpuS, stopCpuS);
         }
     }
 
@@ -454,8 +461,9 @@ public final class ControlPlaneBench {
 
     /**
      * BENCH_PERF=1: {@code perf record -a -g} (499 Hz, the whole machine: the spawned children,
-     * the kernel, and other work competing for it) from before tollgated starts until all
-     * units are active, kept in the round's directory as perf.data. Without it, nothing.
+     * the kernel, and other work competing for it) of a phase of a tollgated round: "boot" from
+     * before tollgated starts until all units are active, "stop" from the StopUnit call until
+     * none is; kept in the round's directory as PHASE.perf.data. Without it, nothing.
      */
     static final class PerfRecording implements AutoCloseable {
         private final Process perf;
@@ -464,17 +472,18 @@ public final class ControlPlaneBench {
             this.perf = perf;
         }
 
-        static PerfRecording ifAsked(Path state) throws Exception {
+        static PerfRecording ifAsked(Path state, String phase) throws Exception {
             String asked = System.getenv("BENCH_PERF");
             if (asked == null || asked.isEmpty()) return new PerfRecording(null);
             Files.createDirectories(state);
-            Path data = state.resolve("perf.data");
+            Path data = state.resolve(phase + ".perf.data");
+            Path log = state.resolve(phase + ".perf.log");
             Process p = new ProcessBuilder("perf", "record", "-a", "-g", "-F", "499", "-o", data.toString())
-                    .redirectErrorStream(true).redirectOutput(state.resolve("perf.log").toFile()).start();
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             // perf writes the file's header once its events are open: from then on it samples.
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
             while (!Files.exists(data) || Files.size(data) == 0) {
-                if (!p.isAlive()) throw new IllegalStateException("perf record exited: " + Files.readString(state.resolve("perf.log")));
+                if (!p.isAlive()) throw new IllegalStateException("perf record exited: " + Files.readString(log));
                 if (System.nanoTime() > deadline) throw new IllegalStateException("perf record did not start");
                 Thread.sleep(10);
             }
@@ -546,6 +555,8 @@ public final class ControlPlaneBench {
             if (!exe.getFileName().toString().equals("java")) {
                 throw new IllegalStateException("tollgated's pid " + process.pid() + " runs " + exe + ", not java: the launcher or its wrapper did not exec");
             }
+            // For reading a recording afterwards (perf script --pid): the machine runs other daemons too.
+            Files.writeString(state.resolve("pid"), process.pid() + "\n");
         }
 
         /** The socket file exists from bind(2) on; connections are refused until listen(2). */
