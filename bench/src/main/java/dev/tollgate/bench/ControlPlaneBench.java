@@ -184,7 +184,7 @@ public final class ControlPlaneBench {
             Map<String, List<Round>> results = new LinkedHashMap<>();
             for (Contender c : contenders) results.put(c.column(), new ArrayList<>());
             for (int r = 0; r < rounds; r++) {
-                // Each round starts with another one: none is always first (or always after the same one).
+                // Each round starts with the next one (the cyclic order stays), so none is always first.
                 for (int k = 0; k < contenders.size(); k++) {
                     Contender c = contenders.get((k + r) % contenders.size());
                     double load = loadAverage();
@@ -218,6 +218,9 @@ public final class ControlPlaneBench {
     /** The figures' rows: what, its unit, and how to take it from a round. */
     private record Row(String what, String unit, Figure figure) {}
 
+    /** A ratio column: the per-round figures of one column over another's. */
+    private record Ratio(String numerator, String denominator, String header) {}
+
     /**
      * Medians with ranges per column and the per-round ratios. With one tollgated, one table
      * (systemd, tollgated, tollgated/systemd) as ever; with two, the values and then the ratios
@@ -233,12 +236,12 @@ public final class ControlPlaneBench {
                 new Row("manager CPU to stop all", "s", Round::stopCpuS));
         List<String> columns = new ArrayList<>(results.keySet());
         // Ratios: each tollgated to systemd, then each further tollgated to the first.
-        List<String[]> ratioOf = new ArrayList<>();
+        List<Ratio> ratioOf = new ArrayList<>();
         for (Side s : sides) {
-            ratioOf.add(new String[] {s.column(), columns.getFirst(), sides.size() == 1 ? "tollgated/systemd" : s.place().key() + "/systemd"});
+            ratioOf.add(new Ratio(s.column(), columns.getFirst(), sides.size() == 1 ? "tollgated/systemd" : s.place().key() + "/systemd"));
         }
-        for (int i = 1; i < sides.size(); i++) {
-            ratioOf.add(new String[] {sides.get(i).column(), sides.getFirst().column(), sides.get(i).place().key() + "/" + sides.getFirst().place().key()});
+        for (Side s : sides.subList(1, sides.size())) {
+            ratioOf.add(new Ratio(s.column(), sides.getFirst().column(), s.place().key() + "/" + sides.getFirst().place().key()));
         }
         String title = "N=" + n + " (median [min-max] over " + rounds + ")";
         List<List<String>> values = new ArrayList<>();
@@ -246,13 +249,13 @@ public final class ControlPlaneBench {
         header.addAll(columns);
         List<List<String>> ratios = new ArrayList<>();
         List<String> ratioHeader = new ArrayList<>(List.of("ratios (median [min-max] of the rounds' ratios)"));
-        for (String[] q : ratioOf) ratioHeader.add(q[2]);
+        for (Ratio q : ratioOf) ratioHeader.add(q.header());
         for (Row row : rows) {
             List<String> v = new ArrayList<>(List.of(row.what()));
             for (String c : columns) v.add(spread(results.get(c), row.figure(), row.unit()));
             values.add(v);
             List<String> q = new ArrayList<>(List.of(row.what()));
-            for (String[] of : ratioOf) q.add(ratio(results.get(of[0]), results.get(of[1]), row.figure()));
+            for (Ratio of : ratioOf) q.add(ratio(results.get(of.numerator()), results.get(of.denominator()), row.figure()));
             ratios.add(q);
         }
         System.out.println();
