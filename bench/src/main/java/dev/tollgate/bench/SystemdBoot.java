@@ -71,12 +71,14 @@ final class SystemdBoot {
                 if (lines != 4L * n) throw new IllegalStateException("systemctl show gave " + lines + " counter lines for " + n + " units");
             });
             double rssMiB = ControlPlaneBench.rssKiB(pid) / 1024.0;
+            double c0 = ControlPlaneBench.cpuSeconds(pid);
             long s0 = System.nanoTime();
             sdx(pid, "systemctl", "stop", "bulk.slice");
             double stopMs = (System.nanoTime() - s0) / 1e6;
+            double stopCpuS = ControlPlaneBench.cpuSeconds(pid) - c0;
             long left = countActive(pid);
             if (left != 0) throw new IllegalStateException("systemd: " + left + " services still active after stopping bulk.slice");
-            return new ControlPlaneBench.Round(bootMs, stopMs, rssMiB, countersMs, bootCpuS);
+            return new ControlPlaneBench.Round(bootMs, stopMs, rssMiB, countersMs, bootCpuS, stopCpuS);
         } finally {
             // SIGKILL of a pid namespace's init kills everything in it; the namespaces go with it.
             if (pid > 0) new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
