@@ -1,6 +1,7 @@
 /** The generic Varlink protocol: framing, server, client, IDL parser and validator. */
 module dev.tollgate.varlink {
     requires transitive com.fasterxml.jackson.databind;
+    requires dev.tollgate.libc; // getsockopt(SO_PEERCRED) (PeerCredentials)
     requires jdk.net; // SO_PEERCRED through ExtendedSocketOptions (PeerCredentials)
 
     exports dev.tollgate.varlink;

@@ -93,7 +93,7 @@ public final class Accounting implements AutoCloseable {
         return Optional.ofNullable(dropRingUnavailable);
     }
 
-    /** The unit a drop event's {@link DropEvent#unitId} names, while it runs and for a while after. */
+    /** The unit a drop event's {@link DropRecord#unitId} names, while it runs and for a while after. */
     public Optional<String> unitOfEvent(int unitId) {
         synchronized (eventUnits) {
             return Optional.ofNullable(eventUnits.get(unitId));

@@ -189,7 +189,7 @@ public final class UnitDatapath implements AutoCloseable {
         return SliceCounters.read(counters);
     }
 
-    /** The unit's id in drop events ({@link DropEvent#unitId}). */
+    /** The unit's id in drop events ({@link DropRecord#unitId}). */
     public int eventUnitId() {
         return events.id();
     }

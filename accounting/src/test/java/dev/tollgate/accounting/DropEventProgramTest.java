@@ -57,9 +57,9 @@ class DropEventProgramTest {
                 SkbProgram.build(shape), maps).withLogLevel(1)));
     }
 
-    private List<DropEvent> drain(RingBufferReader r) {
-        List<DropEvent> out = new ArrayList<>();
-        r.drain(Integer.MAX_VALUE, s -> out.add(DropEvent.decode(s)));
+    private List<DropRecord> drain(RingBufferReader r) {
+        List<DropRecord> out = new ArrayList<>();
+        r.drain(Integer.MAX_VALUE, s -> out.add(DropRecord.decode(s)));
         return out;
     }
 
@@ -117,9 +117,9 @@ class DropEventProgramTest {
                 assertThat(p.testRun(TestRun.of(f)).returnValue()).isZero();
                 long after = System.nanoTime();
                 drops++;
-                List<DropEvent> got = drain(reader);
+                List<DropRecord> got = drain(reader);
                 assertThat(got).hasSize(1);
-                DropEvent e = got.getFirst();
+                DropRecord e = got.getFirst();
                 assertThat(e.monotonicNs()).isBetween(before, after);
                 assertThat(e.unitId()).isEqualTo(events.id());
                 assertThat(e.direction()).isEqualTo(d);
@@ -176,7 +176,7 @@ class DropEventProgramTest {
         // on any machine, but the bound below allows for refills by the run's own timestamps.)
         assertThat(p.testRun(new TestRun(frame("192.168.7.9", "10.0.0.1", 17, ports(1, 2, 8), 10), 300, null))
                 .returnValue()).isZero();
-        List<DropEvent> got = drain(reader);
+        List<DropRecord> got = drain(reader);
         long span = got.getLast().monotonicNs() - got.getFirst().monotonicNs();
         assertThat((long) got.size()).isBetween(25L, 25 + span / 1_000_000_000L + 1);
         assertThat(eventCounters()).isEqualTo(new DropEventCounters(got.size(), 300 - got.size()));

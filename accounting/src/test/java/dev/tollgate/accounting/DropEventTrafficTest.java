@@ -83,11 +83,11 @@ class DropEventTrafficTest {
      * Waits until the unit's events account for every drop since {@code before}, and returns
      * the new events; none may be suppressed here (the rate is far above what the test sends).
      */
-    private List<DropEvent> eventsSince(UnitDatapath d, CounterSums before) throws Exception {
-        List<DropEvent> got = new ArrayList<>();
+    private List<DropRecord> eventsSince(UnitDatapath d, CounterSums before) throws Exception {
+        List<DropRecord> got = new ArrayList<>();
         long want = drops(d.counters()) - drops(before);
         Await.until("events for " + want + " drops", () -> {
-            reader.drain(Integer.MAX_VALUE, s -> got.add(DropEvent.decode(s)));
+            reader.drain(Integer.MAX_VALUE, s -> got.add(DropRecord.decode(s)));
             return got.size() >= want;
         });
         assertThat(got).hasSize((int) want);
@@ -96,12 +96,12 @@ class DropEventTrafficTest {
     }
 
     /** Checks every event against the flow; returns the count. Lengths are the dropped bytes' share. */
-    private void expect(List<DropEvent> got, CounterSums before, UnitDatapath d, Direction dir, int protocol,
-                        InetSocketAddress remote, InetSocketAddress local, Predicate<DropEvent> transport) {
+    private void expect(List<DropRecord> got, CounterSums before, UnitDatapath d, Direction dir, int protocol,
+                        InetSocketAddress remote, InetSocketAddress local, Predicate<DropRecord> transport) {
         assertThat(got).isNotEmpty();
         long bytes = dropBytes(d.counters()) - dropBytes(before);
         long sum = 0;
-        for (DropEvent e : got) {
+        for (DropRecord e : got) {
             assertThat(e.unitId()).isEqualTo(d.eventUnitId());
             assertThat(acc.unitOfEvent(e.unitId())).contains(UNIT);
             assertThat(e.direction()).isEqualTo(dir);
@@ -116,7 +116,7 @@ class DropEventTrafficTest {
         assertThat(sum).isEqualTo(bytes);
     }
 
-    private static Predicate<DropEvent> ports(InetSocketAddress remote, InetSocketAddress local) {
+    private static Predicate<DropRecord> ports(InetSocketAddress remote, InetSocketAddress local) {
         return e -> e.remotePort() == remote.getPort() && e.localPort() == local.getPort();
     }
 
@@ -142,9 +142,9 @@ class DropEventTrafficTest {
                     // EPERM: the drop
                 }
             }
-            List<DropEvent> got = eventsSince(d, before);
+            List<DropRecord> got = eventsSince(d, before);
             assertThat(got).hasSize(3);
-            expect(got, before, d, Direction.EGRESS, DropEvent.UDP, to, (InetSocketAddress) unitUdp.getLocalAddress(),
+            expect(got, before, d, Direction.EGRESS, DropRecord.UDP, to, (InetSocketAddress) unitUdp.getLocalAddress(),
                     ports(to, (InetSocketAddress) unitUdp.getLocalAddress()));
             assertThat(got.getFirst().length()).isEqualTo((v6 ? 40 : 20) + 8 + 100);
 
@@ -156,7 +156,7 @@ class DropEventTrafficTest {
             got = eventsSince(d, before);
             assertThat(got).hasSize(2);
             InetSocketAddress from = (InetSocketAddress) outside.getLocalAddress();
-            expect(got, before, d, Direction.INGRESS, DropEvent.UDP, from, (InetSocketAddress) unitUdp.getLocalAddress(),
+            expect(got, before, d, Direction.INGRESS, DropRecord.UDP, from, (InetSocketAddress) unitUdp.getLocalAddress(),
                     ports(from, (InetSocketAddress) unitUdp.getLocalAddress()));
 
             // TCP egress: the unit connects to a listener on a denied address; the SYN (and any
@@ -176,7 +176,7 @@ class DropEventTrafficTest {
             InetSocketAddress tcpLocal = (InetSocketAddress) unitTcp.getLocalAddress();
             unitTcp.close();
             got = eventsSince(d, before);
-            expect(got, before, d, Direction.EGRESS, DropEvent.TCP, (InetSocketAddress) listener.getLocalAddress(), tcpLocal,
+            expect(got, before, d, Direction.EGRESS, DropRecord.TCP, (InetSocketAddress) listener.getLocalAddress(), tcpLocal,
                     ports((InetSocketAddress) listener.getLocalAddress(), tcpLocal));
 
             // TCP ingress: a client on a denied address connects to the unit's listener.
@@ -191,7 +191,7 @@ class DropEventTrafficTest {
             InetSocketAddress clientAddr = (InetSocketAddress) client.getLocalAddress();
             client.close();
             got = eventsSince(d, before);
-            expect(got, before, d, Direction.INGRESS, DropEvent.TCP, clientAddr,
+            expect(got, before, d, Direction.INGRESS, DropRecord.TCP, clientAddr,
                     (InetSocketAddress) unitListener.getLocalAddress(),
                     ports(clientAddr, (InetSocketAddress) unitListener.getLocalAddress()));
 
@@ -207,7 +207,7 @@ class DropEventTrafficTest {
             });
             got = eventsSince(d, before);
             int echo = v6 ? 128 : 8;
-            expect(got, before, d, Direction.EGRESS, v6 ? DropEvent.ICMPV6 : DropEvent.ICMP,
+            expect(got, before, d, Direction.EGRESS, v6 ? DropRecord.ICMPV6 : DropRecord.ICMP,
                     new InetSocketAddress(target, 0), new InetSocketAddress(local, 0), // the source lo picks
                     e -> e.icmpType() == echo && e.icmpCode() == 0);
         }
@@ -223,7 +223,7 @@ class DropEventTrafficTest {
         DatagramChannel unitUdp = keep(ScratchCgroup.inside(cgroup(),
                 () -> DatagramChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress("127.0.0.1", 0))));
         InetSocketAddress to = new InetSocketAddress("127.0.0.2", 9);
-        List<DropEvent> got = new ArrayList<>();
+        List<DropRecord> got = new ArrayList<>();
         ByteBuffer payload = ByteBuffer.allocate(16);
         for (int i = 0; i < packets; i++) {
             try {
@@ -232,18 +232,18 @@ class DropEventTrafficTest {
                 // EPERM: the drop
             }
             // Read as the daemon does, while it happens (the ring holds ~7,000 events).
-            if (i % 1000 == 0) reader.drain(Integer.MAX_VALUE, s -> got.add(DropEvent.decode(s)));
+            if (i % 1000 == 0) reader.drain(Integer.MAX_VALUE, s -> got.add(DropRecord.decode(s)));
         }
         assertThat(d.counters().egressDroppedPackets()).isEqualTo(packets);
         Await.until("every emitted event read", () -> {
-            reader.drain(Integer.MAX_VALUE, s -> got.add(DropEvent.decode(s)));
+            reader.drain(Integer.MAX_VALUE, s -> got.add(DropRecord.decode(s)));
             return got.size() >= d.dropEventCounters().emitted();
         });
         DropEventCounters c = d.dropEventCounters();
         assertThat(got).hasSize((int) c.emitted());
         assertThat(c.emitted() + c.suppressed()).isEqualTo(packets);
-        long first = got.stream().mapToLong(DropEvent::monotonicNs).min().orElseThrow();
-        long last = got.stream().mapToLong(DropEvent::monotonicNs).max().orElseThrow();
+        long first = got.stream().mapToLong(DropRecord::monotonicNs).min().orElseThrow();
+        long last = got.stream().mapToLong(DropRecord::monotonicNs).max().orElseThrow();
         // A full bucket lets the burst through, then one event per interval of the bpf clock.
         long bound = DropEventRate.DEFAULT.burst() + (last - first) / DropEventRate.DEFAULT.intervalNs() + 1;
         System.out.printf("flood: %d events, %d suppressed, over %.3f s of bpf time (bound %d)%n",
@@ -274,8 +274,8 @@ class DropEventTrafficTest {
                 List.of(), null, List.of(), false, List.of(), new DropEventRate(1000, 1000))).orElseThrow();
         assertThat(again.eventUnitId()).isEqualTo(unitId);
         reader = RingBufferReader.open(acc.dropRing().orElseThrow());
-        List<DropEvent> got = new ArrayList<>();
-        reader.drain(Integer.MAX_VALUE, s -> got.add(DropEvent.decode(s)));
+        List<DropRecord> got = new ArrayList<>();
+        reader.drain(Integer.MAX_VALUE, s -> got.add(DropRecord.decode(s)));
         assertThat(got).hasSize(5).allSatisfy(e -> {
             assertThat(e.unitId()).isEqualTo(unitId);
             assertThat(e.remotePort()).isEqualTo(9);
@@ -303,9 +303,9 @@ class DropEventTrafficTest {
         DatagramChannel unitUdp = keep(ScratchCgroup.inside(cgroup(),
                 () -> DatagramChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress("127.0.0.1", 0))));
         sendDenied(unitUdp, 5);
-        List<DropEvent> got = new ArrayList<>();
+        List<DropRecord> got = new ArrayList<>();
         Await.until("5 drops accounted for", () -> {
-            reader.drain(Integer.MAX_VALUE, s -> got.add(DropEvent.decode(s)));
+            reader.drain(Integer.MAX_VALUE, s -> got.add(DropRecord.decode(s)));
             DropEventCounters c = d.dropEventCounters();
             return c.emitted() + c.suppressed() == 5 && got.size() == c.emitted();
         });
@@ -328,9 +328,9 @@ class DropEventTrafficTest {
                 List.of(), null, List.of(), false, List.of(), new DropEventRate(1000, 1000)));
         assertThat(d.programIds().get("egress")).isNotIn(first, second);
         sendDenied(unitUdp, 3);
-        List<DropEvent> more = new ArrayList<>();
+        List<DropRecord> more = new ArrayList<>();
         Await.until("3 more events", () -> {
-            reader.drain(Integer.MAX_VALUE, s -> more.add(DropEvent.decode(s)));
+            reader.drain(Integer.MAX_VALUE, s -> more.add(DropRecord.decode(s)));
             return more.size() >= 3;
         });
         assertThat(more).hasSize(3);

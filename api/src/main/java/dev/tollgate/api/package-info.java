@@ -10,7 +10,7 @@
  * <h2>Names</h2>
  * A name means one thing across the modules. The types here keep the names the interface
  * description gives them ({@code Counters}, {@code AttachMode}, {@code Diagnostic},
- * {@code UnitType}): they are what the wire and users see. A module may have the same concept
+ * {@code Severity}, {@code UnitType}, {@code DropEvent}): they are what the wire and users see. A module may have the same concept
  * in a form of its own; then:
  * <ul>
  * <li>if it is the same concept in the same form and lives in a module without kernel
@@ -22,11 +22,20 @@
  *     summed over the CPUs, in the map's layout order, packets first), {@code bpf.link.AttachMechanism}
  *     (the bpf(2) mechanism and its flags; its {@code configName} is our {@code AttachMode}),
  *     {@code units.UnitFileDiagnostic} (with {@code Optional}s and a path; ours is its wire form
- *     with nulls) and {@code units.UnitSuffix} (every type systemd knows by its name's suffix;
- *     ours is the three a unit of tollgate's can be).
+ *     with nulls), {@code units.LogLevel} (the syslog level systemd logs a unit-file finding
+ *     at; ours is its wire name), {@code units.UnitSuffix} (every type systemd knows by its
+ *     name's suffix; ours is the three a unit of tollgate's can be) and
+ *     {@code accounting.DropRecord} (a ring-buffer record as the program wrote it: monotonic
+ *     time, the unit's map id, addresses as bytes; ours has wall-clock time, the unit's name
+ *     and addresses as text).
  * </ul>
- * None is reused today: each of the four differs from the wire type in form (field order,
+ * None is reused today: each of these differs from the wire type in form (field order,
  * optionals, kernel flags, a wider set of values), and the wire types bind to Jackson, which
  * {@code units} does not depend on.
+ *
+ * <p>Outside this package the same rule holds between the other modules: one simple name per
+ * class across every module's main code ({@code units.net.ForeignProgram}, a
+ * {@code BPFProgram=} entry, beside {@code bpf.BpfProgram}, a loaded program;
+ * {@code cli.SignalNames}, systemd's names for signal numbers, beside {@code cgroup.Signals}).
  */
 package dev.tollgate.api;

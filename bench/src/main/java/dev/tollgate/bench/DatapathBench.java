@@ -8,6 +8,8 @@ import dev.tollgate.accounting.UnitDatapath;
 import dev.tollgate.accounting.UnitPolicy;
 import dev.tollgate.bpf.Pins;
 import dev.tollgate.bpf.link.AttachMechanism;
+import dev.tollgate.libc.Errno;
+import dev.tollgate.libc.MmsgSocket;
 import dev.tollgate.testkit.ScratchCgroup;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -117,7 +119,7 @@ public final class DatapathBench {
             long sent = 0, received = 0;
             while (sent < count) {
                 int n = sender.sendBatch((int) Math.min(BATCH, count - sent));
-                if (n <= 0) throw new IllegalStateException("sendmmsg: " + (n == -MmsgSocket.EPERM ? "EPERM (dropped by a program)" : "errno " + -n));
+                if (n <= 0) throw new IllegalStateException("sendmmsg: " + (n == -Errno.EPERM.number() ? "EPERM (dropped by a program)" : "errno " + -n));
                 sent += n;
                 while (received < sent) {
                     int k = receiver.receiveBatch();

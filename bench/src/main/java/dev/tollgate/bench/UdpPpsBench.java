@@ -6,6 +6,8 @@ import dev.tollgate.accounting.Accounting;
 import dev.tollgate.accounting.UnitPolicy;
 import dev.tollgate.bpf.Pins;
 import dev.tollgate.bpf.link.AttachMechanism;
+import dev.tollgate.libc.Errno;
+import dev.tollgate.libc.MmsgSocket;
 import dev.tollgate.testkit.PrivilegedCondition;
 import dev.tollgate.testkit.ScratchCgroup;
 import java.io.BufferedReader;
@@ -205,7 +207,7 @@ public final class UdpPpsBench {
                     }
                     int k = s.sendBatch();
                     if (k > 0) sent.addAndGet(k);
-                    else if (k == -MmsgSocket.EPERM) refused.incrementAndGet();
+                    else if (k == -Errno.EPERM.number()) refused.incrementAndGet();
                 }
             }));
         }

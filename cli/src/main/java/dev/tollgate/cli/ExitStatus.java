@@ -10,7 +10,7 @@ final class ExitStatus {
 
     /** The words inside systemctl's parentheses for a process that ended, e.g. {@code code=exited, status=203/EXEC}. */
     static String describe(String code, int status) {
-        String name = "exited".equals(code) ? name(status) : Signals.name(status);
+        String name = "exited".equals(code) ? name(status) : SignalNames.name(status);
         return "code=" + code + ", status=" + status + (name == null || name.equals(Integer.toString(status)) ? "" : "/" + name);
     }
 

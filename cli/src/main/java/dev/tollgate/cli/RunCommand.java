@@ -92,7 +92,7 @@ final class RunCommand extends Verb {
             out.add("Finished with result: " + r.result());
         }
         if (r.exitCode() != null && r.exitStatus() != null) {
-            String status = "exited".equals(r.exitCode()) ? Integer.toString(r.exitStatus()) : Signals.name(signal(r));
+            String status = "exited".equals(r.exitCode()) ? Integer.toString(r.exitStatus()) : SignalNames.name(signal(r));
             out.add("Main processes terminated with: code=" + r.exitCode() + "/status=" + status);
         }
         Counters c = r.counters();

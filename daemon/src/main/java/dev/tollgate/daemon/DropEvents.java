@@ -1,10 +1,11 @@
 package dev.tollgate.daemon;
 
 import dev.tollgate.accounting.Accounting;
-import dev.tollgate.accounting.DropEvent;
+import dev.tollgate.accounting.Direction;
 import dev.tollgate.accounting.DropEventCounters;
 import dev.tollgate.accounting.DropEventRate;
-import dev.tollgate.accounting.Direction;
+import dev.tollgate.accounting.DropRecord;
+import dev.tollgate.api.DropEvent;
 import dev.tollgate.api.DropEventCount;
 import dev.tollgate.bpf.RingBufferReader;
 import dev.tollgate.units.net.IpDropEventRate;
@@ -79,8 +80,8 @@ final class DropEvents implements AutoCloseable {
                 Instant wall = Instant.now();
                 long mono = System.nanoTime();
                 long wallMicros = wall.getEpochSecond() * 1_000_000 + wall.getNano() / 1000;
-                List<dev.tollgate.api.DropEvent> batch = new ArrayList<>();
-                reader.drain(BATCH, s -> batch.add(toApi(DropEvent.decode(s), wallMicros, mono)));
+                List<DropEvent> batch = new ArrayList<>();
+                reader.drain(BATCH, s -> batch.add(toApi(DropRecord.decode(s), wallMicros, mono)));
                 log.add(batch);
             } catch (RuntimeException e) {
                 if (stopping) return;
@@ -94,12 +95,12 @@ final class DropEvents implements AutoCloseable {
         }
     }
 
-    private dev.tollgate.api.DropEvent toApi(DropEvent e, long wallMicros, long monoNow) {
+    private DropEvent toApi(DropRecord e, long wallMicros, long monoNow) {
         long at = wallMicros - (monoNow - e.monotonicNs()) / 1000;
         String unit = accounting.unitOfEvent(e.unitId()).orElse("unknown-unit-" + e.unitId());
         boolean ports = e.hasPorts() && e.transport() != 0;
         boolean icmp = e.isIcmp();
-        return new dev.tollgate.api.DropEvent(at, unit, e.direction() == Direction.INGRESS ? "ingress" : "egress",
+        return new DropEvent(at, unit, e.direction() == Direction.INGRESS ? "ingress" : "egress",
                 e.family(), e.protocol(),
                 text(e.remote()), text(e.local()),
                 ports ? e.remotePort() : null, ports ? e.localPort() : null,

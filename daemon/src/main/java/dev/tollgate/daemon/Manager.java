@@ -6,7 +6,7 @@ import dev.tollgate.api.UnitChange;
 import dev.tollgate.api.UnitInfo;
 import dev.tollgate.cgroup.CgroupException;
 import dev.tollgate.cgroup.CgroupRoot;
-import dev.tollgate.units.Severity;
+import dev.tollgate.units.LogLevel;
 import dev.tollgate.units.SliceConfig;
 import dev.tollgate.units.UnitConfig;
 import dev.tollgate.units.UnitFileDiagnostic;
@@ -167,7 +167,7 @@ public final class Manager implements AutoCloseable {
                     } else {
                         Throwable why = e instanceof java.util.concurrent.CompletionException c ? c.getCause() : e;
                         Log.error("%s: cannot apply the new policy, keeping the old one: %s", n, why.getMessage());
-                        errors.add(UnitFileDiagnostic.ofFile(Severity.ERROR,
+                        errors.add(UnitFileDiagnostic.ofFile(LogLevel.ERROR,
                                 u.config.sources().fragment().orElse(Path.of(n.id())), null, why.getMessage()));
                     }
                     return null;

@@ -1,6 +1,6 @@
 package dev.tollgate.units;
 
-import dev.tollgate.units.net.BpfProgram;
+import dev.tollgate.units.net.ForeignProgram;
 import dev.tollgate.units.net.IpAddressList;
 import dev.tollgate.units.net.NetworkInterfaces;
 import dev.tollgate.units.net.SocketBindRule;
@@ -24,7 +24,7 @@ public record ResourceControl(
         IpAddressList ipAddressDeny,
         List<Path> ipIngressFilterPath,
         List<Path> ipEgressFilterPath,
-        List<BpfProgram> bpfPrograms,
+        List<ForeignProgram> bpfPrograms,
         List<SocketBindRule> socketBindAllow,
         List<SocketBindRule> socketBindDeny,
         Delegation delegate,
@@ -36,7 +36,7 @@ public record ResourceControl(
 
     /** With the default drop event rate. */
     public ResourceControl(boolean ipAccounting, IpAddressList ipAddressAllow, IpAddressList ipAddressDeny,
-                           List<Path> ipIngressFilterPath, List<Path> ipEgressFilterPath, List<BpfProgram> bpfPrograms,
+                           List<Path> ipIngressFilterPath, List<Path> ipEgressFilterPath, List<ForeignProgram> bpfPrograms,
                            List<SocketBindRule> socketBindAllow, List<SocketBindRule> socketBindDeny, Delegation delegate,
                            NetworkInterfaces restrictNetworkInterfaces) {
         this(ipAccounting, ipAddressAllow, ipAddressDeny, ipIngressFilterPath, ipEgressFilterPath, bpfPrograms,
@@ -61,7 +61,7 @@ public record ResourceControl(
 
     /** Without {@code RestrictNetworkInterfaces=}, as before systemd 250. */
     public ResourceControl(boolean ipAccounting, IpAddressList ipAddressAllow, IpAddressList ipAddressDeny,
-                           List<Path> ipIngressFilterPath, List<Path> ipEgressFilterPath, List<BpfProgram> bpfPrograms,
+                           List<Path> ipIngressFilterPath, List<Path> ipEgressFilterPath, List<ForeignProgram> bpfPrograms,
                            List<SocketBindRule> socketBindAllow, List<SocketBindRule> socketBindDeny, Delegation delegate) {
         this(ipAccounting, ipAddressAllow, ipAddressDeny, ipIngressFilterPath, ipEgressFilterPath, bpfPrograms,
                 socketBindAllow, socketBindDeny, delegate, NetworkInterfaces.NONE);

@@ -13,7 +13,7 @@ import java.util.Optional;
  * @param line 1-based line number, or 0 when the message is about the file or the unit as a whole
  */
 public record UnitFileDiagnostic(
-        Severity severity,
+        LogLevel severity,
         Optional<Path> file,
         int line,
         Optional<String> section,
@@ -38,27 +38,27 @@ public record UnitFileDiagnostic(
     }
 
     /** A message about one directive at one line. */
-    public static UnitFileDiagnostic at(Severity severity, Path file, int line, String section, String directive, String message) {
+    public static UnitFileDiagnostic at(LogLevel severity, Path file, int line, String section, String directive, String message) {
         return new UnitFileDiagnostic(severity, Optional.of(file), line, Optional.ofNullable(section), Optional.ofNullable(directive), message);
     }
 
     /** A message about a line that is not an assignment (a section header, a stray line). */
-    public static UnitFileDiagnostic atLine(Severity severity, Path file, int line, String message) {
+    public static UnitFileDiagnostic atLine(LogLevel severity, Path file, int line, String message) {
         return new UnitFileDiagnostic(severity, Optional.of(file), line, Optional.empty(), Optional.empty(), message);
     }
 
     /** A message about a whole file, or a whole section of it. */
-    public static UnitFileDiagnostic ofFile(Severity severity, Path file, String section, String message) {
+    public static UnitFileDiagnostic ofFile(LogLevel severity, Path file, String section, String message) {
         return new UnitFileDiagnostic(severity, Optional.ofNullable(file), 0, Optional.ofNullable(section), Optional.empty(), message);
     }
 
     /** A message about a unit that has no file to point at (a bad name, nothing found). */
-    public static UnitFileDiagnostic ofUnit(Severity severity, String message) {
+    public static UnitFileDiagnostic ofUnit(LogLevel severity, String message) {
         return new UnitFileDiagnostic(severity, Optional.empty(), 0, Optional.empty(), Optional.empty(), message);
     }
 
     public boolean isError() {
-        return severity == Severity.ERROR;
+        return severity == LogLevel.ERROR;
     }
 
     @Override

@@ -75,7 +75,7 @@ public final class UnitLoader {
         if (requested.type() == UnitSuffix.SCOPE) {
             // systemd's scope_load() refuses a scope that is not transient with ENOENT: a .scope
             // file on disk leaves the unit not-found; tollgate does the same and says why.
-            return new LoadResult.NotFound(name, searchPath, List.of(UnitFileDiagnostic.ofUnit(Severity.NOTICE,
+            return new LoadResult.NotFound(name, searchPath, List.of(UnitFileDiagnostic.ofUnit(LogLevel.NOTICE,
                     "Scope units are never loaded from a unit file (systemd makes them only at run time; tollgate makes none).")));
         }
         if (!requested.type().isSupported()) {
@@ -108,7 +108,7 @@ public final class UnitLoader {
             break;
         }
         if (fragment.isEmpty() && id.type() != UnitSuffix.SLICE) {
-            return new LoadResult.NotFound(name, searchPath, List.of(UnitFileDiagnostic.ofUnit(Severity.ERROR,
+            return new LoadResult.NotFound(name, searchPath, List.of(UnitFileDiagnostic.ofUnit(LogLevel.ERROR,
                     "Unit " + id + " not found in " + searchPath + ".")));
         }
         if (id.type() == UnitSuffix.SLICE && !id.isValidSliceName()) {
@@ -126,7 +126,7 @@ public final class UnitLoader {
             try {
                 bytes = Files.readAllBytes(fragment.get());
             } catch (IOException | RuntimeException e) {
-                UnitFileDiagnostic d = UnitFileDiagnostic.ofFile(Severity.ERROR, fragment.get(), null, "Failed to read unit file: " + describe(e));
+                UnitFileDiagnostic d = UnitFileDiagnostic.ofFile(LogLevel.ERROR, fragment.get(), null, "Failed to read unit file: " + describe(e));
                 return new LoadResult.Failed(name, d.message(), List.of(d));
             }
             draft.apply(UnitFileSyntax.parse(fragment.get(), bytes, UnitDraft.sectionsOf(id.type())), ctx);
@@ -176,7 +176,7 @@ public final class UnitLoader {
             try {
                 bytes = Files.readAllBytes(d);
             } catch (IOException | RuntimeException e) {
-                ctx.add(UnitFileDiagnostic.ofFile(Severity.WARNING, d, null, "Failed to read drop-in, ignoring: " + describe(e)));
+                ctx.add(UnitFileDiagnostic.ofFile(LogLevel.WARNING, d, null, "Failed to read drop-in, ignoring: " + describe(e)));
                 continue;
             }
             applied.add(d);
@@ -352,7 +352,7 @@ public final class UnitLoader {
     }
 
     private static LoadResult failed(String name, String reason) {
-        return new LoadResult.Failed(name, reason, List.of(UnitFileDiagnostic.ofUnit(Severity.ERROR, reason)));
+        return new LoadResult.Failed(name, reason, List.of(UnitFileDiagnostic.ofUnit(LogLevel.ERROR, reason)));
     }
 
     private static String describe(Exception e) {

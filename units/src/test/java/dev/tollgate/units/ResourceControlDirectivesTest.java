@@ -7,7 +7,7 @@ import static dev.tollgate.units.TestUnits.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.units.net.BpfAttachType;
-import dev.tollgate.units.net.BpfProgram;
+import dev.tollgate.units.net.ForeignProgram;
 import dev.tollgate.units.net.IpAddressList;
 import dev.tollgate.units.net.IpPrefix;
 import dev.tollgate.units.net.NetworkInterfaces;
@@ -212,9 +212,9 @@ class ResourceControlDirectivesTest {
     void bpfPrograms() {
         ResourceControl r = rc("BPFProgram=ingress:/sys/fs/bpf/x\nBPFProgram=egress::/sys/fs/bpf/y\n"
                 + "BPFProgram=ingress:/sys/fs/bpf/x\nBPFProgram=bind4:/sys/fs/bpf/x\n");
-        assertThat(r.bpfPrograms()).containsExactly(new BpfProgram(BpfAttachType.INGRESS, Path.of("/sys/fs/bpf/x")),
-                new BpfProgram(BpfAttachType.EGRESS, Path.of("/sys/fs/bpf/y")),
-                new BpfProgram(BpfAttachType.BIND4, Path.of("/sys/fs/bpf/x")));
+        assertThat(r.bpfPrograms()).containsExactly(new ForeignProgram(BpfAttachType.INGRESS, Path.of("/sys/fs/bpf/x")),
+                new ForeignProgram(BpfAttachType.EGRESS, Path.of("/sys/fs/bpf/y")),
+                new ForeignProgram(BpfAttachType.BIND4, Path.of("/sys/fs/bpf/x")));
         assertThat(rc("BPFProgram=ingress:/sys/fs/bpf/x\nBPFProgram=\n").bpfPrograms()).isEmpty();
         assertThat(messages("t.service", "[Service]\nExecStart=/bin/x\nBPFProgram=bogus:/x\nBPFProgram=egress:relative\n"
                 + "BPFProgram=ingress\nBPFProgram=ingress:\n")).containsExactly(
@@ -224,7 +224,7 @@ class ResourceControlDirectivesTest {
                         "6: Invalid syntax in BPFProgram=, ignoring: ingress:");
         for (BpfAttachType t : BpfAttachType.values()) {
             assertThat(rc("BPFProgram=" + t.systemdName() + ":/sys/fs/bpf/p\n").bpfPrograms()).singleElement()
-                    .extracting(BpfProgram::type).isEqualTo(t);
+                    .extracting(ForeignProgram::type).isEqualTo(t);
         }
     }
 

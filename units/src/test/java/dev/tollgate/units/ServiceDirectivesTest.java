@@ -223,7 +223,7 @@ class ServiceDirectivesTest {
         assertThat(service("[Service]\nExecStart=/bin/x\nStandardOutput=truncate:/t\n").exec().standardOutput())
                 .isEqualTo(new StandardOutput.File(Path.of("/t"), StandardOutput.Mode.TRUNCATE));
         LoadResult r = TestUnits.load("t.service", "[Service]\nExecStart=/bin/x\nStandardOutput=journal\nStandardError=journal+console\n");
-        assertThat(r.diagnostics()).extracting(UnitFileDiagnostic::severity).containsExactly(Severity.NOTICE, Severity.NOTICE);
+        assertThat(r.diagnostics()).extracting(UnitFileDiagnostic::severity).containsExactly(LogLevel.NOTICE, LogLevel.NOTICE);
         assertThat(((ServiceConfig) ((LoadResult.Loaded) r).config()).exec().standardOutput()).isEqualTo(StandardOutput.INHERIT);
         assertThat(messages("t.service", "[Service]\nExecStart=/bin/x\nStandardOutput=file:relative\nStandardOutput=bogus\n"))
                 .containsExactly("3: StandardOutput= path is not absolute, ignoring: relative",
@@ -358,6 +358,6 @@ class ServiceDirectivesTest {
         assertThat(d.section()).contains("Service");
         assertThat(d.directive()).contains("Restart");
         assertThat(d).hasToString("/run/tollgate/transient/t.service:3: [Service] Restart=: Failed to parse service restart specifier, ignoring: sometimes");
-        assertThat(List.of(d.severity())).containsExactly(Severity.WARNING);
+        assertThat(List.of(d.severity())).containsExactly(LogLevel.WARNING);
     }
 }

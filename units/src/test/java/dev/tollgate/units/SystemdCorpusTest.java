@@ -88,10 +88,10 @@ class SystemdCorpusTest {
             UnitLoader loader = wins ? full : new UnitLoader(List.of(file.getParent()), HostFacts.probe());
             LoadResult r = loader.load(name);
             for (UnitFileDiagnostic d : r.diagnostics()) {
-                if (d.severity() == Severity.WARNING) {
+                if (d.severity() == LogLevel.WARNING) {
                     warnings++;
                     warningKinds.merge(d.message().replaceAll("'[^']*'", "'…'").replaceAll(":.*", ""), 1, Integer::sum);
-                } else if (d.severity() == Severity.NOTICE) {
+                } else if (d.severity() == LogLevel.NOTICE) {
                     notices++;
                 }
             }

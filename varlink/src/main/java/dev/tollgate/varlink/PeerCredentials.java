@@ -1,17 +1,12 @@
 package dev.tollgate.varlink;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
+import dev.tollgate.libc.Ucred;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.invoke.VarHandle;
 import java.nio.channels.SocketChannel;
-import java.util.Locale;
 
 /**
  * Who is at the other end of a Unix socket connection: the process id, user id and group id
@@ -23,9 +18,10 @@ import java.util.Locale;
  * but hands out a {@code UnixDomainPrincipal} of <em>names</em>: it turns the uid into a user
  * name with {@code getpwuid} (the number only when there is no such user) and drops the pid.
  * Turning a name back into a uid is not safe (two passwd entries may share a name), so we ask
- * the kernel ourselves: {@code getsockopt(fd, SOL_SOCKET, SO_PEERCRED)} through FFM. The JDK
- * keeps a channel's file descriptor to itself; it is read with the channel's own public method
- * {@code sun.nio.ch.SelChImpl.getFDVal()}, which the JVM lets us call only when started with
+ * the kernel ourselves: {@code getsockopt(fd, SOL_SOCKET, SO_PEERCRED)} through libc's
+ * {@link Ucred}. The JDK keeps a channel's file descriptor to itself; it is read with the
+ * channel's own public method {@code sun.nio.ch.SelChImpl.getFDVal()}, which the JVM lets us call
+ * only when started with
  * {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED} (no {@code setAccessible}, no
  * {@code --add-opens}). Without that flag the JDK's principal is used: the uid and gid are known
  * only where the principal's name is the number itself, and the pid is unknown; callers must
@@ -108,55 +104,32 @@ public record PeerCredentials(long pid, long uid, long gid, Source source) {
         return v <= 0xFFFF_FFFEL ? v : UNKNOWN;
     }
 
-    /** The FFM side, set up once. */
-    @SuppressWarnings("restricted")
+    /** libc's SO_PEERCRED on the channel's file descriptor, set up once. */
     private static final class Native {
         static final boolean AVAILABLE;
         static final String WHY_NOT;
         private static final MethodHandle GET_FD_VAL;
-        private static final MethodHandle GETSOCKOPT;
-        private static final int SOL_SOCKET = 1;
-        private static final int SO_PEERCRED;
-        private static final StructLayout UCRED = java.lang.foreign.MemoryLayout.structLayout(
-                ValueLayout.JAVA_INT.withName("pid"),
-                ValueLayout.JAVA_INT.withName("uid"),
-                ValueLayout.JAVA_INT.withName("gid"));
-        private static final VarHandle PID = UCRED.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("pid"));
-        private static final VarHandle UID = UCRED.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("uid"));
-        private static final VarHandle GID = UCRED.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("gid"));
 
         static {
             MethodHandle fdVal = null;
-            MethodHandle getsockopt = null;
-            String why = null;
-            String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-            // SO_PEERCRED is 17 on the generic Linux ABI (x86, arm, riscv, s390) and 21 on powerpc.
-            int soPeercred = arch.startsWith("ppc") ? 21 : 17;
-            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
-                why = "not Linux";
-            } else if (arch.startsWith("mips") || arch.startsWith("sparc") || arch.startsWith("alpha") || arch.startsWith("parisc")) {
-                why = "SO_PEERCRED has another number on " + arch;
-            } else if (!Object.class.getModule().isExported("sun.nio.ch", PeerCredentials.class.getModule())) {
+            String why;
+            if (!Object.class.getModule().isExported("sun.nio.ch", PeerCredentials.class.getModule())) {
                 why = "start the JVM with --add-exports java.base/sun.nio.ch=ALL-UNNAMED for exact ids and the pid";
             } else {
                 try {
-                    Class<?> selChImpl = Class.forName("sun.nio.ch.SelChImpl");
-                    fdVal = MethodHandles.lookup().findVirtual(selChImpl, "getFDVal", MethodType.methodType(int.class));
-                    Linker linker = Linker.nativeLinker();
-                    getsockopt = linker.downcallHandle(
-                            linker.defaultLookup().find("getsockopt").orElseThrow(),
-                            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+                    why = Ucred.unsupported().orElse(null);
+                    if (why == null) {
+                        Class<?> selChImpl = Class.forName("sun.nio.ch.SelChImpl");
+                        fdVal = MethodHandles.lookup().findVirtual(selChImpl, "getFDVal", MethodType.methodType(int.class));
+                    }
                 } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                    // LinkageError: also libc's jar missing from a class path that never serves (tollctl's).
                     why = "cannot set up getsockopt: " + e;
                     fdVal = null;
-                    getsockopt = null;
                 }
             }
             GET_FD_VAL = fdVal;
-            GETSOCKOPT = getsockopt;
-            SO_PEERCRED = soPeercred;
-            AVAILABLE = fdVal != null && getsockopt != null;
+            AVAILABLE = fdVal != null;
             WHY_NOT = why;
         }
 
@@ -170,28 +143,18 @@ public record PeerCredentials(long pid, long uid, long gid, Source source) {
             if (fd < 0) {
                 throw new IllegalStateException("channel is closed");
             }
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment cred = arena.allocate(UCRED);
-                MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
-                len.set(ValueLayout.JAVA_INT, 0, (int) UCRED.byteSize());
-                int rc = (int) GETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_PEERCRED, cred, len);
-                if (rc != 0) {
-                    throw new IllegalStateException("getsockopt(SO_PEERCRED) failed");
-                }
-                int pid = (int) PID.get(cred, 0L);
-                long uid = Integer.toUnsignedLong((int) UID.get(cred, 0L));
-                long gid = Integer.toUnsignedLong((int) GID.get(cred, 0L));
-                // The kernel reports (uid_t)-1 and pid 0 when it has no credentials (a socketpair
-                // from before credentials were recorded): unknown, not root.
-                return new PeerCredentials(pid > 0 ? pid : UNKNOWN,
-                        uid == 0xFFFF_FFFFL ? UNKNOWN : uid,
-                        gid == 0xFFFF_FFFFL ? UNKNOWN : gid,
-                        Source.SO_PEERCRED);
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IllegalStateException("getsockopt(SO_PEERCRED): " + t, t);
+            Ucred cred;
+            try {
+                cred = Ucred.ofPeer(fd);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
+            // The kernel reports (uid_t)-1 and pid 0 when it has no credentials (a socketpair
+            // from before credentials were recorded): unknown, not root.
+            return new PeerCredentials(cred.pid() > 0 ? cred.pid() : UNKNOWN,
+                    cred.uid() == Ucred.NO_ID ? UNKNOWN : cred.uid(),
+                    cred.gid() == Ucred.NO_ID ? UNKNOWN : cred.gid(),
+                    Source.SO_PEERCRED);
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.tollgate.units.directives;
 
-import dev.tollgate.units.Severity;
+import dev.tollgate.units.LogLevel;
 import dev.tollgate.units.syntax.Assignment;
 import dev.tollgate.units.syntax.Booleans;
 import dev.tollgate.units.syntax.PathNames;
@@ -42,18 +42,18 @@ final class Directives {
 
     /** {@code path_simplify_and_warn(PATH_CHECK_ABSOLUTE)}, the setting ignored when refused. */
     static Optional<Path> absolutePath(String path, Assignment a, ParseContext c) {
-        return absolutePath(path, a, c, Severity.WARNING);
+        return absolutePath(path, a, c, LogLevel.WARNING);
     }
 
     /**
      * As {@link #absolutePath(String, Assignment, ParseContext)}, reporting a refusal at
-     * {@code severity}; {@link Severity#ERROR} makes the unit fail, like systemd's
+     * {@code severity}; {@link LogLevel#ERROR} makes the unit fail, like systemd's
      * {@code PATH_CHECK_FATAL} where the caller returns {@code -ENOEXEC}.
      */
-    static Optional<Path> absolutePath(String path, Assignment a, ParseContext c, Severity severity) {
+    static Optional<Path> absolutePath(String path, Assignment a, ParseContext c, LogLevel severity) {
         PathNames.Result r = PathNames.checkAbsolute(path);
         if (!r.ok()) {
-            String ignoring = severity == Severity.ERROR ? "" : ", ignoring";
+            String ignoring = severity == LogLevel.ERROR ? "" : ", ignoring";
             c.report(severity, a.key() + "= " + r.refusal() + ignoring + ": " + path);
             return Optional.empty();
         }

@@ -1,7 +1,7 @@
 package dev.tollgate.units.directives;
 
 import dev.tollgate.units.ExecContext;
-import dev.tollgate.units.Severity;
+import dev.tollgate.units.LogLevel;
 import dev.tollgate.units.exec.EnvironmentExpansion;
 import dev.tollgate.units.exec.EnvironmentFile;
 import dev.tollgate.units.exec.StandardOutput;
@@ -124,11 +124,11 @@ public final class ExecDirectives {
         }
         Specifiers.Result r = c.fullSpecifiers(v);
         if (r instanceof Specifiers.Result.Failed f) {
-            c.report(missingOk ? Severity.WARNING : Severity.ERROR, "Failed to resolve unit specifiers in working directory path '"
+            c.report(missingOk ? LogLevel.WARNING : LogLevel.ERROR, "Failed to resolve unit specifiers in working directory path '"
                     + v + "'" + (missingOk ? ", ignoring" : "") + ": " + f.reason());
             return;
         }
-        Directives.absolutePath(((Specifiers.Result.Ok) r).value(), a, c, missingOk ? Severity.WARNING : Severity.ERROR)
+        Directives.absolutePath(((Specifiers.Result.Ok) r).value(), a, c, missingOk ? LogLevel.WARNING : LogLevel.ERROR)
                 .ifPresent(p -> d.exec.workingDirectory = new WorkingDirectory.At(p, missingOk));
     }
 

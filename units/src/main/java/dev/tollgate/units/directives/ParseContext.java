@@ -1,7 +1,7 @@
 package dev.tollgate.units.directives;
 
 import dev.tollgate.units.HostFacts;
-import dev.tollgate.units.Severity;
+import dev.tollgate.units.LogLevel;
 import dev.tollgate.units.UnitFileDiagnostic;
 import dev.tollgate.units.UnitName;
 import dev.tollgate.units.syntax.Assignment;
@@ -60,29 +60,29 @@ public final class ParseContext {
     }
 
     public void warn(String message) {
-        report(Severity.WARNING, message);
+        report(LogLevel.WARNING, message);
     }
 
     public void notice(String message) {
-        report(Severity.NOTICE, message);
+        report(LogLevel.NOTICE, message);
     }
 
     /** A problem that makes the unit fail to load. */
     public void error(String message) {
-        report(Severity.ERROR, message);
+        report(LogLevel.ERROR, message);
     }
 
-    public void report(Severity severity, String message) {
+    public void report(LogLevel severity, String message) {
         diagnostics.add(UnitFileDiagnostic.at(severity, current.file(), current.line(), current.section(), current.key(), message));
-        if (severity == Severity.ERROR) {
+        if (severity == LogLevel.ERROR) {
             failed = true;
         }
     }
 
     /** A message about the unit as a whole (its verification), located at its unit file. */
-    public void reportUnit(Severity severity, String section, String message) {
+    public void reportUnit(LogLevel severity, String section, String message) {
         diagnostics.add(UnitFileDiagnostic.ofFile(severity, fragment.orElse(null), section, message));
-        if (severity == Severity.ERROR) {
+        if (severity == LogLevel.ERROR) {
             failed = true;
         }
     }

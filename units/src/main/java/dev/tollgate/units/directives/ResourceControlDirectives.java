@@ -5,7 +5,7 @@ import dev.tollgate.units.ResourceControl;
 import dev.tollgate.units.UnitName;
 import dev.tollgate.units.UnitSuffix;
 import dev.tollgate.units.net.BpfAttachType;
-import dev.tollgate.units.net.BpfProgram;
+import dev.tollgate.units.net.ForeignProgram;
 import dev.tollgate.units.net.IpAddressList;
 import dev.tollgate.units.net.IpFamily;
 import dev.tollgate.units.net.IpPrefix;
@@ -43,7 +43,7 @@ public final class ResourceControlDirectives {
         final Set<IpPrefix> ipAddressDeny = new LinkedHashSet<>();
         final LinkedHashSet<Path> ipIngressFilterPath = new LinkedHashSet<>();
         final LinkedHashSet<Path> ipEgressFilterPath = new LinkedHashSet<>();
-        final LinkedHashSet<BpfProgram> bpfPrograms = new LinkedHashSet<>();
+        final LinkedHashSet<ForeignProgram> bpfPrograms = new LinkedHashSet<>();
         final List<SocketBindRule> socketBindAllow = new ArrayList<>();
         final List<SocketBindRule> socketBindDeny = new ArrayList<>();
         Delegation delegate = Delegation.OFF;
@@ -203,7 +203,7 @@ public final class ResourceControlDirectives {
             return;
         }
         c.resolveFull(rest).flatMap(v -> Directives.absolutePath(v, a, c))
-                .ifPresent(p -> d.resources.bpfPrograms.add(new BpfProgram(type.get(), p)));
+                .ifPresent(p -> d.resources.bpfPrograms.add(new ForeignProgram(type.get(), p)));
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.tollgate.units.directives;
 
+import dev.tollgate.units.LogLevel;
 import dev.tollgate.units.ServiceSection;
-import dev.tollgate.units.Severity;
 import dev.tollgate.units.exec.CommandLineParser;
 import dev.tollgate.units.exec.ExecCommand;
 import dev.tollgate.units.exec.ExecFlag;
@@ -98,7 +98,7 @@ public final class ServiceDirectives {
         for (ExecCommand cmd : r.commands()) {
             for (ExecFlag f : cmd.flags()) {
                 if (!f.isSupported()) {
-                    c.report(Severity.WARNING, "The prefix '" + f.prefix() + "' is not supported by tollgate and has no effect: "
+                    c.report(LogLevel.WARNING, "The prefix '" + f.prefix() + "' is not supported by tollgate and has no effect: "
                             + cmd.path());
                 }
             }

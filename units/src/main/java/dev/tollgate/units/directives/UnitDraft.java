@@ -1,9 +1,9 @@
 package dev.tollgate.units.directives;
 
+import dev.tollgate.units.LogLevel;
 import dev.tollgate.units.ResourceControl;
 import dev.tollgate.units.ServiceConfig;
 import dev.tollgate.units.ServiceSection;
-import dev.tollgate.units.Severity;
 import dev.tollgate.units.SliceConfig;
 import dev.tollgate.units.UnitConfig;
 import dev.tollgate.units.UnitName;
@@ -101,7 +101,7 @@ public final class UnitDraft {
         for (var list : List.of(Map.entry("SocketBindAllow", resources.socketBindAllow),
                 Map.entry("SocketBindDeny", resources.socketBindDeny))) {
             if (list.getValue().size() > SocketBindRule.MAX_RULES) {
-                ctx.reportUnit(Severity.ERROR, section, list.getKey() + "= has " + list.getValue().size()
+                ctx.reportUnit(LogLevel.ERROR, section, list.getKey() + "= has " + list.getValue().size()
                         + " rules, more than the " + SocketBindRule.MAX_RULES + " allowed. Refusing. (systemd would start the unit"
                         + " without any socket bind restriction; tollgate does not fail open.)");
                 return Optional.empty();
@@ -117,7 +117,7 @@ public final class UnitDraft {
 
     private Optional<UnitConfig> buildSlice(UnitName name, UnitSources sources, ResourceControl rc, ParseContext ctx) {
         if (!name.isValidSliceName()) {
-            ctx.reportUnit(Severity.ERROR, "Slice", "Slice name " + name + " is not valid. Refusing.");
+            ctx.reportUnit(LogLevel.ERROR, "Slice", "Slice name " + name + " is not valid. Refusing.");
             return Optional.empty();
         }
         return Optional.of(new SliceConfig(name, unit.build(), rc, install.build(), sources));
@@ -145,11 +145,11 @@ public final class UnitDraft {
             refusal = "Service has PAM enabled. Kill mode must be set to 'control-group' or 'mixed'. Refusing.";
         }
         if (refusal != null) {
-            ctx.reportUnit(Severity.ERROR, "Service", refusal);
+            ctx.reportUnit(LogLevel.ERROR, "Service", refusal);
             return Optional.empty();
         }
         if (service.type.isEmpty() && !t.isSupported()) {
-            ctx.reportUnit(Severity.WARNING, "Service",
+            ctx.reportUnit(LogLevel.WARNING, "Service",
                     "Type=" + t + " (implied by BusName=) is not supported by tollgate: the unit loads, but cannot be started.");
         }
         ServiceSection s = service.build();

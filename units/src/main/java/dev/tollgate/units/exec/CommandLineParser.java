@@ -1,6 +1,6 @@
 package dev.tollgate.units.exec;
 
-import dev.tollgate.units.Severity;
+import dev.tollgate.units.LogLevel;
 import dev.tollgate.units.syntax.PathNames;
 import dev.tollgate.units.syntax.Specifiers;
 import dev.tollgate.units.syntax.Words;
@@ -25,7 +25,7 @@ import java.util.function.Function;
  * </ul>
  *
  * A problem with a command prefixed {@code -} is a warning and drops the rest of the value; without
- * {@code -} it makes the unit fail to load ({@link Severity#ERROR}), as in systemd.
+ * {@code -} it makes the unit fail to load ({@link LogLevel#ERROR}), as in systemd.
  */
 public final class CommandLineParser {
 
@@ -34,12 +34,12 @@ public final class CommandLineParser {
     private CommandLineParser() {}
 
     /** One thing to tell the user about the value. */
-    public record Issue(Severity severity, String message) {}
+    public record Issue(LogLevel severity, String message) {}
 
     /** The commands found, in order, and what went wrong on the way. */
     public record Result(List<ExecCommand> commands, List<Issue> issues) {
         public boolean fatal() {
-            return issues.stream().anyMatch(i -> i.severity() == Severity.ERROR);
+            return issues.stream().anyMatch(i -> i.severity() == LogLevel.ERROR);
         }
     }
 
@@ -65,14 +65,14 @@ public final class CommandLineParser {
                 first = p.nextOrRelax(Words.WHITESPACE, FLAGS);
             } catch (Words.InvalidWordException e) {
                 // systemd logs this and returns 0: not fatal by itself.
-                issues.add(new Issue(Severity.WARNING, "Unbalanced quoting, ignoring: \"" + p.textFrom(commandStart) + "\""));
+                issues.add(new Issue(LogLevel.WARNING, "Unbalanced quoting, ignoring: \"" + p.textFrom(commandStart) + "\""));
                 return new Result(commands, issues);
             }
             if (first == null) {
                 break;
             }
             if (first.keptUnknownEscapes()) {
-                issues.add(new Issue(Severity.WARNING, "Ignoring unknown escape sequences: \"" + first.word() + "\""));
+                issues.add(new Issue(LogLevel.WARNING, "Ignoring unknown escape sequences: \"" + first.word() + "\""));
             }
             String firstword = first.word();
             if (firstword.equals(";")) {
@@ -107,7 +107,7 @@ public final class CommandLineParser {
                     break;
                 }
             }
-            Severity level = ignore ? Severity.WARNING : Severity.ERROR;
+            LogLevel level = ignore ? LogLevel.WARNING : LogLevel.ERROR;
             String suffix = ignore ? ", ignoring" : "";
 
             String raw = firstword.substring(f);
@@ -163,7 +163,7 @@ public final class CommandLineParser {
                     break;
                 }
                 if (word.keptUnknownEscapes()) {
-                    issues.add(new Issue(Severity.WARNING, "Ignoring unknown escape sequences: \"" + word.word() + "\""));
+                    issues.add(new Issue(LogLevel.WARNING, "Ignoring unknown escape sequences: \"" + word.word() + "\""));
                 }
                 Specifiers.Result arg = fullPrintf.apply(word.word());
                 if (arg instanceof Specifiers.Result.Failed failed) {

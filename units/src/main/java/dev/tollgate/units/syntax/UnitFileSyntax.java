@@ -1,6 +1,6 @@
 package dev.tollgate.units.syntax;
 
-import dev.tollgate.units.Severity;
+import dev.tollgate.units.LogLevel;
 import dev.tollgate.units.UnitFileDiagnostic;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -30,7 +30,7 @@ import java.util.Set;
  * </ul>
  *
  * A malformed section header, invalid UTF-8 or an over-long line is fatal, as in systemd: the
- * entries stop there with an {@link Severity#ERROR}.
+ * entries stop there with a {@link LogLevel#ERROR}.
  */
 public final class UnitFileSyntax {
 
@@ -46,7 +46,7 @@ public final class UnitFileSyntax {
         /** A {@code Key=value} in a known section. */
         record Assign(Assignment assignment) implements Entry {}
 
-        /** A message about a line; an {@link Severity#ERROR} one is the last entry. */
+        /** A message about a line; a {@link LogLevel#ERROR} one is the last entry. */
         record Note(UnitFileDiagnostic diagnostic) implements Entry {}
     }
 
@@ -148,12 +148,12 @@ public final class UnitFileSyntax {
             this.sections = sections;
         }
 
-        void note(Severity sev, int line, String message) {
+        void note(LogLevel sev, int line, String message) {
             out.add(new Entry.Note(UnitFileDiagnostic.atLine(sev, file, line, message)));
         }
 
         void fatal(int line, String message) {
-            note(Severity.ERROR, line, message);
+            note(LogLevel.ERROR, line, message);
         }
 
         /** {@code parse_line()}; false after a fatal problem. */
@@ -186,7 +186,7 @@ public final class UnitFileSyntax {
                 }
                 if (!sections.contains(name)) {
                     if (!name.startsWith("X-")) {
-                        out.add(new Entry.Note(new UnitFileDiagnostic(Severity.WARNING, Optional.of(file), line,
+                        out.add(new Entry.Note(new UnitFileDiagnostic(LogLevel.WARNING, Optional.of(file), line,
                                 Optional.of(name), Optional.empty(), "Unknown section '" + name + "'. Ignoring.")));
                     }
                     section = null;
@@ -199,17 +199,17 @@ public final class UnitFileSyntax {
             }
             if (section == null) {
                 if (!sectionIgnored) {
-                    note(Severity.WARNING, line, "Assignment outside of section. Ignoring.");
+                    note(LogLevel.WARNING, line, "Assignment outside of section. Ignoring.");
                 }
                 return true;
             }
             int eq = l.indexOf('=');
             if (eq < 0) {
-                note(Severity.WARNING, line, "Missing '=', ignoring line.");
+                note(LogLevel.WARNING, line, "Missing '=', ignoring line.");
                 return true;
             }
             if (eq == 0) {
-                note(Severity.WARNING, line, "Missing key name before '=', ignoring line.");
+                note(LogLevel.WARNING, line, "Missing key name before '=', ignoring line.");
                 return true;
             }
             out.add(new Entry.Assign(new Assignment(file, line, section, strip(l.substring(0, eq)), strip(l.substring(eq + 1)))));

@@ -2,7 +2,7 @@ package dev.tollgate.units.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.units.Severity;
+import dev.tollgate.units.LogLevel;
 import dev.tollgate.units.syntax.Specifiers;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -128,7 +128,7 @@ class CommandLineParserTest {
         CommandLineParser.Result r = parse("/bin/echo \\q x");
         assertThat(r.commands().getFirst().argv()).containsExactly("/bin/echo", "\\q", "x");
         assertThat(r.issues()).singleElement().satisfies(i -> {
-            assertThat(i.severity()).isEqualTo(Severity.WARNING);
+            assertThat(i.severity()).isEqualTo(LogLevel.WARNING);
             assertThat(i.message()).isEqualTo("Ignoring unknown escape sequences: \"\\q\"");
         });
     }

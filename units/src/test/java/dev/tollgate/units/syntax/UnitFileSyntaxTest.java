@@ -2,7 +2,7 @@ package dev.tollgate.units.syntax;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.units.Severity;
+import dev.tollgate.units.LogLevel;
 import dev.tollgate.units.UnitFileDiagnostic;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -123,7 +123,7 @@ class UnitFileSyntaxTest {
         String text = "[Unit]\nA=1\n[Bogus]\nB=2\n[X-Mine]\nC=3\n[Service]\nD=4\n";
         assertThat(assignments(text)).extracting(Assignment::key).containsExactly("A", "D");
         assertThat(notes(text)).singleElement().satisfies(d -> {
-            assertThat(d.severity()).isEqualTo(Severity.WARNING);
+            assertThat(d.severity()).isEqualTo(LogLevel.WARNING);
             assertThat(d.line()).isEqualTo(3);
             assertThat(d.toString()).isEqualTo("/etc/tollgate/units/t.service:3: [Bogus]: Unknown section 'Bogus'. Ignoring.");
         });
@@ -136,7 +136,7 @@ class UnitFileSyntaxTest {
                 org.assertj.core.groups.Tuple.tuple(1, "Assignment outside of section. Ignoring."),
                 org.assertj.core.groups.Tuple.tuple(3, "Missing '=', ignoring line."),
                 org.assertj.core.groups.Tuple.tuple(4, "Missing key name before '=', ignoring line."));
-        assertThat(n).allMatch(d -> d.severity() == Severity.WARNING);
+        assertThat(n).allMatch(d -> d.severity() == LogLevel.WARNING);
     }
 
     @Test
@@ -144,7 +144,7 @@ class UnitFileSyntaxTest {
         List<UnitFileSyntax.Entry> e = parse("[Unit]\nA=1\n[Service\nB=2\n");
         assertThat(e).hasSize(2);
         assertThat(((UnitFileSyntax.Entry.Note) e.get(1)).diagnostic()).satisfies(d -> {
-            assertThat(d.severity()).isEqualTo(Severity.ERROR);
+            assertThat(d.severity()).isEqualTo(LogLevel.ERROR);
             assertThat(d.message()).isEqualTo("Invalid section header '[Service'");
         });
     }
@@ -154,18 +154,18 @@ class UnitFileSyntaxTest {
         byte[] bytes = "[Unit]\nDescription=\u00ff\u00fe\nB=1\n".getBytes(StandardCharsets.ISO_8859_1);
         List<UnitFileSyntax.Entry> e = UnitFileSyntax.parse(FILE, bytes, SECTIONS);
         assertThat(e).singleElement().isInstanceOfSatisfying(UnitFileSyntax.Entry.Note.class,
-                n -> assertThat(n.diagnostic().severity()).isEqualTo(Severity.ERROR));
+                n -> assertThat(n.diagnostic().severity()).isEqualTo(LogLevel.ERROR));
     }
 
     @Test
     void aSectionHeaderWithQuotesIsFatal() {
-        assertThat(notes("[Un\"it]\n")).singleElement().extracting(UnitFileDiagnostic::severity).isEqualTo(Severity.ERROR);
+        assertThat(notes("[Un\"it]\n")).singleElement().extracting(UnitFileDiagnostic::severity).isEqualTo(LogLevel.ERROR);
     }
 
     @Test
     void overlongLineIsFatal() {
         String text = "[Unit]\nA=" + "x".repeat(UnitFileSyntax.LONG_LINE_MAX) + "\n";
-        assertThat(notes(text)).singleElement().extracting(UnitFileDiagnostic::severity).isEqualTo(Severity.ERROR);
+        assertThat(notes(text)).singleElement().extracting(UnitFileDiagnostic::severity).isEqualTo(LogLevel.ERROR);
     }
 
     @Test

@@ -4,12 +4,14 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * One {@code BPFProgram=TYPE:PATH}: a program pinned on bpffs at {@code path}, to be attached
- * to the unit's cgroup with {@code type}.
+ * One {@code BPFProgram=TYPE:PATH}: a program someone else pinned on bpffs at {@code path}, to
+ * be attached to the unit's cgroup with {@code type}. systemd calls these foreign programs
+ * ({@code CGroupBPFForeignProgram}, bpf-foreign.c); a program tollgate loads itself is a
+ * {@code bpf.BpfProgram}.
  */
-public record BpfProgram(BpfAttachType type, Path path) {
+public record ForeignProgram(BpfAttachType type, Path path) {
 
-    public BpfProgram {
+    public ForeignProgram {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(path, "path");
         if (!path.isAbsolute()) {

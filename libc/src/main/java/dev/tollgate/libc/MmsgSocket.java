@@ -1,14 +1,11 @@
-package dev.tollgate.bench;
+package dev.tollgate.libc;
 
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
@@ -18,16 +15,12 @@ import java.nio.ByteOrder;
  * calls allocate nothing (the message vector is prepared once; the downcalls are invoked
  * directly, no capturing lambda), so the JVM adds little beyond the system calls. Linux
  * x86-64/aarch64 layouts. A socket belongs to the cgroup its creating process is in at
- * {@link #open}.
+ * {@link #open}. The datapath benchmarks' traffic generator; each socket is driven by one thread.
  */
-final class MmsgSocket implements AutoCloseable {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+public final class MmsgSocket implements AutoCloseable {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
-    private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
+    private static final AddressLayout PTR = ValueLayout.ADDRESS;
 
     private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(INT, INT, INT, INT));
     private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(INT, INT, PTR, INT));
@@ -38,16 +31,16 @@ final class MmsgSocket implements AutoCloseable {
     private static final MethodHandle RECVMMSG = bind("recvmmsg", FunctionDescriptor.of(INT, INT, PTR, INT, INT, PTR));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
 
-    static final int AF_INET = 2, AF_INET6 = 10, SOCK_DGRAM = 2, SOL_SOCKET = 1, SO_RCVBUF = 8, SO_SNDBUF = 7, SO_RCVTIMEO = 20;
-    static final int MSG_WAITFORONE = 0x10000;
-    static final int EAGAIN = 11, EINTR = 4, EPERM = 1;
+    private static final int AF_INET = 2, AF_INET6 = 10, SOCK_DGRAM = 2, SOL_SOCKET = 1, SO_RCVBUF = 8, SO_SNDBUF = 7, SO_RCVTIMEO = 20;
+    private static final int MSG_WAITFORONE = 0x10000;
     // struct iovec 16 bytes; struct msghdr 56; struct mmsghdr 64 (msghdr + msg_len + padding).
     private static final long IOVEC = 16, MMSGHDR = 64, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_LEN = 56;
 
     private final Arena arena = Arena.ofShared();
     private final int fd;
     private final boolean ipv6;
-    private final MemorySegment state = arena.allocate(CAPTURE);
+    /** The errno of this socket's last call: prepared once, so a batch call allocates nothing. */
+    private final MemorySegment state = Native.callState(arena);
     private MemorySegment vector;
     private int vectorLength;
 
@@ -57,24 +50,23 @@ final class MmsgSocket implements AutoCloseable {
     }
 
     private static MethodHandle bind(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new ExceptionInInitializerError("libc has no " + name)), fd, CAPTURE_ERRNO);
+        return Native.downcall(name, fd, Native.CAPTURE_ERRNO);
     }
 
     /** A UDP socket bound to 127.0.0.1 on an ephemeral port, with {@code bufferBytes} of receive and send buffer. */
-    static MmsgSocket open(int bufferBytes) {
+    public static MmsgSocket open(int bufferBytes) {
         return open(bufferBytes, false);
     }
 
     /** The same on ::1 when {@code ipv6}. */
-    static MmsgSocket open(int bufferBytes, boolean ipv6) {
+    public static MmsgSocket open(int bufferBytes, boolean ipv6) {
         int fd;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
+            MemorySegment st = Native.callState(a);
             fd = (int) SOCKET.invokeExact(st, ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
-            if (fd < 0) throw new IllegalStateException("socket: errno " + (int) ERRNO.get(st, 0L));
+            if (fd < 0) throw new IllegalStateException("socket: " + Errno.of(Native.errno(st)));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Native.rethrow(t);
         }
         MmsgSocket s = new MmsgSocket(fd, ipv6);
         try {
@@ -90,7 +82,7 @@ final class MmsgSocket implements AutoCloseable {
     }
 
     /** The local port, in host order. */
-    int port() {
+    public int port() {
         MemorySegment addr = arena.allocate(28);
         MemorySegment len = arena.allocate(INT);
         len.set(INT, 0, 28);
@@ -98,13 +90,13 @@ final class MmsgSocket implements AutoCloseable {
         return Short.toUnsignedInt(addr.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2));
     }
 
-    void connect(int port) {
+    public void connect(int port) {
         MemorySegment addr = loopback(arena, port, ipv6);
         check("connect", (int) invoke(() -> (int) CONNECT.invokeExact(state, fd, addr, (int) addr.byteSize())));
     }
 
     /** recvmmsg waits at most this long for a first datagram, so receivers can notice the end. */
-    void receiveTimeout(long millis) {
+    public void receiveTimeout(long millis) {
         MemorySegment tv = arena.allocate(16);
         tv.set(LONG, 0, millis / 1000);
         tv.set(LONG, 8, (millis % 1000) * 1000);
@@ -112,7 +104,7 @@ final class MmsgSocket implements AutoCloseable {
     }
 
     /** Prepares {@code batch} message slots of {@code bytes} each (all sharing one buffer: content is irrelevant). */
-    void prepare(int batch, int bytes) {
+    public void prepare(int batch, int bytes) {
         MemorySegment buffer = arena.allocate(Math.max(bytes, 1), 64);
         MemorySegment iovs = arena.allocate(IOVEC * batch, 8);
         vector = arena.allocate(MMSGHDR * batch, 8);
@@ -128,31 +120,31 @@ final class MmsgSocket implements AutoCloseable {
     }
 
     /** sendmmsg of the prepared batch: datagrams sent, or -errno. */
-    int sendBatch() {
+    public int sendBatch() {
         return sendBatch(vectorLength);
     }
 
     /** sendmmsg of the first {@code count} prepared slots. */
-    int sendBatch(int count) {
+    public int sendBatch(int count) {
         int r;
         try {
             r = (int) SENDMMSG.invokeExact(state, fd, vector, count, 0);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Native.rethrow(t);
         }
-        return r < 0 ? -(int) ERRNO.get(state, 0L) : r;
+        return r < 0 ? -Native.errno(state) : r;
     }
 
     /** recvmmsg into the prepared slots, returning after the first datagram with whatever else is queued: count, or -errno. */
-    int receiveBatch() {
+    public int receiveBatch() {
         for (int i = 0; i < vectorLength; i++) vector.set(INT, MMSGHDR * i + MSG_LEN, 0);
         int r;
         try {
             r = (int) RECVMMSG.invokeExact(state, fd, vector, vectorLength, MSG_WAITFORONE, MemorySegment.NULL);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Native.rethrow(t);
         }
-        return r < 0 ? -(int) ERRNO.get(state, 0L) : r;
+        return r < 0 ? -Native.errno(state) : r;
     }
 
     private void setInt(int option, int value) {
@@ -177,7 +169,7 @@ final class MmsgSocket implements AutoCloseable {
     }
 
     private void check(String what, int r) {
-        if (r < 0) throw new IllegalStateException(what + ": errno " + (int) ERRNO.get(state, 0L));
+        if (r < 0) throw new IllegalStateException(what + ": " + Errno.of(Native.errno(state)));
     }
 
     private interface Call {
@@ -188,14 +180,8 @@ final class MmsgSocket implements AutoCloseable {
         try {
             return c.call();
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Native.rethrow(t);
         }
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException(t);
     }
 
     @Override
