@@ -26,6 +26,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The manager as the API, the metrics and the daemon see it. Requests become events on the
@@ -184,8 +185,19 @@ public final class Manager implements AutoCloseable {
     }
 
     public List<UnitStatus> list() {
+        return list(x -> true);
+    }
+
+    /**
+     * The units whose states pass {@code keep}, by name: the filter sees what the record holds,
+     * and only the units it keeps have their live figures read (cgroup, counters, file state).
+     */
+    List<UnitStatus> list(Predicate<StatusProjection.States> keep) {
         List<UnitStatus> all = new ArrayList<>();
-        for (UnitRecord u : units.snapshot().values()) all.add(projection.status(u));
+        for (UnitRecord u : units.snapshot().values()) {
+            StatusProjection.States s = projection.states(u);
+            if (keep.test(s)) all.add(projection.status(u, s));
+        }
         all.sort(Comparator.comparing(UnitStatus::name));
         return all;
     }

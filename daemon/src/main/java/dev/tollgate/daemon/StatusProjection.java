@@ -34,7 +34,13 @@ final class StatusProjection {
         this.install = install;
     }
 
-    UnitStatus status(UnitRecord u) {
+    /**
+     * A unit's load, active and sub state: what ListUnits filters on, from the published record
+     * alone (a slice's state is whether its cgroup exists), so a filter costs no live figures.
+     */
+    record States(UnitName name, String loadState, ActiveState activeState, String subState) {}
+
+    States states(UnitRecord u) {
         UnitConfig c = u.config();
         String loadState = switch (u.load()) {
             case null -> c != null ? "loaded" : "not-found";
@@ -43,6 +49,21 @@ final class StatusProjection {
             case LoadResult.NotFound nf -> c != null ? "loaded" : "not-found";
             case LoadResult.Failed f -> "bad-setting";
         };
+        if (c instanceof SliceConfig) {
+            SliceState s = cgroups.of(c).exists() ? SliceState.ACTIVE : SliceState.DEAD;
+            return new States(u.name(), loadState, s.activeState(), s.spelling());
+        }
+        return new States(u.name(), loadState, u.activeState(), u.state().spelling());
+    }
+
+    UnitStatus status(UnitRecord u) {
+        return status(u, states(u));
+    }
+
+    /** The unit's full status, its {@code states} read already. */
+    UnitStatus status(UnitRecord u, States states) {
+        UnitConfig c = u.config();
+        String loadState = states.loadState();
         String loadError = u.load() instanceof LoadResult.Failed f ? f.reason() : "";
         List<String> allow = List.of();
         List<String> deny = List.of();
@@ -73,13 +94,8 @@ final class StatusProjection {
         if (counters.isEmpty() && u.lastCounters() != null) counters = Optional.of(u.lastCounters());
         Optional<Counters> traffic = accounting ? counters : Optional.empty();
         Optional<Counters> dropped = counters.filter(x -> u.hasDatapath() || u.lastCounters() != null);
-        ActiveState state = u.activeState();
-        String sub = u.state().spelling();
-        if (c instanceof SliceConfig) {
-            SliceState s = cg.exists() ? SliceState.ACTIVE : SliceState.DEAD;
-            state = s.activeState();
-            sub = s.spelling();
-        }
+        ActiveState state = states.activeState();
+        String sub = states.subState();
         List<Long> pids = List.of();
         if (cg != null && state != ActiveState.INACTIVE) {
             try {

@@ -170,6 +170,8 @@ final class Fakes {
         final Set<String> refuseCreate = new HashSet<>();
         final List<String> removed = new ArrayList<>();
         final List<String> signalled = new ArrayList<>();
+        /** How often a cgroup's processes were read (what a query pays per unit it shows). */
+        int processReads;
         /** Cgroups watched until empty (adoption without a main pid), and what to call. */
         final Map<Path, Runnable> watchers = new HashMap<>();
 
@@ -219,6 +221,7 @@ final class Fakes {
 
                 @Override
                 public List<Long> processes() {
+                    processReads++;
                     return processes.alive(dir).stream().map(FakeProcess::pid).toList();
                 }
 
