@@ -259,8 +259,20 @@ final class Fakes {
 
                 @Override
                 public AutoCloseable watchUntilEmpty(Runnable onEmpty) {
-                    watchers.put(dir, onEmpty);
-                    return () -> watchers.remove(dir);
+                    // As cgroup.events tells it: once, when the last process leaves, at once if none is left.
+                    Runnable once = new Runnable() {
+                        @Override
+                        public void run() {
+                            if (watchers.remove(dir, this)) onEmpty.run();
+                        }
+                    };
+                    watchers.put(dir, once);
+                    List<FakeProcess> alive = processes.alive(dir);
+                    if (alive.isEmpty()) once.run();
+                    for (FakeProcess p : alive) p.exit.thenRun(() -> {
+                        if (processes.alive(dir).isEmpty()) once.run();
+                    });
+                    return () -> watchers.remove(dir, once);
                 }
             };
         }
