@@ -136,6 +136,29 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
         return out;
     }
 
+    /**
+     * Whether the cgroup has child cgroups, from {@code nr_descendants} in {@code cgroup.stat}:
+     * one read, where listing the directory costs a stat of each of its dozens of interface
+     * files (a unit's stop walks its subtree several times). True where there is no
+     * {@code cgroup.stat} (kernels before 4.14): the directory is listed then.
+     */
+    private boolean hasDescendants() throws CgroupException {
+        Path f = file("cgroup.stat");
+        String stat;
+        try {
+            stat = Files.readString(f);
+        } catch (NoSuchFileException e) {
+            if (exists()) return true;
+            throw CgroupException.io("list children of", directory(), e);
+        } catch (IOException e) {
+            throw CgroupException.io("read", f, e);
+        }
+        for (String line : stat.split("\n")) {
+            if (line.startsWith("nr_descendants ")) return !line.substring("nr_descendants ".length()).trim().equals("0");
+        }
+        return true;
+    }
+
     /** This cgroup and all its descendants, each parent before its children. */
     public List<Cgroup> subtree() throws CgroupException {
         List<Cgroup> out = new ArrayList<>();
@@ -146,7 +169,7 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
     private static void collectSubtree(Cgroup c, List<Cgroup> out, boolean top) throws CgroupException {
         List<Cgroup> kids;
         try {
-            kids = c.children();
+            kids = c.hasDescendants() ? c.children() : List.of();
         } catch (CgroupException e) {
             // A descendant removed while we walk is simply no longer part of the subtree.
             if (!top && e.getCause() instanceof NoSuchFileException) return;

@@ -6,6 +6,7 @@ import dev.tollgate.units.SliceConfig;
 import dev.tollgate.units.UnitName;
 import dev.tollgate.units.UnitSuffix;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -109,9 +110,14 @@ final class Jobs {
     CompletableFuture<UnitRuntime> stop(String name) {
         UnitName n = UnitName.parse(name.contains(".") ? name : name + ".service").filter(x -> units.get(x) != null)
                 .orElseThrow(() -> new ManagerException(ManagerException.Kind.NO_SUCH_UNIT, name, "Unit " + name + " not loaded."));
-        UnitRuntime u = units.get(n);
+        return stop(units.get(n), units.all());
+    }
+
+    /** Stops {@code u}, first what of {@code all} requires it; a slice's members share one list of the units (not one copy each). */
+    private CompletableFuture<UnitRuntime> stop(UnitRuntime u, Collection<UnitRuntime> all) {
+        UnitName n = u.name;
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-        for (UnitRuntime other : units.all()) {
+        for (UnitRuntime other : all) {
             if (other != u && other.config != null && other.config.unit().requires().contains(n) && other.isActiveOrActivating()) {
                 chain = chain.thenCompose(x -> lifecycle.stop(other));
             }
@@ -120,9 +126,10 @@ final class Jobs {
             return chain.thenCompose(x -> {
                 // The members' stop jobs are independent: they run at once, as systemd runs them.
                 List<CompletableFuture<UnitRuntime>> members = new ArrayList<>();
-                for (UnitRuntime m : units.all()) {
+                Collection<UnitRuntime> now = units.all();
+                for (UnitRuntime m : now) {
                     if (m.config != null && m.config.parentSlice().filter(n::equals).isPresent() && m.isActiveOrActivating()) {
-                        members.add(stop(m.name.id()).exceptionally(e -> {
+                        members.add(stop(m, now).exceptionally(e -> {
                             Log.warning("%s: %s", m.name, e.getMessage());
                             return m;
                         }));

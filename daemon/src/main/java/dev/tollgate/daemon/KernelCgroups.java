@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Units' cgroups in cgroupfs under the daemon's root. */
@@ -93,19 +94,23 @@ final class KernelCgroups implements CgroupOps {
 
             @Override
             public AutoCloseable watchUntilEmpty(Runnable onEmpty) throws CgroupException {
+                // The first state is delivered on the watcher's thread and may come before watch()
+                // returns: onEmpty is called once either way, and the subscription closed by
+                // whichever of the two comes second (it was lost when the state came first).
+                AtomicBoolean over = new AtomicBoolean();
                 AtomicReference<CgroupWatcher.Subscription> sub = new AtomicReference<>();
-                sub.set(cg.watch(events -> {
-                    if (!events.populated()) {
-                        CgroupWatcher.Subscription s = sub.getAndSet(null);
-                        if (s != null) {
-                            s.close();
-                            onEmpty.run();
-                        }
+                CgroupWatcher.Subscription s = cg.watch(events -> {
+                    if (!events.populated() && over.compareAndSet(false, true)) {
+                        CgroupWatcher.Subscription mine = sub.get();
+                        if (mine != null) mine.close();
+                        onEmpty.run();
                     }
-                }));
+                });
+                sub.set(s);
+                if (over.get()) s.close();
                 return () -> {
-                    CgroupWatcher.Subscription s = sub.getAndSet(null);
-                    if (s != null) s.close();
+                    over.set(true);
+                    s.close();
                 };
             }
         };

@@ -29,6 +29,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The manager as the API, the metrics and the daemon see it. Requests become events on the
@@ -187,8 +188,18 @@ public final class Manager implements AutoCloseable {
     }
 
     public List<UnitInfo> list() {
+        return list(x -> true);
+    }
+
+    /**
+     * The units whose states pass {@code keep}, by name: the filter sees what the published record
+     * holds, and only the units it keeps have their live figures read (cgroup, counters, file state).
+     */
+    List<UnitInfo> list(Predicate<UnitChange> keep) {
         List<UnitInfo> all = new ArrayList<>();
-        for (UnitRecord u : units.snapshot().values()) all.add(projection.status(u));
+        for (UnitRecord u : units.snapshot().values()) {
+            if (keep.test(projection.change(u))) all.add(projection.status(u));
+        }
         all.sort(Comparator.comparing(UnitInfo::name));
         return all;
     }

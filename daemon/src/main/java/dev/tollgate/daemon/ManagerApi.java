@@ -157,20 +157,20 @@ final class ManagerApi implements ManagerService {
 
     @Override
     public ListUnitsReply listUnits(CallContext ctx, ListUnitsRequest r) {
-        boolean all = r.all() != null && r.all();
         List<UnitInfo> out = new ArrayList<>();
-        for (UnitInfo s : m().list()) {
-            if (r.types() != null && !r.types().isEmpty() && !r.types().contains(s.type())) continue;
-            if (r.states() != null && !r.states().isEmpty()) {
-                if (!r.states().contains(s.activeState().wireName()) && !r.states().contains(s.subState())
-                        && !r.states().contains(s.loadState())) continue;
-            } else if (!all && s.activeState() == ActiveState.INACTIVE && !"not-found".equals(s.loadState())
-                    && "loaded".equals(s.loadState())) {
-                continue;
-            }
-            out.add(describe(s));
-        }
+        for (UnitInfo s : m().list(states -> listed(r, states))) out.add(describe(s));
         return new ListUnitsReply(out);
+    }
+
+    /** Whether ListUnits lists a unit in these states: of the types asked, in a state asked, or else not a loaded inactive one. */
+    static boolean listed(ListUnitsRequest r, UnitChange s) {
+        if (r.types() != null && !r.types().isEmpty() && !r.types().contains(s.type())) return false;
+        if (r.states() != null && !r.states().isEmpty()) {
+            return r.states().contains(s.activeState().wireName()) || r.states().contains(s.subState())
+                    || r.states().contains(s.loadState());
+        }
+        boolean all = r.all() != null && r.all();
+        return all || s.activeState() != ActiveState.INACTIVE || !"loaded".equals(s.loadState());
     }
 
     @Override

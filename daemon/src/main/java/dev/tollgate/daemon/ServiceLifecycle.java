@@ -648,16 +648,7 @@ final class ServiceLifecycle {
             then.run();
             return;
         }
-        offLoop(p.waits(), () -> switch (mode) {
-            case CONTROL_GROUP -> cg.awaitEmpty(timeout);
-            case MIXED, PROCESS -> awaitExit(mainProcess, timeout);
-            case NONE -> true;
-        }, (gone, e) -> {
-            if (stale(u, run)) return;
-            if (e != null) {
-                Log.warning("%s: %s", u.name, e.getMessage());
-                gone = false;
-            }
+        awaitStopped(u, cg, mode, mainProcess, timeout, gone -> {
             if (gone && mode != KillMode.MIXED) {
                 then.run();
                 return;
@@ -685,6 +676,73 @@ final class ServiceLifecycle {
         });
     }
 
+    /**
+     * Waits, as events and not on a thread of its own, for what the stop signal was sent to:
+     * the cgroup to empty ({@code cgroup.events}: populated 0), or for KillMode=mixed and
+     * process the main process to exit; {@code after} gets true, on the loop, once it did, false
+     * when TimeoutStopSec= passed first. So a slice of 1,000 members signals them all, then
+     * finishes each as it goes, as systemd does.
+     */
+    private void awaitStopped(UnitRuntime u, CgroupOps.UnitCgroup cg, KillMode mode, ProcessLauncher.Process main,
+                              Duration timeout, java.util.function.Consumer<Boolean> after) {
+        int run = u.run;
+        boolean[] decided = {false};
+        AutoCloseable[] watch = {null};
+        java.util.function.Consumer<Boolean> decide = gone -> {
+            if (stale(u, run) || decided[0]) return;
+            decided[0] = true;
+            cancelTimer(u);
+            if (watch[0] != null) closeQuietly(u, watch[0]);
+            if (u.emptyWatch == watch[0]) u.emptyWatch = null;
+            after.accept(gone);
+        };
+        cancelTimer(u);
+        if (!timeout.equals(Execute.FOREVER)) {
+            u.timer = p.timers().schedule(timeout, () -> p.loop().post(() -> decide.accept(false)));
+        }
+        Runnable watchCgroup = () -> {
+            try {
+                // It replaces a watch of a unit taken over without a main pid: the stop ends the run either way.
+                if (u.emptyWatch != null) closeQuietly(u, u.emptyWatch);
+                watch[0] = cg.watchUntilEmpty(() -> p.loop().post(() -> decide.accept(true)));
+                u.emptyWatch = watch[0];
+            } catch (CgroupException e) {
+                // The cgroup is gone (removed meanwhile): nothing is left in it.
+                if (cg.exists()) Log.warning("%s: cannot watch its cgroup: %s", u.name, e.getMessage());
+                decide.accept(!cg.exists());
+            }
+        };
+        switch (mode) {
+            case CONTROL_GROUP -> {
+                if (main == null) {
+                    watchCgroup.run();
+                } else {
+                    // The main process is mostly the last to go: its exit (already a pidfd event)
+                    // comes first, and the cgroup (a process leaves it before its exit is
+                    // reported) is read once then; watched only when something is left in it.
+                    main.onExit().whenComplete((x, e) -> p.loop().post(() -> {
+                        if (stale(u, run) || decided[0]) return;
+                        if (populated(cg)) watchCgroup.run();
+                        else decide.accept(true);
+                    }));
+                }
+            }
+            case MIXED, PROCESS -> {
+                if (main == null) decide.accept(true);
+                else main.onExit().whenComplete((x, e) -> p.loop().post(() -> decide.accept(true)));
+            }
+            case NONE -> decide.accept(true);
+        }
+    }
+
+    private static void closeQuietly(UnitRuntime u, AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            Log.debug("%s: %s", u.name, e.getMessage());
+        }
+    }
+
     private void signalMain(UnitRuntime u, int signal) {
         if (u.main != null) {
             u.main.signal(signal);
@@ -692,19 +750,6 @@ final class ServiceLifecycle {
         } else {
             p.launcher().signal(u.mainPid, signal);
             p.launcher().signal(u.mainPid, Signals.SIGCONT);
-        }
-    }
-
-    private static boolean awaitExit(ProcessLauncher.Process proc, Duration timeout) {
-        if (proc == null) return true;
-        try {
-            proc.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !proc.isAlive();
-        } catch (Exception e) {
-            return !proc.isAlive();
         }
     }
 

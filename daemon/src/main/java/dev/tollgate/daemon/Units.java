@@ -10,7 +10,6 @@ import dev.tollgate.units.UnitSection;
 import dev.tollgate.units.UnitSources;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +33,7 @@ final class Units {
     private final Executor notifier;
     private final Map<UnitName, UnitRuntime> live = new HashMap<>();
     private final Map<UnitName, UnitRuntime> dirty = new LinkedHashMap<>();
-    private volatile Map<UnitName, UnitRecord> snapshot = Map.of();
+    private volatile PublishedUnits<UnitName, UnitRecord> snapshot = PublishedUnits.empty();
     private final List<Consumer<UnitRecord>> listeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> onPublished = new CopyOnWriteArrayList<>();
 
@@ -119,13 +118,10 @@ final class Units {
 
     private void publish() {
         if (dirty.isEmpty()) return;
-        Map<UnitName, UnitRecord> next = new HashMap<>(snapshot);
-        dirty.forEach((n, u) -> {
-            if (u == null) next.remove(n);
-            else next.put(n, u.record());
-        });
+        Map<UnitName, UnitRecord> changed = new HashMap<>();
+        dirty.forEach((n, u) -> changed.put(n, u == null ? null : u.record()));
         dirty.clear();
-        snapshot = Collections.unmodifiableMap(next);
+        snapshot = snapshot.with(changed);
         for (Runnable r : onPublished) r.run();
     }
 

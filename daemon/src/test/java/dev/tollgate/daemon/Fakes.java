@@ -170,6 +170,8 @@ final class Fakes {
         final Set<String> refuseCreate = new HashSet<>();
         final List<String> removed = new ArrayList<>();
         final List<String> signalled = new ArrayList<>();
+        /** How often a cgroup's processes were read (what a query pays per unit it shows). */
+        int processReads;
         /** Cgroups watched until empty (adoption without a main pid), and what to call. */
         final Map<Path, Runnable> watchers = new HashMap<>();
 
@@ -219,6 +221,7 @@ final class Fakes {
 
                 @Override
                 public List<Long> processes() {
+                    processReads++;
                     return processes.alive(dir).stream().map(FakeProcess::pid).toList();
                 }
 
@@ -256,8 +259,20 @@ final class Fakes {
 
                 @Override
                 public AutoCloseable watchUntilEmpty(Runnable onEmpty) {
-                    watchers.put(dir, onEmpty);
-                    return () -> watchers.remove(dir);
+                    // As cgroup.events tells it: once, when the last process leaves, at once if none is left.
+                    Runnable once = new Runnable() {
+                        @Override
+                        public void run() {
+                            if (watchers.remove(dir, this)) onEmpty.run();
+                        }
+                    };
+                    watchers.put(dir, once);
+                    List<FakeProcess> alive = processes.alive(dir);
+                    if (alive.isEmpty()) once.run();
+                    for (FakeProcess p : alive) p.exit.thenRun(() -> {
+                        if (processes.alive(dir).isEmpty()) once.run();
+                    });
+                    return () -> watchers.remove(dir, once);
                 }
             };
         }

@@ -200,8 +200,8 @@ class RestartAndAdoptionTest {
         adopt();
         assertThat(h.state("lost.service")).isEqualTo("active/running/success");
         assertThat(h.status("lost.service").mainPID()).isNull();
+        assertThat(h.cgroups.watchers).containsKey(h.cgroup("lost.service"));
         p.exitWith(0);
-        h.cgroups.watchers.get(h.cgroup("lost.service")).run();
         h.settle();
         assertThat(h.state("lost.service")).isEqualTo("inactive/dead/success");
     }

@@ -59,10 +59,33 @@ class ServiceLifecycleTest {
         h.launcher.scripts.put("/bin/stubborn", new Fakes.Script.Runs(Fakes.Nature.IGNORES_TERM));
         h.start("stubborn.service");
         Fakes.FakeProcess p = h.launcher.last("/bin/stubborn");
-        h.stop("stubborn.service");
+        CompletableFuture<?> stop = h.manager().stopAsync("stubborn.service");
+        h.advance(Duration.ofMillis(4999));
+        assertThat(stop).as("no SIGKILL before TimeoutStopSec=").isNotDone();
+        assertThat(h.state("stubborn.service")).isEqualTo("deactivating/stop-sigterm/success");
+        assertThat(p.signals).containsExactly(Signals.SIGTERM);
+        h.advance(Duration.ofMillis(1));
+        h.done(stop);
         assertThat(p.signals).containsSubsequence(Signals.SIGTERM, Signals.SIGKILL);
         assertThat(p.isAlive()).isFalse();
         assertThat(h.state("stubborn.service")).isEqualTo("failed/failed/timeout");
+    }
+
+    @Test
+    void aStopEndsWhenTheCgroupEmptiesNotWhenTheMainProcessExits() {
+        h.service("two.service", "ExecStart=/bin/two", "TimeoutStopSec=30");
+        h.start("two.service");
+        Fakes.FakeProcess helper = new Fakes.FakeProcess(4242, h.cgroup("two.service"), "/bin/helper", Fakes.Nature.IGNORES_TERM, true);
+        h.launcher.processes.add(helper);
+        CompletableFuture<?> stop = h.manager().stopAsync("two.service");
+        h.settle();
+        assertThat(h.launcher.last("/bin/two").isAlive()).isFalse();
+        assertThat(helper.signals).containsExactly(Signals.SIGTERM);
+        assertThat(stop).as("a process is left in the cgroup").isNotDone();
+        assertThat(h.state("two.service")).isEqualTo("deactivating/stop-sigterm/success");
+        helper.exitWith(0);
+        h.done(stop);
+        assertThat(h.state("two.service")).as("ended by its cgroup emptying, not TimeoutStopSec=").isEqualTo("inactive/dead/success");
     }
 
     @Test
@@ -82,7 +105,11 @@ class ServiceLifecycleTest {
         h.service("k.service", "ExecStart=/bin/k", "KillMode=process", "TimeoutStopSec=1");
         h.launcher.scripts.put("/bin/k", new Fakes.Script.Runs(Fakes.Nature.IGNORES_TERM));
         h.start("k.service");
-        h.stop("k.service");
+        CompletableFuture<?> stopK = h.manager().stopAsync("k.service");
+        h.settle();
+        assertThat(stopK).as("KillMode=process waits for the main process").isNotDone();
+        h.advance(Duration.ofSeconds(1));
+        h.done(stopK);
         assertThat(h.launcher.last("/bin/k").signals).contains(Signals.SIGKILL);
         assertThat(h.state("k.service")).isEqualTo("failed/failed/timeout");
 
