@@ -30,6 +30,8 @@ public final class Libc {
     private static final MethodHandle RMDIR = Native.downcall("rmdir", FunctionDescriptor.of(JAVA_INT, ADDRESS), CE);
     private static final MethodHandle MOUNT = Native.downcall("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), CE);
+    private static final MethodHandle UNLINK = Native.downcall("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS), CE);
+    private static final MethodHandle RENAME = Native.downcall("rename", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), CE);
     private static final MethodHandle KILL = Native.downcall("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CE);
 
     /** mkdir(2); 0 or the errno. */
@@ -48,6 +50,32 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
             int r = (int) RMDIR.invokeExact(state, arena.allocateFrom(path.toString()));
+            return r == 0 ? 0 : Native.errno(state);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * unlink(2); 0 or the errno. Unlike {@code Files.deleteIfExists}, a missing file (ENOENT)
+     * costs no exception, which matters where absence is the common case (a pin to clear
+     * before pinning, for each of a thousand units).
+     */
+    public static int unlink(Path path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int r = (int) UNLINK.invokeExact(state, arena.allocateFrom(path.toString()));
+            return r == 0 ? 0 : Native.errno(state);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** rename(2), replacing what is at {@code to}; 0 or the errno. */
+    public static int rename(Path from, Path to) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int r = (int) RENAME.invokeExact(state, arena.allocateFrom(from.toString()), arena.allocateFrom(to.toString()));
             return r == 0 ? 0 : Native.errno(state);
         } catch (Throwable t) {
             throw Native.rethrow(t);
