@@ -42,11 +42,12 @@ import java.util.stream.Stream;
  * 14 ms each here, which would make a reload of a thousand units take many seconds. The
  * counters map is never replaced while the unit runs.
  *
- * <p>Of its objects the unit holds one descriptor: its counters', read by every counter
- * query. The events map, the trie and the programs and links are kept by their pins (and
- * attachments) and opened for the moment that needs them (a program load, a drop count
- * query, a detach): a daemon's descriptors are copied and closed by each process it spawns,
- * so each one held per unit makes every spawn cost more with every unit.
+ * <p>Of its objects the unit holds the descriptors of the maps that queries read: the
+ * counters (every GetCounters) and the events map (GetDrops, metrics; reopening a thousand
+ * of them per query made it ten times slower). The trie, the programs and the links are kept
+ * by their pins (and attachments) and opened for the moment that needs them (a program load,
+ * a detach): a daemon's descriptors are copied and closed by each process it spawns, so each
+ * one held per unit makes every spawn cost more with every unit.
  */
 public final class UnitDatapath implements AutoCloseable {
     private static final String FOREIGN_PREFIX = "foreign_";
@@ -56,7 +57,7 @@ public final class UnitDatapath implements AutoCloseable {
     private final AttachMode mode;
     private final Path pinDir;
     private final BpfMap counters;
-    private final int eventsId; // the events map's (DropEventLayout), pinned at EVENTS
+    private final BpfMap events; // the drop event bucket and counters (DropEventLayout)
     private final BpfMap ring; // the daemon's drop event ring, not ours to close; null where the kernel has none
     private boolean policyPinned; // the current LPM trie, when the unit has address lists, pinned at POLICY
     private final EnumMap<Direction, Attachment> skb = new EnumMap<>(Direction.class);
@@ -64,32 +65,19 @@ public final class UnitDatapath implements AutoCloseable {
     private final List<Attachment> foreign = new ArrayList<>();
     private UnitPolicy applied;
 
-    private UnitDatapath(UnitPolicy p, AttachMode mode, Path pinDir, BpfMap counters, int eventsId, BpfMap ring) {
+    private UnitDatapath(UnitPolicy p, AttachMode mode, Path pinDir, BpfMap counters, BpfMap events, BpfMap ring) {
         this.unit = p.unit();
         this.cgroup = p.cgroup();
         this.mode = mode;
         this.pinDir = pinDir;
         this.counters = counters;
-        this.eventsId = eventsId;
+        this.events = events;
         this.ring = ring;
     }
 
-    /**
-     * The maps a program load references besides the counters, open for one reconcile: given
-     * (just made), or opened from their pins when a load first needs them; closed after.
-     */
+    /** The trie a program load references, open for one reconcile: new, or opened from its pin when a load first needs it; closed after. */
     private final class LoadMaps implements AutoCloseable {
-        private BpfMap events;
         private BpfMap trie;
-
-        LoadMaps(BpfMap events) {
-            this.events = events;
-        }
-
-        BpfMap events() {
-            if (events == null) events = BpfMap.fromPin(pinDir.resolve(PinLayout.EVENTS));
-            return events;
-        }
 
         BpfMap trie() {
             if (trie == null) trie = BpfMap.fromPin(pinDir.resolve(PinLayout.POLICY));
@@ -108,7 +96,6 @@ public final class UnitDatapath implements AutoCloseable {
 
         @Override
         public void close() {
-            if (events != null) events.close();
             if (trie != null) trie.close();
         }
     }
@@ -142,8 +129,8 @@ public final class UnitDatapath implements AutoCloseable {
             counters.close();
             throw e;
         }
-        UnitDatapath d = new UnitDatapath(p, mode, dir, counters, events.id(), ring);
-        try (LoadMaps maps = d.new LoadMaps(events)) {
+        UnitDatapath d = new UnitDatapath(p, mode, dir, counters, events, ring);
+        try (LoadMaps maps = d.new LoadMaps()) {
             counters.pin(dir.resolve(PinLayout.COUNTERS));
             events.pin(dir.resolve(PinLayout.EVENTS));
             beforeAttach.accept(d);
@@ -179,8 +166,8 @@ public final class UnitDatapath implements AutoCloseable {
             counters.close();
             throw e;
         }
-        UnitDatapath d = new UnitDatapath(p, mode, dir, counters, events.id(), ring);
-        try (LoadMaps maps = d.new LoadMaps(events); CgroupHandle cg = CgroupHandle.open(p.cgroup())) {
+        UnitDatapath d = new UnitDatapath(p, mode, dir, counters, events, ring);
+        try (LoadMaps maps = d.new LoadMaps(); CgroupHandle cg = CgroupHandle.open(p.cgroup())) {
             // A process killed inside Pins.pinReplacing leaves its temporary policy pin; the
             // policy is rebuilt below anyway.
             Pins.unpin(dir.resolve(PinLayout.POLICY + "_new"));
@@ -238,15 +225,12 @@ public final class UnitDatapath implements AutoCloseable {
 
     /** The unit's id in drop events ({@link DropEvent#unitId}). */
     public int eventUnitId() {
-        return eventsId;
+        return events.id();
     }
 
-    /** The drop events the unit's programs emitted and suppressed since it started (read from the pinned map). */
+    /** The drop events the unit's programs emitted and suppressed since it started. */
     public DropEventCounters dropEventCounters() {
-        byte[] v;
-        try (BpfMap events = BpfMap.fromPin(pinDir.resolve(PinLayout.EVENTS))) {
-            v = events.lookup(dev.tollgate.bpf.Bytes.u32(0)).orElse(null);
-        }
+        byte[] v = events.lookup(dev.tollgate.bpf.Bytes.u32(0)).orElse(null);
         if (v == null) return DropEventCounters.ZERO;
         return new DropEventCounters(dev.tollgate.bpf.Bytes.u64(v, DropEventLayout.EMITTED),
                 dev.tollgate.bpf.Bytes.u64(v, DropEventLayout.SUPPRESSED));
@@ -270,7 +254,7 @@ public final class UnitDatapath implements AutoCloseable {
         if (!next.unit().equals(unit) || !next.cgroup().equals(cgroup))
             throw new IllegalArgumentException("policy for " + next.unit() + " at " + next.cgroup()
                     + " applied to " + unit + " at " + cgroup);
-        try (LoadMaps maps = new LoadMaps(null)) {
+        try (LoadMaps maps = new LoadMaps()) {
             reconcile(next, maps);
         }
     }
@@ -338,7 +322,7 @@ public final class UnitDatapath implements AutoCloseable {
         maps.put(SkbProgram.UNIT_MAP, counters);
         if (shape.usesTrie()) maps.put(SkbProgram.POLICY_MAP, loadMaps.trie());
         if (shape.emitsEvents()) {
-            maps.put(SkbProgram.EVENTS_MAP, loadMaps.events());
+            maps.put(SkbProgram.EVENTS_MAP, events);
             maps.put(SkbProgram.RING_MAP, Objects.requireNonNull(ring, "drop event ring"));
         }
         String name = (shape.filters() ? "tg_fw_" : "tg_acct_") + shape.direction().shortName();
@@ -463,6 +447,7 @@ public final class UnitDatapath implements AutoCloseable {
         for (Attachment a : foreign) a.close();
         for (Attachment a : bind.values()) a.close();
         for (Attachment a : skb.values()) a.close();
+        events.close();
         counters.close();
     }
 }
