@@ -79,7 +79,10 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
     }
 
     public boolean exists() {
-        return Files.isDirectory(directory(), LinkOption.NOFOLLOW_LINKS);
+        // Without NOFOLLOW_LINKS (cgroupfs has no symlinks): the JDK answers that form from
+        // stat(2) alone, the other throws and catches an exception for a missing directory,
+        // as every unit's is at boot, when Adoption asks.
+        return Files.isDirectory(directory());
     }
 
     @Override
