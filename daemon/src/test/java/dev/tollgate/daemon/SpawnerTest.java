@@ -129,6 +129,29 @@ class SpawnerTest {
         if (f.pid() > 0) assertThat(tasksChildren().stream().flatMap(Set::stream)).doesNotContain(f.pid());
     }
 
+    /**
+     * A process this JVM did not spawn (as after a daemon restart: the services' parent is
+     * init) is watched by its pidfd: signalled through it, its end seen, its status unknown.
+     */
+    @Test
+    void anAdoptedProcessIsWatchedByItsPidfd() throws Exception {
+        Process sh = new ProcessBuilder("/bin/sh", "-c", "/bin/sleep 3600 >/dev/null 2>&1 & echo $!").start();
+        long pid = Long.parseLong(new String(sh.getInputStream().readAllBytes()).strip());
+        assertThat(sh.waitFor()).isZero();
+        try {
+            ProcessLauncher.Process p = new SpawnerLauncher().adopt(pid).orElseThrow();
+            assertThat(p.isAlive()).isTrue();
+            assertThat(tasksChildren().stream().flatMap(Set::stream)).as("not a child of this JVM").doesNotContain(pid);
+            p.signal(Signals.SIGKILL);
+            assertThat(p.onExit().get()).as("exit status of a process that is not our child").isEmpty();
+            assertThat(p.isAlive()).isFalse();
+        } finally {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        long noSuchPid = (1 << 22) + 1; // above PID_MAX_LIMIT, the highest pid_max of 64-bit Linux
+        assertThat(new SpawnerLauncher().adopt(noSuchPid).map(ProcessLauncher.Process::pid)).as("adopting pid %d, which does not exist", noSuchPid).isEmpty();
+    }
+
     private static void assertOnlyIn(Child c, Path cgroup) throws IOException {
         assertThat(Files.readString(cgroup.resolve("cgroup.procs")).strip()).as("cgroup.procs of " + cgroup).isEqualTo(Long.toString(c.pid()));
         assertThat(Files.readString(Path.of("/proc/" + c.pid() + "/cmdline"))).startsWith("/bin/sleep\u0000");
