@@ -289,7 +289,15 @@ public final class Accounting implements AutoCloseable {
     public Optional<CounterSums> sliceCounters(String slice) {
         lifetimes.readLock().lock();
         try {
-            return Optional.ofNullable(slices.get(slice)).map(SliceCounters::read);
+            SliceCounters s = slices.get(slice);
+            if (s == null) return Optional.empty();
+            // Members whose units run here are read through the units' descriptors.
+            Map<Integer, UnitDatapath> byMap = new HashMap<>();
+            units.values().forEach(d -> byMap.put(d.countersMap().id(), d));
+            return Optional.of(s.read(id -> {
+                UnitDatapath d = byMap.get(id);
+                return d == null ? null : d.counters();
+            }));
         } finally {
             lifetimes.readLock().unlock();
         }
@@ -307,7 +315,7 @@ public final class Accounting implements AutoCloseable {
                 byMap.put(d.countersMap().id(), c);
             });
             // Slices sum the members' counters just read: one lookup per unit, not one per unit and slice.
-            slices.forEach((n, s) -> all.put(n, s.read(byMap)));
+            slices.forEach((n, s) -> all.put(n, s.read(byMap::get)));
             return all;
         } finally {
             lifetimes.readLock().unlock();

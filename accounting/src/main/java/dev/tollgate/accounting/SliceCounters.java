@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -35,7 +36,8 @@ import java.util.stream.Stream;
  * </ul>
  *
  * Slices count only passed traffic, as the per-packet scheme before did; the dropped fields
- * stay zero.
+ * stay zero. A member is read through its unit's descriptor where the caller has one, else
+ * from its pin: the slice holds no descriptor per member (see {@link UnitDatapath}).
  */
 public final class SliceCounters implements AutoCloseable {
     static final String RETIRED = "retired";
@@ -45,8 +47,14 @@ public final class SliceCounters implements AutoCloseable {
     private static final Pattern MEMBER = Pattern.compile("m(\\d+)_(\\d+)_(\\d+)_(\\d+)_(\\d+)");
     private static final byte[] KEY = Bytes.u32(0);
 
-    /** A member: its counters map (our own descriptor), its base, its pin. */
-    private record Member(BpfMap map, CounterSums base, Path pin) {}
+    /** A member: its counters map's id, its base, its pin. */
+    private record Member(int mapId, CounterSums base, Path pin) {
+        CounterSums readPinned() {
+            try (BpfMap map = BpfMap.fromPin(pin)) {
+                return read(map);
+            }
+        }
+    }
 
     private final String slice;
     private final Path pinDir;
@@ -89,13 +97,15 @@ public final class SliceCounters implements AutoCloseable {
             long folded = s.lastFolded();
             for (Path m : memberPins(dir)) {
                 Matcher x = MEMBER.matcher(m.getFileName().toString());
-                BpfMap map = BpfMap.fromPin(m);
-                if (!x.matches() || map.id() == folded) {
-                    map.close();
+                int id;
+                try (BpfMap map = BpfMap.fromPin(m)) {
+                    id = map.id();
+                }
+                if (!x.matches() || id == folded) {
                     Pins.unpin(m);
                     continue;
                 }
-                s.members.put(map.id(), new Member(map, base(x), m));
+                s.members.put(id, new Member(id, base(x), m));
             }
             return s;
         } catch (RuntimeException e) {
@@ -192,8 +202,7 @@ public final class SliceCounters implements AutoCloseable {
                 Long.toUnsignedString(b.ingressBytes()), Long.toUnsignedString(b.egressPackets()),
                 Long.toUnsignedString(b.egressBytes())));
         unitCounters.pin(pin);
-        BpfMap own = BpfMap.fromPin(pin);
-        members.put(id, new Member(own, b, pin));
+        members.put(id, new Member(id, b, pin));
     }
 
     private static String f(String format, Object... args) {
@@ -208,23 +217,25 @@ public final class SliceCounters implements AutoCloseable {
     synchronized void leave(int mapId) {
         Member m = members.get(mapId);
         if (m == null) return;
-        CounterSums add = passed(read(m.map())).minus(m.base());
+        CounterSums add = passed(m.readPinned()).minus(m.base());
         writeRetired(totals(retiredValue()).plus(add), mapId);
         Pins.unpin(m.pin());
-        m.map().close();
         members.remove(mapId);
     }
 
     public CounterSums read() {
-        return read(Map.of());
+        return read(id -> null);
     }
 
-    /** The same, taking members' counters from {@code known} (by map id) where they were just read. */
-    synchronized CounterSums read(Map<Integer, CounterSums> known) {
+    /**
+     * The same, taking a member's counters from {@code running} (by map id: read through its
+     * running unit's descriptor, or just read) where it has them, else from the member's pin.
+     */
+    synchronized CounterSums read(IntFunction<CounterSums> running) {
         CounterSums sum = totals(retiredValue());
-        for (var e : members.entrySet()) {
-            CounterSums c = known.get(e.getKey());
-            sum = sum.plus(passed(c != null ? c : read(e.getValue().map())).minus(e.getValue().base()));
+        for (Member m : members.values()) {
+            CounterSums c = running.apply(m.mapId());
+            sum = sum.plus(passed(c != null ? c : m.readPinned()).minus(m.base()));
         }
         return sum;
     }
@@ -237,7 +248,6 @@ public final class SliceCounters implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (Member m : members.values()) m.map().close();
         members.clear();
         retired.close();
     }

@@ -19,9 +19,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -38,6 +41,13 @@ import java.util.stream.Stream;
  * map-in-map update from user space waits for an RCU grace period (synchronize_rcu), about
  * 14 ms each here, which would make a reload of a thousand units take many seconds. The
  * counters map is never replaced while the unit runs.
+ *
+ * <p>Of its objects the unit holds the descriptors of the maps that queries read: the
+ * counters (every GetCounters) and the events map (GetDrops, metrics; reopening a thousand
+ * of them per query made it ten times slower). The trie, the programs and the links are kept
+ * by their pins (and attachments) and opened for the moment that needs them (a program load,
+ * a detach): a daemon's descriptors are copied and closed by each process it spawns, so each
+ * one held per unit makes every spawn cost more with every unit.
  */
 public final class UnitDatapath implements AutoCloseable {
     private static final String FOREIGN_PREFIX = "foreign_";
@@ -49,7 +59,7 @@ public final class UnitDatapath implements AutoCloseable {
     private final BpfMap counters;
     private final BpfMap events; // the drop event bucket and counters (DropEventLayout)
     private final BpfMap ring; // the daemon's drop event ring, not ours to close; null where the kernel has none
-    private BpfMap policy; // the current LPM trie, when the unit has address lists
+    private boolean policyPinned; // the current LPM trie, when the unit has address lists, pinned at POLICY
     private final EnumMap<Direction, Attachment> skb = new EnumMap<>(Direction.class);
     private final Map<AttachType, Attachment> bind = new EnumMap<>(AttachType.class);
     private final List<Attachment> foreign = new ArrayList<>();
@@ -63,6 +73,31 @@ public final class UnitDatapath implements AutoCloseable {
         this.counters = counters;
         this.events = events;
         this.ring = ring;
+    }
+
+    /** The trie a program load references, open for one reconcile: new, or opened from its pin when a load first needs it; closed after. */
+    private final class LoadMaps implements AutoCloseable {
+        private BpfMap trie;
+
+        BpfMap trie() {
+            if (trie == null) trie = BpfMap.fromPin(pinDir.resolve(PinLayout.POLICY));
+            return trie;
+        }
+
+        /** A new trie replaces the one the pin holds, for the loads that follow. */
+        void newTrie(BpfMap t) {
+            if (trie != null) trie.close();
+            trie = t;
+        }
+
+        void dropTrie() {
+            newTrie(null);
+        }
+
+        @Override
+        public void close() {
+            if (trie != null) trie.close();
+        }
     }
 
     /** A new events map: an empty bucket, zero counts, and its own id as the unit's id in events. */
@@ -95,11 +130,11 @@ public final class UnitDatapath implements AutoCloseable {
             throw e;
         }
         UnitDatapath d = new UnitDatapath(p, mode, dir, counters, events, ring);
-        try {
+        try (LoadMaps maps = d.new LoadMaps()) {
             counters.pin(dir.resolve(PinLayout.COUNTERS));
             events.pin(dir.resolve(PinLayout.EVENTS));
             beforeAttach.accept(d);
-            d.reconcile(p);
+            d.reconcile(p, maps);
             return d;
         } catch (RuntimeException e) {
             d.remove();
@@ -132,12 +167,11 @@ public final class UnitDatapath implements AutoCloseable {
             throw e;
         }
         UnitDatapath d = new UnitDatapath(p, mode, dir, counters, events, ring);
-        try (CgroupHandle cg = CgroupHandle.open(p.cgroup())) {
+        try (LoadMaps maps = d.new LoadMaps(); CgroupHandle cg = CgroupHandle.open(p.cgroup())) {
             // A process killed inside Pins.pinReplacing leaves its temporary policy pin; the
             // policy is rebuilt below anyway.
             Pins.unpin(dir.resolve(PinLayout.POLICY + "_new"));
-            Path policyPin = dir.resolve(PinLayout.POLICY);
-            if (Files.exists(policyPin)) d.policy = BpfMap.fromPin(policyPin);
+            d.policyPinned = Files.exists(dir.resolve(PinLayout.POLICY));
             for (Direction dir2 : Direction.values()) {
                 Path pin = dir.resolve(dir2.shortName());
                 if (Files.exists(pin)) d.skb.put(dir2, Attachment.open(mode, cg, dir2.attachType, pin));
@@ -152,7 +186,7 @@ public final class UnitDatapath implements AutoCloseable {
                 d.foreign.add(Attachment.open(mode, cg, t, pin));
             }
             d.applied = null;
-            d.reconcile(p);
+            d.reconcile(p, maps);
             return java.util.Optional.of(d);
         } catch (RuntimeException e) {
             d.close();
@@ -210,8 +244,8 @@ public final class UnitDatapath implements AutoCloseable {
     /** Ids of the programs attached for this unit, for bpftool cross-checks. */
     public Map<String, Integer> programIds() {
         Map<String, Integer> ids = new HashMap<>();
-        skb.forEach((d, a) -> ids.put(d.shortName(), a.program().id()));
-        bind.forEach((t, a) -> ids.put(t.systemdName, a.program().id()));
+        skb.forEach((d, a) -> ids.put(d.shortName(), a.programId()));
+        bind.forEach((t, a) -> ids.put(t.systemdName, a.programId()));
         return ids;
     }
 
@@ -220,32 +254,30 @@ public final class UnitDatapath implements AutoCloseable {
         if (!next.unit().equals(unit) || !next.cgroup().equals(cgroup))
             throw new IllegalArgumentException("policy for " + next.unit() + " at " + next.cgroup()
                     + " applied to " + unit + " at " + cgroup);
-        reconcile(next);
+        try (LoadMaps maps = new LoadMaps()) {
+            reconcile(next, maps);
+        }
     }
 
-    private void reconcile(UnitPolicy next) {
+    private void reconcile(UnitPolicy next, LoadMaps maps) {
         UnitPolicy before = applied;
         try (CgroupHandle cg = CgroupHandle.open(cgroup)) {
             boolean listsChanged = before == null || !before.addressRules().equals(next.addressRules());
-            BpfMap oldTrie = policy;
-            boolean newTrie = next.firewall() && (listsChanged || policy == null);
-            if (newTrie) {
-                policy = PolicyTrie.create(ObjectName.sanitize("tgp_" + unit), next.addressRules());
-            } else if (!next.firewall()) {
-                policy = null;
-            }
+            boolean newTrie = next.firewall() && (listsChanged || !policyPinned);
+            if (newTrie) maps.newTrie(PolicyTrie.create(ObjectName.sanitize("tgp_" + unit), next.addressRules()));
             try {
-                for (Direction d : Direction.values()) reconcileSkb(cg, d, before, next, newTrie);
+                for (Direction d : Direction.values()) reconcileSkb(cg, d, before, next, newTrie, maps);
             } catch (RuntimeException e) {
-                if (newTrie) policy.close();
-                policy = oldTrie;
+                if (newTrie) maps.dropTrie();
                 throw e;
             }
             // The programs now reference the new trie (or none); the old one goes with the old programs.
-            if (policy != oldTrie) {
-                if (oldTrie != null) oldTrie.close();
-                if (policy != null) Pins.pinReplacing(policy.fd(), pinDir.resolve(PinLayout.POLICY));
-                else Pins.unpin(pinDir.resolve(PinLayout.POLICY));
+            if (newTrie) {
+                Pins.pinReplacing(maps.trie().fd(), pinDir.resolve(PinLayout.POLICY));
+                policyPinned = true;
+            } else if (!next.firewall() && policyPinned) {
+                Pins.unpin(pinDir.resolve(PinLayout.POLICY));
+                policyPinned = false;
             }
             reconcileBind(cg, before, next);
             reconcileForeign(cg, next);
@@ -253,7 +285,7 @@ public final class UnitDatapath implements AutoCloseable {
         applied = next;
     }
 
-    private void reconcileSkb(CgroupHandle cg, Direction d, UnitPolicy before, UnitPolicy next, boolean newTrie) {
+    private void reconcileSkb(CgroupHandle cg, Direction d, UnitPolicy before, UnitPolicy next, boolean newTrie, LoadMaps maps) {
         Attachment current = skb.get(d);
         if (!next.needsSkbPrograms()) {
             if (current != null) {
@@ -265,7 +297,7 @@ public final class UnitDatapath implements AutoCloseable {
         boolean shapeChanged = before == null || !shape(before, d).equals(shape(next, d));
         // A compiled list is part of the shape; a trie program must move to a new trie.
         if (current != null && !shapeChanged && !(newTrie && next.shape(d).usesTrie())) return;
-        try (BpfProgram program = loadSkb(shape(next, d))) {
+        try (BpfProgram program = loadSkb(shape(next, d), maps)) {
             if (current == null) {
                 Attachment a = Attachment.attach(mode, cg, d.attachType, program);
                 skb.put(d, a);
@@ -283,15 +315,12 @@ public final class UnitDatapath implements AutoCloseable {
     }
 
     /** A firewall reads addresses straight from the packet where the verifier allows it (5.2+), else with a helper. */
-    private BpfProgram loadSkb(SkbProgram.Shape shape) {
+    private BpfProgram loadSkb(SkbProgram.Shape shape, LoadMaps loadMaps) {
         boolean direct = shape.filters() && Capabilities.kernel().has(KernelCapability.DIRECT_PACKET_READ);
-        return loadSkbAs(shape.withDirectRead(direct));
-    }
-
-    private BpfProgram loadSkbAs(SkbProgram.Shape shape) {
+        shape = shape.withDirectRead(direct);
         Map<String, BpfMap> maps = new HashMap<>();
         maps.put(SkbProgram.UNIT_MAP, counters);
-        if (shape.usesTrie()) maps.put(SkbProgram.POLICY_MAP, Objects.requireNonNull(policy, "policy map"));
+        if (shape.usesTrie()) maps.put(SkbProgram.POLICY_MAP, loadMaps.trie());
         if (shape.emitsEvents()) {
             maps.put(SkbProgram.EVENTS_MAP, events);
             maps.put(SkbProgram.RING_MAP, Objects.requireNonNull(ring, "drop event ring"));
@@ -332,7 +361,7 @@ public final class UnitDatapath implements AutoCloseable {
         for (UnitPolicy.ForeignProgram f : next.foreignPrograms()) {
             try (BpfProgram p = openForeign(f)) {
                 Attachment existing = foreign.stream()
-                        .filter(a -> a.type() == f.attachType() && a.program().id() == p.id() && !keep.contains(a))
+                        .filter(a -> a.type() == f.attachType() && a.programId() == p.id() && !keep.contains(a))
                         .findFirst().orElse(null);
                 if (existing != null) {
                     keep.add(existing);
@@ -346,14 +375,29 @@ public final class UnitDatapath implements AutoCloseable {
         foreign.clear();
         foreign.addAll(keep);
         foreign.addAll(added);
-        // Re-pin under stable names: foreign_TYPE_N in the order of the unit's settings.
-        for (Path pin : foreignPins(pinDir)) Pins.unpin(pin);
+        // Pinned under stable names: foreign_TYPE_N in the order of the unit's settings. A kept
+        // link lives by its pin alone (we hold no descriptor on it), so its pin is moved by
+        // rename, never removed: each moving one first to a number no wanted pin has, then home.
+        Map<Attachment, Path> wanted = new IdentityHashMap<>();
         Map<AttachType, Integer> seq = new EnumMap<>(AttachType.class);
         for (Attachment a : foreign) {
             int n = seq.merge(a.type(), 1, Integer::sum);
-            a.pin(pinDir.resolve(FOREIGN_PREFIX + a.type().systemdName + "_" + n));
+            wanted.put(a, pinDir.resolve(FOREIGN_PREFIX + a.type().systemdName + "_" + n));
         }
+        List<Attachment> moving = foreign.stream()
+                .filter(a -> a.pinnedAt() != null && !a.pinnedAt().equals(wanted.get(a))).toList();
+        for (int i = 0; i < moving.size(); i++) {
+            Attachment a = moving.get(i);
+            a.pin(pinDir.resolve(FOREIGN_PREFIX + a.type().systemdName + "_" + (MOVING_PIN + i)));
+        }
+        Set<Path> held = new HashSet<>();
+        for (Attachment a : foreign) if (a.pinnedAt() != null) held.add(a.pinnedAt());
+        for (Path pin : foreignPins(pinDir)) if (!held.contains(pin)) Pins.unpin(pin);
+        for (Attachment a : foreign) if (!wanted.get(a).equals(a.pinnedAt())) a.pin(wanted.get(a));
     }
+
+    /** Above any unit's count of foreign programs: the numbers of pins on their way to a new one. */
+    private static final int MOVING_PIN = 1_000_000;
 
     private static BpfProgram openForeign(UnitPolicy.ForeignProgram f) {
         if (!Files.exists(f.pinnedAt()))
@@ -403,7 +447,6 @@ public final class UnitDatapath implements AutoCloseable {
         for (Attachment a : foreign) a.close();
         for (Attachment a : bind.values()) a.close();
         for (Attachment a : skb.values()) a.close();
-        if (policy != null) policy.close();
         events.close();
         counters.close();
     }

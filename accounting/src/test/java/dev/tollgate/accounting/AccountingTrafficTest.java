@@ -369,6 +369,77 @@ class AccountingTrafficTest {
         }
     }
 
+    /**
+     * A changed list of foreign programs keeps the attachments it keeps and renumbers their
+     * pins in the list's order: the daemon holds no descriptor on a pinned link, so a pin
+     * removed and made again would have detached it.
+     */
+    @ParameterizedTest
+    @EnumSource(value = AttachMechanism.class, names = {"LINK", "MULTI"})
+    void foreignProgramsKeepTheirAttachmentsWhenTheirListChanges(AttachMechanism mode) throws Exception {
+        setUp(mode);
+        Path extra = Pins.ensureDirectory(bpffs.resolve("extra"));
+        int a, b;
+        try (BpfProgram pa = load("user_a"); BpfProgram pb = load("user_b")) {
+            pa.pin(extra.resolve("a"));
+            pb.pin(extra.resolve("b"));
+            a = pa.id();
+            b = pb.id();
+        }
+        String unit = "foreign.service";
+        UnitDatapath d = start(foreign(unit, extra, "a", "b"));
+        assertThat(foreignPins(unit, mode)).containsExactly(Map.entry("foreign_egress_1", a), Map.entry("foreign_egress_2", b));
+        acc.update(foreign(unit, extra, "b"));
+        assertThat(foreignPins(unit, mode)).containsExactly(Map.entry("foreign_egress_1", b));
+        assertThat(attachedEgress(unit)).contains(b).doesNotContain(a);
+        acc.update(foreign(unit, extra, "b", "a"));
+        assertThat(foreignPins(unit, mode)).containsExactly(Map.entry("foreign_egress_1", b), Map.entry("foreign_egress_2", a));
+        assertThat(attachedEgress(unit)).contains(a, b);
+        acc.update(foreign(unit, extra, "a", "b"));
+        assertThat(foreignPins(unit, mode)).containsExactly(Map.entry("foreign_egress_1", a), Map.entry("foreign_egress_2", b));
+        assertThat(attachedEgress(unit)).containsExactlyInAnyOrder(a, b, d.programIds().get("egress"));
+        acc.stop(unit);
+        assertThat(attachedEgress(unit)).isEmpty();
+    }
+
+    private static BpfProgram load(String name) {
+        return BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, name, null,
+                new Assembler().mov(Register.R0, 1).exit().assemble(), Map.of()));
+    }
+
+    private UnitPolicy foreign(String unit, Path extra, String... pins) {
+        return new UnitPolicy(unit, unitCgroup(unit), true, List.of(), List.of(), null,
+                java.util.Arrays.stream(pins).map(n -> new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET_EGRESS, extra.resolve(n))).toList(),
+                false);
+    }
+
+    /** The unit's foreign pins by name, each with the id of the program it keeps attached. */
+    private List<Map.Entry<String, Integer>> foreignPins(String unit, AttachMechanism mode) throws IOException {
+        try (var s = Files.list(acc.pins().unit(unit))) {
+            List<Map.Entry<String, Integer>> out = new ArrayList<>();
+            for (Path pin : s.filter(x -> x.getFileName().toString().startsWith("foreign_")).sorted().toList()) {
+                int id;
+                if (mode == AttachMechanism.LINK) {
+                    try (dev.tollgate.bpf.BpfLink l = dev.tollgate.bpf.BpfLink.fromPin(pin)) {
+                        id = l.info().programId();
+                    }
+                } else {
+                    try (BpfProgram p = BpfProgram.fromPin(pin)) {
+                        id = p.id();
+                    }
+                }
+                out.add(Map.entry(pin.getFileName().toString(), id));
+            }
+            return out;
+        }
+    }
+
+    private List<Integer> attachedEgress(String unit) {
+        try (CgroupHandle cg = CgroupHandle.open(unitCgroup(unit))) {
+            return CgroupPrograms.query(cg, AttachType.CGROUP_INET_EGRESS, false).programIds();
+        }
+    }
+
     static String bpftool(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("bpftool"));
         cmd.addAll(List.of(args));

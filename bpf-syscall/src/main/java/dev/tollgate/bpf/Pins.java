@@ -35,13 +35,23 @@ public final class Pins {
         Path tmp = path.resolveSibling(path.getFileName() + "_new");
         unpin(tmp);
         pin(fd, tmp);
-        try {
-            Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+        int errno = Libc.rename(tmp, path);
+        if (errno != 0) {
             unpin(tmp);
-            throw new UncheckedIOException("cannot move pin " + tmp + " to " + path, e);
+            throw failure("cannot move pin " + tmp + " to " + path, errno);
         }
+    }
+
+    /**
+     * Moves a pin to {@code to} in one rename: the object is never without a pin on the way.
+     * {@code to} must be free (a rename would unpin what is there).
+     */
+    public static void move(Path from, Path to) {
+        if (from.equals(to)) return;
+        checkName(to);
+        if (Files.exists(to)) throw new IllegalStateException("cannot move pin " + from + " to " + to + ": something is pinned there");
+        int errno = Libc.rename(from, to);
+        if (errno != 0) throw failure("cannot move pin " + from + " to " + to, errno);
     }
 
     /** Opens a new fd on the object pinned at {@code path}. */
@@ -51,13 +61,12 @@ public final class Pins {
         }
     }
 
-    /** Removes a pin; false if there was none. */
+    /** Removes a pin; false if there was none (which costs no exception: it is often the case). */
     public static boolean unpin(Path path) {
-        try {
-            return Files.deleteIfExists(path);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove pin " + path, e);
-        }
+        int errno = Libc.unlink(path);
+        if (errno == 0) return true;
+        if (errno == Errno.ENOENT.number()) return false;
+        throw failure("cannot remove pin " + path, errno);
     }
 
     /** Removes a directory of pins and everything in it. */
@@ -113,6 +122,11 @@ public final class Pins {
         Path p = abs;
         while (p.getParent() != null && !Files.exists(p)) p = p.getParent();
         return p;
+    }
+
+    private static UncheckedIOException failure(String what, int errno) {
+        Errno e = Errno.of(errno);
+        return new UncheckedIOException(what + ": " + e.name() + " (" + e.description() + ")", new IOException(e.description()));
     }
 
     private static void checkName(Path path) {

@@ -13,8 +13,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * pidfd (never to a recycled pid), and its exit is reported by the one {@link Watcher} thread
  * that waits for all children, not by a thread per process. The exit status is as the JDK
  * reports one: the exit code, or 128 + the signal that ended it.
+ *
+ * <p>A process an earlier daemon started ({@link #adopt}) is watched the same way (a pidfd
+ * becomes readable when its process ends, child or not), where {@code ProcessHandle.onExit}
+ * would poll it from a thread of its own; its exit status is unknown ({@link #UNKNOWN}).
  */
 public final class Child {
+    /** The exit status of a process that was not our child: only its parent can learn it. */
+    public static final int UNKNOWN = -1;
+
     private final long pid;
     private final int pidfd;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -30,6 +37,14 @@ public final class Child {
         Child c = new Child(pid, pidfd);
         Watcher.INSTANCE.add(c);
         return c;
+    }
+
+    /** Watches a process an earlier daemon started, if it is alive; its exit status will be {@link #UNKNOWN}. */
+    static java.util.Optional<Child> adopt(long pid) {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) return java.util.Optional.empty();
+        int fd = Posix.pidfdOpen(pid);
+        if (fd < 0) return java.util.Optional.empty(); // ESRCH: gone already
+        return java.util.Optional.of(watch(pid, fd));
     }
 
     public long pid() {
@@ -75,6 +90,7 @@ public final class Child {
     static final class Watcher {
         static final Watcher INSTANCE = new Watcher();
         private static final int BATCH = 64;
+        private static final int ECHILD = dev.tollgate.libc.Errno.ECHILD.number();
         private final int epfd = Posix.epollCreate();
         private final ConcurrentHashMap<Integer, Child> byFd = new ConcurrentHashMap<>();
 
@@ -107,7 +123,8 @@ public final class Child {
                         // that child ended.
                         Posix.epollDel(epfd, c.pidfd);
                         int status = Posix.reap(c.pidfd);
-                        c.reaped(status < 0 ? 255 : status);
+                        // ECHILD: not our child (adopted), which its own parent reaps.
+                        c.reaped(status == -ECHILD ? UNKNOWN : status < 0 ? 255 : status);
                     }
                 }
             } catch (RuntimeException e) {

@@ -1,10 +1,11 @@
 package dev.tollgate.daemon;
 
-import dev.tollgate.cgroup.Signals;
 import dev.tollgate.libc.Errno;
+import dev.tollgate.libc.Libc;
 import dev.tollgate.libc.Posix;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,14 +26,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  * <li>glibc ≥ 2.39: {@code pidfd_spawn} with {@code posix_spawnattr_setcgroup_np}: clone3 with
  *     CLONE_INTO_CGROUP, the process is born in the cgroup, and its pidfd comes with it.
- * <li>older glibc: {@code posix_spawn} (vfork-style) whose first file actions open two FIFOs
- *     of ours for reading. The child stops in the second open, before it can exec; a fresh
- *     thread made the spawn, so that thread's only child in
- *     {@code /proc/self/task/TID/children} is this one; we open its pidfd, write it to
- *     {@code cgroup.procs}, set its open-files limit, then open the FIFO for writing, which
- *     lets it go on to exec. Writing the pid from outside is the only way in without a helper
- *     process in the child (systemd before 255 writes it from its forked child; the JVM cannot
- *     fork), and the FIFO makes the "before" certain without a shell in between.
+ * <li>older glibc: {@code posix_spawn} (vfork-style) whose first file actions open FIFOs of
+ *     ours for reading ({@link Rendezvous}). The child stops in the third open, before it can
+ *     exec, while the thread that called posix_spawn (one of {@link SpawnThreads}, reused)
+ *     waits in the call; we find the child among that thread's children in
+ *     {@code /proc/self/task/TID/children} by its fd 0, one of our FIFOs ({@link #held}), open
+ *     its pidfd, write it to {@code cgroup.procs}, set its open-files limit, then open the third
+ *     FIFO for writing, which lets it go on to exec. Writing the pid from outside is the only
+ *     way in without a helper process in the child (systemd before 255 writes it from its
+ *     forked child; the JVM cannot fork), and the FIFO makes the "before" certain without a
+ *     shell in between. A spawn that goes wrong while the child is held is called off through
+ *     a gate: the child's next open fails, so it exits before exec, whatever failed.
  * </ul>
  * With User=, the exec'd program is {@code setpriv} (util-linux), which changes the ids and
  * execs the command; only when argv[0] must differ from the path does bash sit between
@@ -187,31 +191,80 @@ public final class Spawner {
         }
     }
 
-    private static Spawned heldUntilMoved(Request r, String path, List<String> argv, List<Posix.FileAction> stdio) throws IOException {
-        Path dir = rendezvousDir();
-        long seq = SEQUENCE.incrementAndGet();
-        String arrived = dir.resolve(seq + ".arrived").toString();
-        String proceed = dir.resolve(seq + ".proceed").toString();
-        int rc = Posix.mkfifo(arrived);
-        if (rc == 0) rc = Posix.mkfifo(proceed);
-        if (rc != 0) {
-            Posix.unlink(arrived);
-            throw new IOException("cannot create the spawn rendezvous in " + dir + ": errno " + rc);
+    /**
+     * The FIFOs of one held spawn, in the order the child opens them: {@code arrived} on fd 3
+     * (it has begun its file actions), {@code checked} on fd 4 (it is done with the first, so
+     * its fd 3 is {@code arrived}, which tells it from any other child), {@code proceed} on fd 4
+     * (held there until moved), then {@code arrived} again on fd 3 without blocking: the gate,
+     * which fails (and the spawn with it, before exec) once {@code arrived} is unlinked. glibc
+     * closes an action's fd before its open, so the FIFO blocked in is never on an fd yet, and
+     * {@code arrived} stays on fd 3 while the child is held; closefrom(3) closes them all before
+     * exec. Names are unique per spawn: a child spawned meanwhile holds copies of our
+     * descriptors until its exec, so a reused FIFO could see a stale reader or writer.
+     */
+    private record Rendezvous(String arrived, String checked, String proceed) {
+        /** Where the held child has {@code arrived} open: above stdio, below what closefrom closes. */
+        static final int MARK_FD = 3;
+
+        static Rendezvous make(Path dir, long seq) throws IOException {
+            Rendezvous r = new Rendezvous(dir.resolve(seq + ".arrived").toString(), dir.resolve(seq + ".checked").toString(),
+                    dir.resolve(seq + ".proceed").toString());
+            for (String fifo : r.all()) {
+                int rc = Posix.mkfifo(fifo);
+                if (rc != 0) {
+                    r.unlink();
+                    throw new IOException("cannot create the spawn rendezvous " + fifo + ": " + errnoName(rc));
+                }
+            }
+            return r;
         }
-        List<Posix.FileAction> actions = new ArrayList<>();
-        // Both opens land on fd 0, which /dev/null replaces next: nothing of ours reaches the service.
-        actions.add(new Posix.FileAction.Open(0, arrived, Posix.O_RDONLY, 0));
-        actions.add(new Posix.FileAction.Open(0, proceed, Posix.O_RDONLY, 0));
-        actions.addAll(stdio);
-        CompletableFuture<Integer> tid = new CompletableFuture<>();
-        CompletableFuture<Long> result = new CompletableFuture<>();
-        int[] holders = {-1, -1};
-        Thread.ofPlatform().daemon().name("spawn-" + seq).start(() -> {
+
+        List<String> all() {
+            return List.of(arrived, checked, proceed);
+        }
+
+        List<Posix.FileAction> actions() {
+            return List.of(new Posix.FileAction.Open(MARK_FD, arrived, Posix.O_RDONLY, 0),
+                    new Posix.FileAction.Open(MARK_FD + 1, checked, Posix.O_RDONLY, 0),
+                    new Posix.FileAction.Open(MARK_FD + 1, proceed, Posix.O_RDONLY, 0),
+                    new Posix.FileAction.Open(MARK_FD, arrived, Posix.O_RDONLY | Posix.O_NONBLOCK, 0));
+        }
+
+        void unlink() {
+            for (String fifo : all()) Posix.unlink(fifo);
+        }
+    }
+
+    /**
+     * One posix_spawn call on a {@link SpawnThreads} thread: that thread's id, then the call's
+     * result, then {@code over} once the holders are open and the thread is free again.
+     */
+    private static final class HeldSpawn implements Runnable {
+        final CompletableFuture<Integer> tid = new CompletableFuture<>();
+        final CompletableFuture<Long> result = new CompletableFuture<>();
+        CompletableFuture<Void> over;
+        private final String path;
+        private final List<String> argv;
+        private final Map<String, String> environment;
+        private final List<Posix.FileAction> actions;
+        private final Rendezvous fifos;
+        private final List<Integer> holders = new ArrayList<>(); // written before over completes, read after
+
+        HeldSpawn(String path, List<String> argv, Map<String, String> environment, List<Posix.FileAction> actions, Rendezvous fifos) {
+            this.path = path;
+            this.argv = argv;
+            this.environment = environment;
+            this.actions = actions;
+            this.fifos = fifos;
+        }
+
+        @Override
+        public void run() {
             long out = 0;
             Throwable failure = null;
             try (Arena arena = Arena.ofConfined()) {
                 tid.complete(Posix.gettid());
-                Posix.Prepared p = Posix.prepare(arena, path, argv, r.environment(), actions, -1);
+                Posix.Prepared p = Posix.prepare(arena, path, argv, environment, actions, -1);
                 try {
                     out = Posix.posixSpawn(arena, p);
                 } finally {
@@ -221,54 +274,125 @@ public final class Spawner {
                 failure = t;
                 tid.completeExceptionally(t);
             } finally {
-                // Readers that stay open until the caller is done: its open(2) for writing can
-                // no longer wait for a child that will never open a FIFO again.
-                holders[0] = Posix.open(arrived, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-                holders[1] = Posix.open(proceed, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
                 if (failure != null) result.completeExceptionally(failure);
                 else result.complete(out);
+                // Readers that stay open until the caller is done: its open(2) for writing can
+                // no longer wait for a child that will never open a FIFO again. Opened after the
+                // result is out, so an open for writing that returns with the spawn call not
+                // over was met by the child.
+                for (String fifo : fifos.all()) {
+                    int h = Posix.open(fifo, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
+                    if (h >= 0) holders.add(h);
+                }
             }
-        });
+        }
+
+        /** Waits until the call is over and the holders are open, then closes them. */
+        void finish() {
+            over.join();
+            for (int h : holders) Posix.close(h);
+        }
+    }
+
+    private static Spawned heldUntilMoved(Request r, String path, List<String> argv, List<Posix.FileAction> stdio) throws IOException {
+        Rendezvous fifos = Rendezvous.make(rendezvousDir(), SEQUENCE.incrementAndGet());
+        List<Posix.FileAction> actions = new ArrayList<>(fifos.actions());
+        actions.addAll(stdio);
+        HeldSpawn spawn = new HeldSpawn(path, argv, r.environment(), actions, fifos);
+        try {
+            spawn.over = SpawnThreads.INSTANCE.run(spawn);
+        } catch (RuntimeException | Error e) {
+            fifos.unlink();
+            throw e;
+        }
+        int passed = 0; // FIFOs the child has been let past: 3 once it may exec
         Integer pidfd = null;
         try {
-            openForWriting(arrived);
-            // The child is now held in its open of the second FIFO, unless the spawn call is over.
-            if (result.isDone()) return finished(result, path, null, 0);
-            long pid = onlyChild(join(tid));
-            int fd = Posix.pidfdOpen(pid);
-            if (fd < 0) {
-                try {
-                    Signals.send(pid, Signals.SIGKILL);
-                } catch (dev.tollgate.cgroup.CgroupException gone) {
-                    // Not ours to report: the spawn call's result says what became of it.
-                }
-                return finished(result, path, null, 0);
+            openForWriting(fifos.arrived());
+            passed = 1;
+            openForWriting(fifos.checked());
+            passed = 2;
+            // The child is now in its open of `checked` or held in that of `proceed` (and has
+            // `arrived` on fd 3), unless the spawn call is over.
+            if (spawn.result.isDone()) {
+                passed = 3; // nothing left to hold
+                return finished(spawn.result, path, null, 0);
             }
-            pidfd = fd;
-            try {
-                Files.writeString(r.cgroup().resolve("cgroup.procs"), Long.toString(pid));
-            } catch (IOException e) {
-                Posix.pidfdSendSignal(fd, Signals.SIGKILL);
-                join(result);
-                int status = Posix.reap(fd);
-                return new Spawned.Failed(EXIT_CGROUP, "cannot move into " + r.cgroup() + ": " + e.getMessage() + " (status " + status + ")");
+            Held held = held(join(spawn.tid), fifos);
+            if (held == null) {
+                // Not while the child is held (see held()): it died meanwhile, and the spawn call
+                // says how. Called off all the same: it must not run outside its cgroup.
+                passed = callOffAt(fifos, passed);
+                return finished(spawn.result, path, null, 0);
             }
-            Posix.setSoftNofile(pid, DEFAULT_SOFT_NOFILE);
-            openForWriting(proceed);
-            Spawned s = finished(result, path, pidfd, pid);
+            pidfd = held.pidfd();
+            int errno = Libc.writeFile(r.cgroup().resolve("cgroup.procs"), Long.toString(held.pid()).getBytes(StandardCharsets.US_ASCII));
+            if (errno != 0) {
+                passed = callOffAt(fifos, passed);
+                // Killed meanwhile, the child escaped the gate and glibc's reaping: ours to reap.
+                if (join(spawn.result) > 0) Posix.reap(pidfd);
+                return new Spawned.Failed(EXIT_CGROUP, "cannot move into " + r.cgroup() + ": " + errnoName(errno), held.pid());
+            }
+            Posix.setSoftNofile(held.pid(), DEFAULT_SOFT_NOFILE);
+            openForWriting(fifos.proceed());
+            passed = 3;
+            Spawned s = finished(spawn.result, path, pidfd, held.pid());
             pidfd = null; // taken over (or closed) by finished
             return s;
         } finally {
+            // Whatever went wrong, the child does not run: it fails at the gate (and glibc reaps it).
+            if (passed < 3) callOffAt(fifos, passed);
             if (pidfd != null) Posix.close(pidfd);
-            try {
-                result.get();
-            } catch (Exception ignored) {
-                // reported above
-            }
-            for (int h : holders) if (h >= 0) Posix.close(h);
-            Posix.unlink(arrived);
-            Posix.unlink(proceed);
+            spawn.finish();
+            fifos.unlink();
         }
+    }
+
+    /** The held child: its pid, and a pidfd opened while it was certainly that child. */
+    private record Held(long pid, int pidfd) {}
+
+    /**
+     * Finds the held child among the children of the thread blocked in its posix_spawn: the
+     * one whose fd 3 is our {@code arrived} FIFO. Only our child opens it, and once
+     * {@code checked} was opened for writing, the child is past that open (it is in the next)
+     * and keeps it on fd 3 until it is let go. Newest first: children are listed in the order
+     * they were created, and the held one is the newest but for children the kernel handed
+     * this thread from threads that ended (it hands them to the main thread while it lives).
+     *
+     * <p>Exact without a race: the pidfd is opened before fd 3 is looked at. Our child lives
+     * (held) with its pid for the whole search, so no other process can have that pid at either
+     * moment; a candidate whose pid was freed and reused in between has someone else's fd 3.
+     */
+    private static Held held(int tid, Rendezvous fifos) throws IOException {
+        String[] children = Files.readString(Path.of("/proc/self/task/" + tid + "/children")).trim().split(" ");
+        for (int i = children.length - 1; i >= 0; i--) {
+            if (children[i].isEmpty()) continue;
+            long pid = Long.parseLong(children[i]);
+            int fd = Posix.pidfdOpen(pid);
+            if (fd < 0) continue; // gone: not ours, which is held
+            String mark;
+            try {
+                mark = Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + Rendezvous.MARK_FD)).toString();
+            } catch (IOException noSuchFd) {
+                mark = "";
+            }
+            if (mark.equals(fifos.arrived())) return new Held(pid, fd);
+            Posix.close(fd);
+        }
+        return null;
+    }
+
+    /**
+     * Calls the spawn off: unlinks the gate's FIFO once the child is past its first open of it,
+     * then lets it past every FIFO it has yet to pass, so it fails at the gate, before exec.
+     * {@code passed}: the FIFOs it was let past already. Returns 3.
+     */
+    private static int callOffAt(Rendezvous fifos, int passed) {
+        if (passed < 1) openForWriting(fifos.arrived());
+        Posix.unlink(fifos.arrived());
+        if (passed < 2) openForWriting(fifos.checked());
+        if (passed < 3) openForWriting(fifos.proceed());
+        return 3;
     }
 
     /** Opens the FIFO for writing and closes it: the child blocked in its open for reading goes on. */
@@ -277,11 +401,11 @@ public final class Spawner {
         if (w >= 0) Posix.close(w);
     }
 
-    /** The spawn call's result: a started child (its pidfd taken over), or the failure (glibc reaped that child). */
     private static String errnoName(long errno) {
         return Errno.of((int) errno).description();
     }
 
+    /** The spawn call's result: a started child (its pidfd taken over), or the failure (glibc reaped that child). */
     private static Spawned finished(CompletableFuture<Long> result, String path, Integer pidfd, long pid) {
         long rc = join(result);
         if (rc < 0) {
@@ -295,12 +419,6 @@ public final class Spawner {
             return new Spawned.Started(Child.watch(rc, fd));
         }
         return new Spawned.Started(Child.watch(rc, pidfd));
-    }
-
-    private static long onlyChild(int tid) throws IOException {
-        String s = Files.readString(Path.of("/proc/self/task/" + tid + "/children")).trim();
-        if (s.isEmpty() || s.contains(" ")) throw new IOException("spawning thread " + tid + " has children '" + s + "', expected one");
-        return Long.parseLong(s);
     }
 
     private static <T> T join(CompletableFuture<T> f) {
@@ -326,7 +444,8 @@ public final class Spawner {
             for (Path p : stale.toList()) Files.deleteIfExists(p);
         }
         synchronized (Spawner.class) {
-            rendezvousDir = dir;
+            // Real: the held child is told by the path its fd 0 links to, which /proc spells so.
+            rendezvousDir = dir.toRealPath();
         }
     }
 
@@ -353,7 +472,7 @@ public final class Spawner {
                 Path created = Files.createTempDirectory("tollgated-spawn-",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 created.toFile().deleteOnExit();
-                rendezvousDir = created;
+                rendezvousDir = created.toRealPath();
             }
             return rendezvousDir;
         }

@@ -41,14 +41,20 @@ final class SpawnerLauncher implements ProcessLauncher {
         };
     }
 
+    /**
+     * Watched by its pidfd like a child of ours (ProcessHandle.onExit would poll each adopted
+     * process from a thread of its own: a thousand threads after a restart with a thousand
+     * units); its exit status is unknown, as it is not our child.
+     */
     @Override
     public Optional<Process> adopt(long pid) {
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(h -> {
-            CompletableFuture<Optional<Integer>> exit = h.onExit().thenApply(x -> Optional.empty());
+        return Child.adopt(pid).map(c -> {
+            CompletableFuture<Optional<Integer>> exit = c.onExit()
+                    .thenApply(status -> status == Child.UNKNOWN ? Optional.<Integer>empty() : Optional.of(status));
             return new Process() {
                 @Override
                 public long pid() {
-                    return pid;
+                    return c.pid();
                 }
 
                 @Override
@@ -58,12 +64,12 @@ final class SpawnerLauncher implements ProcessLauncher {
 
                 @Override
                 public boolean isAlive() {
-                    return h.isAlive();
+                    return c.isAlive();
                 }
 
                 @Override
                 public void signal(int signal) {
-                    SpawnerLauncher.this.signal(pid, signal);
+                    c.signal(signal);
                 }
             };
         });

@@ -30,6 +30,15 @@ public final class Libc {
     private static final MethodHandle RMDIR = Native.downcall("rmdir", FunctionDescriptor.of(JAVA_INT, ADDRESS), CE);
     private static final MethodHandle MOUNT = Native.downcall("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), CE);
+    private static final MethodHandle UNLINK = Native.downcall("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS), CE);
+    private static final MethodHandle RENAME = Native.downcall("rename", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), CE);
+    private static final MethodHandle OPENDIR = Native.downcall("opendir", FunctionDescriptor.of(ADDRESS, ADDRESS), CE);
+    private static final MethodHandle READDIR = Native.downcall("readdir64", FunctionDescriptor.of(ADDRESS, ADDRESS), CE);
+    private static final MethodHandle CLOSEDIR = Native.downcall("closedir", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle ERRNO_LOCATION = Native.downcall("__errno_location", FunctionDescriptor.of(ADDRESS));
+    /** struct dirent64 (the same on every 64-bit glibc): d_type at 18, d_name at 19. */
+    private static final long D_TYPE = 18, D_NAME = 19, DIRENT_MAX = 19 + 256;
+    private static final byte DT_UNKNOWN = 0, DT_DIR = 4;
     private static final MethodHandle KILL = Native.downcall("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CE);
 
     /** mkdir(2); 0 or the errno. */
@@ -48,6 +57,77 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
             int r = (int) RMDIR.invokeExact(state, arena.allocateFrom(path.toString()));
+            return r == 0 ? 0 : Native.errno(state);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * unlink(2); 0 or the errno. Unlike {@code Files.deleteIfExists}, a missing file (ENOENT)
+     * costs no exception, which matters where absence is the common case (a pin to clear
+     * before pinning, for each of a thousand units).
+     */
+    public static int unlink(Path path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int r = (int) UNLINK.invokeExact(state, arena.allocateFrom(path.toString()));
+            return r == 0 ? 0 : Native.errno(state);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * Adds the names of {@code dir}'s subdirectories (not {@code .} and {@code ..}) to
+     * {@code names}, in directory order, from the entry types readdir(3) gives: no stat(2) per
+     * entry. A cgroup's directory holds some twenty control files, and a stat of each (and its
+     * exception-free JDK form is not there for NOFOLLOW_LINKS) was most of listing a cgroup's
+     * children. An entry of unknown type (a file system without d_type) is looked at with
+     * lstat. 0 or the errno of opendir or readdir.
+     */
+    public static int subdirectories(Path dir, java.util.List<String> names) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            MemorySegment d = (MemorySegment) OPENDIR.invokeExact(state, arena.allocateFrom(dir.toString()));
+            if (d.equals(MemorySegment.NULL)) return Native.errno(state);
+            try {
+                MemorySegment errno = ((MemorySegment) ERRNO_LOCATION.invokeExact()).reinterpret(4);
+                while (true) {
+                    // readdir returns NULL at the end and on an error; only errno tells them apart.
+                    errno.set(JAVA_INT, 0, 0);
+                    MemorySegment e = (MemorySegment) READDIR.invokeExact(state, d);
+                    if (e.equals(MemorySegment.NULL)) return Native.errno(state);
+                    e = e.reinterpret(DIRENT_MAX);
+                    String name = e.getString(D_NAME);
+                    if (name.equals(".") || name.equals("..")) continue;
+                    byte type = e.get(JAVA_BYTE, D_TYPE);
+                    if (type == DT_DIR || type == DT_UNKNOWN
+                            && java.nio.file.Files.isDirectory(dir.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        names.add(name);
+                    }
+                }
+            } finally {
+                int unused = (int) CLOSEDIR.invokeExact(d);
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * A failed call on {@code path} as the JDK's typed exception, for callers that throw one:
+     * {@link java.nio.file.NoSuchFileException} for ENOENT and ENOTDIR, and so on.
+     */
+    public static java.io.IOException pathError(String call, Path path, int errno) {
+        return Native.pathError(call, path.toString(), errno);
+    }
+
+    /** rename(2), replacing what is at {@code to}; 0 or the errno. */
+    public static int rename(Path from, Path to) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int r = (int) RENAME.invokeExact(state, arena.allocateFrom(from.toString()), arena.allocateFrom(to.toString()));
             return r == 0 ? 0 : Native.errno(state);
         } catch (Throwable t) {
             throw Native.rethrow(t);

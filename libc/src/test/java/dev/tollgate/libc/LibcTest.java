@@ -44,6 +44,33 @@ class LibcTest {
     }
 
     @Test
+    void subdirectoriesListsDirectoriesOnlyAndSaysWhyItCannot(@TempDir Path dir) throws IOException {
+        Files.createDirectory(dir.resolve("a.service"));
+        Files.createDirectory(dir.resolve("b"));
+        Files.writeString(dir.resolve("cgroup.procs"), "");
+        Files.createSymbolicLink(dir.resolve("link"), dir.resolve("b"));
+        java.util.List<String> names = new java.util.ArrayList<>();
+        assertThat(Libc.subdirectories(dir, names)).isZero();
+        assertThat(names).containsExactlyInAnyOrder("a.service", "b");
+        names.clear();
+        assertThat(Libc.subdirectories(dir.resolve("missing"), names)).isEqualTo(Errno.ENOENT.number());
+        assertThat(Libc.subdirectories(dir.resolve("cgroup.procs"), names)).isEqualTo(Errno.ENOTDIR.number());
+        assertThat(names).isEmpty();
+        assertThat(Libc.pathError("opendir", dir.resolve("missing"), Errno.ENOENT.number()))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class);
+    }
+
+    @Test
+    void unlinkAndRenameSayWhyTheyFailed(@TempDir Path dir) throws IOException {
+        Path f = Files.writeString(dir.resolve("f"), "x");
+        assertThat(Libc.rename(f, dir.resolve("g"))).isZero();
+        assertThat(Files.readString(dir.resolve("g"))).isEqualTo("x");
+        assertThat(Libc.rename(f, dir.resolve("h"))).isEqualTo(Errno.ENOENT.number());
+        assertThat(Libc.unlink(dir.resolve("g"))).isZero();
+        assertThat(Libc.unlink(dir.resolve("g"))).isEqualTo(Errno.ENOENT.number());
+    }
+
+    @Test
     void killSignalsOneProcessOnly() {
         assertThat(Libc.kill(ProcessHandle.current().pid(), 0)).isZero();
         // 0 and negative pids would reach a process group: refused before the call.

@@ -6,12 +6,15 @@ import dev.tollgate.bpf.CgroupHandle;
 import java.nio.file.Path;
 
 /**
- * One program attached to one cgroup for one attach type, whatever the mechanism. It holds
- * its own fd on the program, so the caller may close theirs.
+ * One program attached to one cgroup for one attach type, whatever the mechanism. The caller
+ * may close its program descriptor once attached: the kernel holds the program.
  *
- * <p>{@link #close()} only lets go of file descriptors: legacy attachments stay in the kernel,
- * and so does a link that was pinned (an unpinned link detaches when its fd closes, which is
- * the kernel's rule). {@link #detach()} removes the attachment and its pin.
+ * <p>An attachment holds as few file descriptors as the kernel allows: none when legacy, and
+ * a link's only until it is pinned (the pin then keeps it). What needs a descriptor opens it
+ * for that moment, by pin or id, so a daemon's descriptors do not grow with its attachments.
+ * {@link #close()} only lets go of what is held: legacy attachments stay in the kernel, and so
+ * does a link that was pinned (an unpinned link detaches when its fd closes, which is the
+ * kernel's rule). {@link #detach()} removes the attachment and its pin.
  */
 public sealed interface Attachment extends AutoCloseable permits LinkAttachment, LegacyAttachment {
 
@@ -21,8 +24,11 @@ public sealed interface Attachment extends AutoCloseable permits LinkAttachment,
 
     Path cgroup();
 
-    /** The program attached now. */
-    BpfProgram program();
+    /** The id of the program attached now. */
+    int programId();
+
+    /** Where it is pinned; null when it is not. */
+    Path pinnedAt();
 
     /** Swaps in {@code next} atomically: every packet runs either the old or the new program. */
     void replace(BpfProgram next);
@@ -32,7 +38,9 @@ public sealed interface Attachment extends AutoCloseable permits LinkAttachment,
 
     /**
      * Pins what a later process needs to find this attachment again: the link, or for legacy
-     * attachments the program (whose attachment outlives every fd anyway).
+     * attachments the program (whose attachment outlives every fd anyway). Pinned already, the
+     * pin moves there (one rename: the object is never without a pin); nothing may be pinned at
+     * {@code path}.
      */
     void pin(Path path);
 

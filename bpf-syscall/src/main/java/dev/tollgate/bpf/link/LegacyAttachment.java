@@ -15,32 +15,30 @@ import java.nio.file.Path;
 /**
  * A BPF_PROG_ATTACH attachment, multi or single. It outlives every fd and the process, so a
  * later process finds it again through the pinned program and BPF_PROG_QUERY.
+ *
+ * <p>It holds no file descriptor: the cgroup holds the attached program, and what needs the
+ * program's descriptor (a replace naming the old program, a detach, a pin) opens it by id for
+ * that moment. Ids are not reused while the object lives, and it lives while it is attached.
  */
 public final class LegacyAttachment implements Attachment {
     private final AttachMechanism mode;
     private final Path cgroup;
     private final AttachType type;
-    private BpfProgram program;
+    private int programId;
     private Path pinnedAt;
 
-    private LegacyAttachment(AttachMechanism mode, Path cgroup, AttachType type, BpfProgram program, Path pinnedAt) {
+    private LegacyAttachment(AttachMechanism mode, Path cgroup, AttachType type, int programId, Path pinnedAt) {
         if (mode == AttachMechanism.LINK) throw new IllegalArgumentException("a legacy attachment is multi or single");
         this.mode = mode;
         this.cgroup = cgroup;
         this.type = type;
-        this.program = program;
+        this.programId = programId;
         this.pinnedAt = pinnedAt;
     }
 
     static LegacyAttachment create(AttachMechanism mode, CgroupHandle cgroup, AttachType type, BpfProgram program) {
-        BpfProgram own = BpfProgram.fromId(program.id());
-        try {
-            CgroupPrograms.attach(cgroup, own, type, mode.legacyFlags());
-            return new LegacyAttachment(mode, cgroup.path(), type, own, null);
-        } catch (RuntimeException e) {
-            own.close();
-            throw e;
-        }
+        CgroupPrograms.attach(cgroup, program, type, mode.legacyFlags());
+        return new LegacyAttachment(mode, cgroup.path(), type, program.id(), null);
     }
 
     static LegacyAttachment open(AttachMechanism mode, CgroupHandle cgroup, AttachType type, Path pin) {
@@ -60,10 +58,9 @@ public final class LegacyAttachment implements Attachment {
             if (multi != (mode == AttachMechanism.MULTI))
                 throw new IllegalStateException(cgroup.path() + " holds " + type.systemdName + " programs in mode "
                         + (multi ? "multi" : "single/override") + ", expected " + mode.configName());
-            return new LegacyAttachment(mode, cgroup.path(), type, program, pin);
-        } catch (RuntimeException e) {
+            return new LegacyAttachment(mode, cgroup.path(), type, program.id(), pin);
+        } finally {
             program.close();
-            throw e;
         }
     }
 
@@ -94,71 +91,73 @@ public final class LegacyAttachment implements Attachment {
     }
 
     @Override
-    public synchronized BpfProgram program() {
-        return program;
+    public synchronized int programId() {
+        return programId;
+    }
+
+    @Override
+    public synchronized Path pinnedAt() {
+        return pinnedAt;
     }
 
     @Override
     public synchronized void replace(BpfProgram next) {
-        BpfProgram own = BpfProgram.fromId(next.id());
         try (CgroupHandle cg = CgroupHandle.open(cgroup)) {
             if (mode == AttachMechanism.SINGLE) {
                 // Flags 0: re-attaching replaces the one program atomically.
-                CgroupPrograms.attach(cg, own, type, AttachFlags.NONE);
+                CgroupPrograms.attach(cg, next, type, AttachFlags.NONE);
             } else if (Capabilities.kernel().has(KernelCapability.REPLACE)) {
-                CgroupPrograms.attach(cg, own, type, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, program);
+                try (BpfProgram current = BpfProgram.fromId(programId)) {
+                    CgroupPrograms.attach(cg, next, type, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, current);
+                }
             } else {
                 // Kernels 4.15-5.5 know ALLOW_MULTI but not REPLACE: add the new program, then
                 // remove the old. No gap, but for that moment both run (a packet may be
                 // counted twice; a firewall only gets stricter).
-                attachThenDetach(cg, own);
+                try (BpfProgram current = BpfProgram.fromId(programId)) {
+                    CgroupPrograms.attach(cg, next, type, AttachFlags.ALLOW_MULTI);
+                    CgroupPrograms.detach(cg, current, type);
+                }
             }
-        } catch (RuntimeException e) {
-            own.close();
-            throw e;
         }
-        swapPin(own);
-        program.close();
-        program = own;
-    }
-
-    private void attachThenDetach(CgroupHandle cg, BpfProgram next) {
-        CgroupPrograms.attach(cg, next, type, AttachFlags.ALLOW_MULTI);
-        CgroupPrograms.detach(cg, program, type);
-    }
-
-    /** Keeps the pin pointing at the attached program, so re-adoption finds the current one. */
-    private void swapPin(BpfProgram next) {
+        // Keeps the pin pointing at the attached program, so re-adoption finds the current one.
         if (pinnedAt != null) Pins.pinReplacing(next.fd(), pinnedAt);
+        programId = next.id();
     }
 
     @Override
     public synchronized void detach() {
-        try (CgroupHandle cg = CgroupHandle.open(cgroup)) {
-            CgroupPrograms.detach(cg, program, type);
+        try (CgroupHandle cg = CgroupHandle.open(cgroup); BpfProgram current = BpfProgram.fromId(programId)) {
+            CgroupPrograms.detach(cg, current, type);
         } catch (BpfException e) {
+            // ENOENT: not attached there, or (by id) the program is gone, so attached nowhere.
             if (e.errno() != Errno.ENOENT) throw e;
         } catch (java.io.UncheckedIOException gone) {
             // The cgroup was removed: the kernel dropped its attachments with it.
         }
         if (pinnedAt != null) Pins.unpin(pinnedAt);
         pinnedAt = null;
-        close();
     }
 
     @Override
     public synchronized void pin(Path path) {
-        program.pin(path);
+        if (pinnedAt != null) {
+            Pins.move(pinnedAt, path);
+        } else {
+            try (BpfProgram current = BpfProgram.fromId(programId)) {
+                current.pin(path);
+            }
+        }
         pinnedAt = path;
     }
 
     @Override
-    public synchronized void close() {
-        program.close();
+    public void close() {
+        // No descriptor is held; the attachment stays in the kernel.
     }
 
     @Override
     public String toString() {
-        return mode.configName() + " attachment of " + program + " on " + cgroup + " (" + type.systemdName + ")";
+        return mode.configName() + " attachment of program id " + programId + " on " + cgroup + " (" + type.systemdName + ")";
     }
 }

@@ -68,7 +68,7 @@ class StartStopLeakTest {
     }
 
     @ParameterizedTest(name = "attach mode {0}")
-    @ValueSource(strings = {"link", "multi"})
+    @ValueSource(strings = {"link", "multi", "single"})
     @Timeout(value = 30, unit = TimeUnit.MINUTES) // a hang guard only: 1,000 cycles on a busy machine
     void aThousandStartStopCyclesLeakNoKernelObjectPinCgroupFdOrThread(String mode) throws Exception {
         String unit = "l" + daemon.id + ".service";
