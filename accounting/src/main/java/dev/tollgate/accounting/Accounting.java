@@ -162,13 +162,28 @@ public final class Accounting implements AutoCloseable {
         }
         if (old != null) retireClosing(old);
         // Members before the programs count anything: a kill in between leaves a member at zero.
-        UnitDatapath d = UnitDatapath.create(p, mode, pins, dropRing, x -> {
-            for (SliceCounters s : accounted) s.join(x.countersMap(), CounterSums.ZERO);
-            // Named before its programs can report anything.
-            synchronized (eventUnits) {
-                eventUnits.put(x.eventUnitId(), p.unit());
+        UnitDatapath[] joined = {null};
+        UnitDatapath d;
+        try {
+            d = UnitDatapath.create(p, mode, pins, dropRing, x -> {
+                joined[0] = x;
+                for (SliceCounters s : accounted) s.join(x.countersMap(), CounterSums.ZERO);
+                // Named before its programs can report anything.
+                synchronized (eventUnits) {
+                    eventUnits.put(x.eventUnitId(), p.unit());
+                }
+            });
+        } catch (RuntimeException e) {
+            // The programs failed after the unit joined its slices: leave them again, or each
+            // slice's member pin would keep the unit's counters map for good.
+            if (joined[0] != null) {
+                for (SliceCounters s : accounted) s.leave(joined[0].countersMap().id());
+                synchronized (eventUnits) {
+                    eventUnits.remove(joined[0].eventUnitId());
+                }
             }
-        });
+            throw e;
+        }
         synchronized (this) {
             units.put(p.unit(), d);
         }

@@ -402,6 +402,28 @@ class AccountingTrafficTest {
         assertThat(attachedEgress(unit)).isEmpty();
     }
 
+    /**
+     * A unit whose programs fail after it joined its accounted slice leaves the slice again:
+     * no member pin is left to keep its counters map (RequestStormTest found such maps and pins
+     * left behind by starts that failed).
+     */
+    @ParameterizedTest
+    @EnumSource(value = AttachMechanism.class, names = {"LINK", "MULTI"})
+    void aUnitWhoseProgramsFailLeavesItsAccountedSlice(AttachMechanism mode) throws Exception {
+        setUp(mode);
+        String unit = "doomed.service";
+        UnitPolicy p = new UnitPolicy(unit, unitCgroup(unit), true, List.of(), List.of("doomed.slice"), null,
+                List.of(new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET_EGRESS, bpffs.resolve("no-such-program"))), false);
+        assertThatThrownBy(() -> acc.start(p)).isInstanceOf(RuntimeException.class);
+        List<String> left;
+        try (var files = Files.walk(bpffs)) {
+            left = files.filter(Files::isRegularFile).map(f -> bpffs.relativize(f).toString()).filter(f -> f.contains("/members/")).toList();
+        }
+        assertThat(left).as("slice member pins left by the failed start").isEmpty();
+        assertThat(acc.sliceCounters("doomed.slice")).hasValueSatisfying(c -> assertThat(c).isEqualTo(CounterSums.ZERO));
+        assertThat(acc.unit(unit)).isEmpty();
+    }
+
     private static BpfProgram load(String name) {
         return BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, name, null,
                 new Assembler().mov(Register.R0, 1).exit().assemble(), Map.of()));

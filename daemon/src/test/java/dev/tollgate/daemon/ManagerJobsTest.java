@@ -1,10 +1,10 @@
 package dev.tollgate.daemon;
 
-import dev.tollgate.api.ActiveState;
-import dev.tollgate.api.UnitInfo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.accounting.CounterSums;
+import dev.tollgate.api.ActiveState;
+import dev.tollgate.api.UnitInfo;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -239,5 +239,38 @@ class ManagerJobsTest {
                 "deactivating/stop-sigterm", "inactive/dead");
         CounterSums none = CounterSums.ZERO;
         assertThat(none).isNotNull();
+    }
+
+    /**
+     * A stop asked while a start is still preparing (its programs being loaded off the loop)
+     * waits for that start, then removes the programs it attached: nothing is left attached to
+     * a unit that ends inactive.
+     */
+    @Test
+    void aStopAskedWhileAStartPreparesLeavesNoProgramsBehind() {
+        List<Runnable> held = new ArrayList<>();
+        boolean[] holding = {false};
+        h.work = r -> {
+            if (holding[0]) held.add(r);
+            else r.run();
+        };
+        h.service("fw.service", "ExecStart=/bin/fw", "IPAddressDeny=192.0.2.0/24", "IPAccounting=yes");
+        h.manager();
+        holding[0] = true;
+        CompletableFuture<UnitRuntime> start = h.manager().startAsync("fw.service");
+        h.settle();
+        assertThat(held).as("the start's preparation waits in the job pool").hasSize(1);
+        CompletableFuture<UnitRuntime> stop = h.manager().stopAsync("fw.service");
+        h.settle();
+        holding[0] = false;
+        while (!held.isEmpty()) {
+            held.removeFirst().run();
+            h.settle();
+        }
+        h.done(stop);
+        assertThat(start).isDone();
+        assertThat(h.state("fw.service")).startsWith("inactive/dead");
+        assertThat(h.datapath.applied("fw.service")).as("programs of fw.service left attached").isEmpty();
+        assertThat(h.datapath.log).containsSubsequence("start fw.service", "stop fw.service");
     }
 }

@@ -184,7 +184,11 @@ class RequestStormTest {
             storm(mode, seed, seconds);
         } catch (Throwable t) {
             List<String> lines = daemon.logText().lines().toList();
-            System.out.printf("RequestStormTest[%s] failed with seed=%d; the daemon's log (last 200 of %d lines):%n%s%n", mode, seed,
+            // Errors and warnings first (a failure early in the storm is far from the log's end).
+            List<String> notable = lines.stream().filter(l -> l.startsWith("<3>") || l.startsWith("<4>")).limit(200).toList();
+            System.out.printf("RequestStormTest[%s] failed with seed=%d; the daemon's errors and warnings (%d shown):%n%s%n", mode, seed,
+                    notable.size(), String.join("\n", notable));
+            System.out.printf("RequestStormTest[%s]: the daemon's log (last 200 of %d lines):%n%s%n", mode,
                     lines.size(), String.join("\n", lines.subList(Math.max(0, lines.size() - 200), lines.size())));
             throw t;
         }
