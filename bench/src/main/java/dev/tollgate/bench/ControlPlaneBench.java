@@ -51,7 +51,7 @@ public final class ControlPlaneBench {
 
     /**
      * Both managers keep file descriptors per unit (systemd 252 about 4.4: its BPF programs and
-     * maps; tollgated 8: programs, links, maps and a pidfd), and neither can go past the hard
+     * maps; tollgated 3: its counters and events maps and a pidfd), and neither can go past the hard
      * RLIMIT_NOFILE it inherits when CAP_SYS_RESOURCE is missing from the bounding set (as on
      * the 2-core test machine: 20,000). systemd 252 then fails units' BPF set-up ("Too many
      * open files") and can no longer accept connections on its private socket, so systemctl
@@ -64,9 +64,9 @@ public final class ControlPlaneBench {
         }
         String caps = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("CapBnd:")).findFirst().orElse("CapBnd: 0");
         boolean sysResource = (Long.parseLong(caps.substring(7).trim(), 16) & (1L << 24)) != 0;
-        if (hard > 0 && n * 8L + 200 > hard) {
-            System.out.printf(Locale.ROOT, "  note: hard RLIMIT_NOFILE is %d%s; systemd 252 needs ~4.4 fds per unit (%d), tollgated 8 (%d): a manager past it fails%n",
-                    hard, sysResource ? "" : " and CAP_SYS_RESOURCE is not in the bounding set (cannot be raised)", Math.round(n * 4.4), n * 8L);
+        if (hard > 0 && Math.round(n * 4.4) + 200 > hard) {
+            System.out.printf(Locale.ROOT, "  note: hard RLIMIT_NOFILE is %d%s; systemd 252 needs ~4.4 fds per unit (%d), tollgated 3 (%d): a manager past it fails%n",
+                    hard, sysResource ? "" : " and CAP_SYS_RESOURCE is not in the bounding set (cannot be raised)", Math.round(n * 4.4), n * 3L);
         }
     }
 
