@@ -33,11 +33,17 @@ public final class BpfProgram implements AutoCloseable {
      * Loads a program. When the verifier refuses it, the exception carries the verifier's
      * log: fetched by loading again with log level 1 if the spec asked for none.
      */
+    /** Loads tried when the verifier is interrupted (EAGAIN), as libbpf's PROG_LOAD_ATTEMPTS. */
+    static final int LOAD_ATTEMPTS = 5;
+
     public static BpfProgram load(ProgramSpec spec) {
         if (spec.logLevel() > 0) return loadWithLog(spec, spec.logLevel(), FIRST_LOG_SIZE);
         long r;
         try (Attr.ProgLoad a = loadAttr(spec)) {
             r = a.callRaw();
+            // The verifier gives up with EAGAIN when a signal is pending for the loading thread;
+            // libbpf loads again, up to 5 times in all (PROG_LOAD_ATTEMPTS), and so do we.
+            for (int attempt = 1; r == -Errno.EAGAIN.number() && attempt < LOAD_ATTEMPTS; attempt++) r = a.callRaw();
         }
         if (r >= 0) return new BpfProgram(new Fd((int) r), null);
         Errno errno = Errno.of((int) -r);
@@ -59,6 +65,7 @@ public final class BpfProgram implements AutoCloseable {
             MemorySegment log = a.buffer(logSize);
             a.log(level, log);
             long r = a.callRaw();
+            for (int attempt = 1; r == -Errno.EAGAIN.number() && attempt < LOAD_ATTEMPTS; attempt++) r = a.callRaw();
             String text = log.getString(0, StandardCharsets.UTF_8);
             if (r == -Errno.ENOSPC.number() && logSize < MAX_LOG_SIZE) return loadWithLog(spec, level, logSize * 4);
             if (r < 0) throw new BpfException(BpfCommand.BPF_PROG_LOAD, Errno.of((int) -r), describe(spec), text);

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Starts a service's process so that it runs nothing before it is in its cgroup (a socket is
@@ -318,7 +319,18 @@ public final class Spawner {
                 passed = 3; // nothing left to hold
                 return finished(spawn.result, path, null, 0);
             }
-            Held held = held(join(spawn.tid), fifos);
+            int tid = join(spawn.tid);
+            Held held = held(tid, fifos);
+            // The kernel's children list is read while the thread's other children (earlier
+            // spawns' services) come and go; under a storm of spawns ours was once missing
+            // (the spawn then failed with 203). Looked for again, for at most ~0.2 s, while the
+            // spawn call lasts, i.e. while our child is held.
+            for (int miss = 1; held == null && miss <= 200 && !spawn.result.isDone(); miss++) {
+                if (miss < 10) Thread.yield();
+                else LockSupport.parkNanos(1_000_000);
+                held = held(tid, fifos);
+                if (held != null) Log.warning("spawn of %s: the held child was found only at look %d", path, miss + 1);
+            }
             if (held == null) {
                 // Not while the child is held (see held()): it died meanwhile, and the spawn call
                 // says how. Called off all the same: it must not run outside its cgroup.
