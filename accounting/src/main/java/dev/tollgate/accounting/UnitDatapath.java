@@ -358,7 +358,7 @@ public final class UnitDatapath implements AutoCloseable {
     private void reconcileForeign(CgroupHandle cg, UnitPolicy next) {
         List<Attachment> keep = new ArrayList<>();
         List<Attachment> added = new ArrayList<>();
-        for (UnitPolicy.ForeignProgram f : next.foreignPrograms()) {
+        for (UnitPolicy.ForeignAttachment f : next.foreignPrograms()) {
             try (BpfProgram p = openForeign(f)) {
                 Attachment existing = foreign.stream()
                         .filter(a -> a.type() == f.attachType() && a.programId() == p.id() && !keep.contains(a))
@@ -399,7 +399,7 @@ public final class UnitDatapath implements AutoCloseable {
     /** Above any unit's count of foreign programs: the numbers of pins on their way to a new one. */
     private static final int MOVING_PIN = 1_000_000;
 
-    private static BpfProgram openForeign(UnitPolicy.ForeignProgram f) {
+    private static BpfProgram openForeign(UnitPolicy.ForeignAttachment f) {
         if (!Files.exists(f.pinnedAt()))
             throw new IllegalArgumentException("no BPF program is pinned at " + f.pinnedAt());
         BpfProgram p = BpfProgram.fromPin(f.pinnedAt());

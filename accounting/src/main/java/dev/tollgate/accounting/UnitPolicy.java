@@ -15,7 +15,7 @@ import java.util.Objects;
  */
 public record UnitPolicy(String unit, Path cgroup, boolean accounting, List<PolicyTrie.Entry> addressRules,
                          List<String> accountedSlices, SocketBindRules socketBind,
-                         List<ForeignProgram> foreignPrograms, boolean delegate, List<InterfaceRule> interfaceRules,
+                         List<ForeignAttachment> foreignPrograms, boolean delegate, List<InterfaceRule> interfaceRules,
                          DropEventRate dropEvents) {
     public UnitPolicy {
         Objects.requireNonNull(dropEvents, "dropEvents");
@@ -31,7 +31,7 @@ public record UnitPolicy(String unit, Path cgroup, boolean accounting, List<Poli
     /** With the default drop event rate. */
     public UnitPolicy(String unit, Path cgroup, boolean accounting, List<PolicyTrie.Entry> addressRules,
                       List<String> accountedSlices, SocketBindRules socketBind,
-                      List<ForeignProgram> foreignPrograms, boolean delegate, List<InterfaceRule> interfaceRules) {
+                      List<ForeignAttachment> foreignPrograms, boolean delegate, List<InterfaceRule> interfaceRules) {
         this(unit, cgroup, accounting, addressRules, accountedSlices, socketBind, foreignPrograms, delegate, interfaceRules,
                 DropEventRate.DEFAULT);
     }
@@ -44,7 +44,7 @@ public record UnitPolicy(String unit, Path cgroup, boolean accounting, List<Poli
     /** Without interface restrictions. */
     public UnitPolicy(String unit, Path cgroup, boolean accounting, List<PolicyTrie.Entry> addressRules,
                       List<String> accountedSlices, SocketBindRules socketBind,
-                      List<ForeignProgram> foreignPrograms, boolean delegate) {
+                      List<ForeignAttachment> foreignPrograms, boolean delegate) {
         this(unit, cgroup, accounting, addressRules, accountedSlices, socketBind, foreignPrograms, delegate, List.of());
     }
 
@@ -66,6 +66,6 @@ public record UnitPolicy(String unit, Path cgroup, boolean accounting, List<Poli
         return SkbProgram.Shape.of(d, addressRules, interfaceRules).withEvents(dropEvents);
     }
 
-    /** A program pinned by someone else (IPIngressFilterPath=, IPEgressFilterPath=, BPFProgram=). */
-    public record ForeignProgram(dev.tollgate.bpf.AttachType attachType, Path pinnedAt) {}
+    /** A program pinned by someone else to attach beside ours, and where (IPIngressFilterPath=, IPEgressFilterPath=, BPFProgram=). */
+    public record ForeignAttachment(dev.tollgate.bpf.AttachType attachType, Path pinnedAt) {}
 }

@@ -343,7 +343,7 @@ class AccountingTrafficTest {
         }
         String unit = "filtered.service";
         UnitPolicy p = new UnitPolicy(unit, unitCgroup(unit), true, List.of(), List.of(), null,
-                List.of(new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET_EGRESS, extra.resolve("drop"))), false);
+                List.of(new UnitPolicy.ForeignAttachment(AttachType.CGROUP_INET_EGRESS, extra.resolve("drop"))), false);
         if (mode == AttachMechanism.SINGLE) {
             assertThatThrownBy(() -> acc.start(p)).isInstanceOf(PolicyRefused.class)
                     .hasMessageContaining("IPIngressFilterPath=, IPEgressFilterPath= and BPFProgram= are unavailable");
@@ -356,12 +356,12 @@ class AccountingTrafficTest {
         assertThat(d.counters().egressPackets()).isEqualTo(1);
 
         UnitPolicy missing = new UnitPolicy("missing.service", unitCgroup("missing.service"), true, List.of(), List.of(), null,
-                List.of(new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET_EGRESS, extra.resolve("nothing"))), false);
+                List.of(new UnitPolicy.ForeignAttachment(AttachType.CGROUP_INET_EGRESS, extra.resolve("nothing"))), false);
         assertThatThrownBy(() -> acc.start(missing)).hasMessageContaining("no BPF program is pinned at");
         assertThat(acc.pins().unit("missing.service")).doesNotExist();
 
         UnitPolicy wrongType = new UnitPolicy("wrong.service", unitCgroup("wrong.service"), true, List.of(), List.of(), null,
-                List.of(new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET4_BIND, extra.resolve("drop"))), false);
+                List.of(new UnitPolicy.ForeignAttachment(AttachType.CGROUP_INET4_BIND, extra.resolve("drop"))), false);
         assertThatThrownBy(() -> acc.start(wrongType)).hasMessageContaining("holds a CGROUP_SKB program")
                 .hasMessageContaining("needs CGROUP_SOCK_ADDR");
         try (CgroupHandle cg = CgroupHandle.open(unitCgroup("wrong.service"))) {
@@ -413,7 +413,7 @@ class AccountingTrafficTest {
         setUp(mode);
         String unit = "doomed.service";
         UnitPolicy p = new UnitPolicy(unit, unitCgroup(unit), true, List.of(), List.of("doomed.slice"), null,
-                List.of(new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET_EGRESS, bpffs.resolve("no-such-program"))), false);
+                List.of(new UnitPolicy.ForeignAttachment(AttachType.CGROUP_INET_EGRESS, bpffs.resolve("no-such-program"))), false);
         assertThatThrownBy(() -> acc.start(p)).isInstanceOf(RuntimeException.class);
         List<String> left;
         try (var files = Files.walk(bpffs)) {
@@ -431,7 +431,7 @@ class AccountingTrafficTest {
 
     private UnitPolicy foreign(String unit, Path extra, String... pins) {
         return new UnitPolicy(unit, unitCgroup(unit), true, List.of(), List.of(), null,
-                java.util.Arrays.stream(pins).map(n -> new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET_EGRESS, extra.resolve(n))).toList(),
+                java.util.Arrays.stream(pins).map(n -> new UnitPolicy.ForeignAttachment(AttachType.CGROUP_INET_EGRESS, extra.resolve(n))).toList(),
                 false);
     }
 

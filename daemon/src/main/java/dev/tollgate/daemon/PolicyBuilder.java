@@ -59,13 +59,13 @@ final class PolicyBuilder {
         for (IpPrefix p : deny.entries()) rules.add(new PolicyTrie.Entry(p.address(), p.length(), PolicyTrie.DENY));
         List<String> accounted = new ArrayList<>();
         for (SliceConfig s : chain) if (s.resources().ipAccounting()) accounted.add(s.name().id());
-        List<UnitPolicy.ForeignProgram> foreign = new ArrayList<>();
-        for (Path p : own.ipIngressFilterPath()) foreign.add(new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET_INGRESS, p));
-        for (Path p : own.ipEgressFilterPath()) foreign.add(new UnitPolicy.ForeignProgram(AttachType.CGROUP_INET_EGRESS, p));
+        List<UnitPolicy.ForeignAttachment> foreign = new ArrayList<>();
+        for (Path p : own.ipIngressFilterPath()) foreign.add(new UnitPolicy.ForeignAttachment(AttachType.CGROUP_INET_INGRESS, p));
+        for (Path p : own.ipEgressFilterPath()) foreign.add(new UnitPolicy.ForeignAttachment(AttachType.CGROUP_INET_EGRESS, p));
         for (var b : own.bpfPrograms()) {
             AttachType t = AttachType.bySystemdName(b.type().systemdName())
                     .orElseThrow(() -> new IllegalArgumentException("BPFProgram=" + b.type().systemdName() + " is not supported"));
-            foreign.add(new UnitPolicy.ForeignProgram(t, b.path()));
+            foreign.add(new UnitPolicy.ForeignAttachment(t, b.path()));
         }
         List<InterfaceRule> interfaceRules = new ArrayList<>();
         interfaceRule(unit, interfaces).ifPresent(interfaceRules::add);
