@@ -147,6 +147,13 @@ public final class Varlinkctl {
         return p;
     }
 
+    /** {@link #run}, failing the test (with what varlinkctl said) unless it exits 0. */
+    public Run ok(Object... args) throws IOException, InterruptedException {
+        Run r = run(args);
+        if (r.exit() != 0) throw new AssertionError("varlinkctl failed: " + r.describe());
+        return r;
+    }
+
     /** Runs varlinkctl to its end. The limit only guards against a hang; it is generous. */
     public Run run(Object... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile("varlinkctl-out", ".txt");
