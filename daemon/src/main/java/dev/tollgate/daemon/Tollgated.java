@@ -14,6 +14,9 @@ import picocli.CommandLine.Option;
                 + "and IP firewall eBPF programs on their cgroups.",
                 "Settings come from the config file (the same keys without dashes), the command line wins."})
 public final class Tollgated implements Callable<Integer> {
+    /** What picocli's {@link Option#defaultValue()} is when an option names none. */
+    private static final String NO_DEFAULT = "__no_default_value__";
+
     @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: ${DEFAULT-VALUE}).",
             defaultValue = "/etc/tollgate/tollgated.conf")
     Path configFile;
@@ -41,7 +44,65 @@ public final class Tollgated implements Callable<Integer> {
     String firewallUnavailable;
 
     public static void main(String[] args) {
+        StartupWarmUp.start();
+        Tollgated command = new Tollgated();
+        // picocli takes ~0.1 s of the daemon's start-up to build its model of this class; the
+        // common command line (only --name VALUE / --name=VALUE settings) needs none of it.
+        // Anything else (--help, --version, an unknown or malformed option) goes to picocli.
+        if (command.parseSettings(args)) {
+            int rc;
+            try {
+                rc = command.call();
+            } catch (Exception e) {
+                System.err.println("tollgated: " + e);
+                rc = 1;
+            }
+            System.exit(rc);
+        }
         System.exit(new CommandLine(new Tollgated()).execute(args));
+    }
+
+    /**
+     * Sets the {@link Option} fields from a command line made only of settings, each named as
+     * its annotation names it, and the defaults of those not given. False, with nothing set
+     * that matters (picocli starts from a new instance), for anything else.
+     */
+    boolean parseSettings(String[] args) {
+
+        Map<String, java.lang.reflect.Field> byName = new java.util.HashMap<>();
+        for (java.lang.reflect.Field f : Tollgated.class.getDeclaredFields()) {
+            Option o = f.getAnnotation(Option.class);
+            if (o == null) continue;
+            if (f.getType() != String.class && f.getType() != Path.class) return false;
+            for (String n : o.names()) byName.put(n, f);
+        }
+        Map<java.lang.reflect.Field, String> given = new java.util.HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            String name = eq > 0 ? a.substring(0, eq) : a;
+            java.lang.reflect.Field f = byName.get(name);
+            if (f == null || !name.startsWith("--")) return false;
+            String value;
+            if (eq > 0) value = a.substring(eq + 1);
+            else if (i + 1 < args.length && !args[i + 1].startsWith("-")) value = args[++i];
+            else return false;
+            if (given.put(f, value) != null) return false; // picocli says what is wrong with a repeat
+        }
+        try {
+            for (java.lang.reflect.Field f : byName.values()) {
+                String v = given.get(f);
+                if (v == null) {
+                    String d = f.getAnnotation(Option.class).defaultValue();
+                    if (d.contains("${")) return false; // a default picocli interpolates
+                    v = d.equals(NO_DEFAULT) || d.equals(Option.NULL_VALUE) ? null : d;
+                }
+                f.set(this, v == null ? null : f.getType() == Path.class ? Path.of(v) : v);
+            }
+        } catch (IllegalAccessException | java.nio.file.InvalidPathException e) {
+            return false;
+        }
+        return true;
     }
 
     @Override
