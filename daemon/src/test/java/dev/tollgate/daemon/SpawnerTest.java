@@ -152,11 +152,29 @@ class SpawnerTest {
         assertThat(new SpawnerLauncher().adopt(noSuchPid).map(ProcessLauncher.Process::pid)).as("adopting pid %d, which does not exist", noSuchPid).isEmpty();
     }
 
-    private static void assertOnlyIn(Child c, Path cgroup) throws IOException {
+    private static void assertOnlyIn(Child c, Path cgroup) throws IOException, InterruptedException {
         assertThat(Files.readString(cgroup.resolve("cgroup.procs")).strip()).as("cgroup.procs of " + cgroup).isEqualTo(Long.toString(c.pid()));
-        assertThat(Files.readString(Path.of("/proc/" + c.pid() + "/cmdline"))).startsWith("/bin/sleep\u0000");
+        assertThat(awaitExec(c.pid())).startsWith("/bin/sleep\u0000");
         try (Stream<Path> fds = Files.list(Path.of("/proc/" + c.pid() + "/fd"))) {
             assertThat(fds.map(f -> f.getFileName().toString()).sorted().toList()).as("fds of " + c.pid()).containsExactly("0", "1", "2");
+        }
+    }
+
+    /**
+     * The child's command line once its exec has set it up. posix_spawn returns when the
+     * child's exec has replaced its memory (the vfork release), before exec has put the new
+     * arguments in place: reading cmdline in between gives nothing (seen under load), and a
+     * read before it the held child's (our own). Close-on-exec descriptors are closed before
+     * the arguments are set up, so the fds checked after this are the new program's. Waits
+     * for that step of exec, however long the machine takes.
+     */
+    private static String awaitExec(long pid) throws IOException, InterruptedException {
+        Path cmdline = Path.of("/proc/" + pid + "/cmdline");
+        String ours = Files.readString(Path.of("/proc/self/cmdline")); // a held child's, before its exec
+        while (true) {
+            String s = Files.readString(cmdline);
+            if (!s.isEmpty() && !s.equals(ours)) return s;
+            Thread.sleep(1);
         }
     }
 
