@@ -497,6 +497,53 @@ class TollctlSystemTest {
         }
     }
 
+    /**
+     * A shutdown held by a unit that ignores SIGTERM (until the test lets it exit through a
+     * FIFO): the socket is still served, the state is stopping and a start is refused.
+     */
+    @Test
+    void isSystemRunningIsStoppingWhileTheUnitsStopAndStartsAreRefused() throws Exception {
+        try (TollgatedProcess stopping = new TollgatedProcess()) {
+            Path release = stopping.work.resolve("release");
+            assertThat(new ProcessBuilder("mkfifo", release.toString()).inheritIO().start().waitFor()).isZero();
+            // Ready only once SIGTERM is ignored, so the daemon's SIGTERM cannot come first.
+            stopping.unit("stubborn.service", """
+                    [Service]
+                    Type=notify
+                    TimeoutStopSec=600
+                    ExecStart=%s
+                    """.formatted(python("""
+                    import os,signal,socket
+                    signal.signal(signal.SIGTERM,signal.SIG_IGN)
+                    s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)
+                    s.sendto(b'READY=1',os.environ['NOTIFY_SOCKET'])
+                    open('%s').read()
+                    """.formatted(release))), true);
+            stopping.unit("later.service", "[Service]\nExecStart=/bin/sleep 3600\n", false);
+            stopping.start();
+            Tollctl t = new Tollctl(stopping.socket);
+            assertThat(t.run("is-system-running")).isEqualTo(new Result(0, "running\n", ""));
+            try (dev.tollgate.api.ManagerClient client = dev.tollgate.api.ManagerClient.connect(stopping.socket)) {
+                stopping.signal("TERM");
+                dev.tollgate.testkit.Await.until("the state to be stopping",
+                        () -> client.getSystemState() == dev.tollgate.api.SystemState.STOPPING);
+            }
+            assertThat(t.run("is-system-running")).isEqualTo(new Result(1, "stopping\n", ""));
+            Result refused = t.run("start", "later");
+            assertThat(refused.code()).isEqualTo(1);
+            assertThat(refused.err()).contains("tollgated is stopping, try again later.");
+            assertThat(t.run("is-active", "later")).isEqualTo(new Result(3, "inactive\n", ""));
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    Files.writeString(release, "go");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(dev.tollgate.testkit.Await.SAFETY_NET.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(stopping.stop()).as("a clean exit once stubborn.service is gone").isZero();
+        }
+    }
+
     @Test
     void aDaemonThatIsNotRunningIsOneLineNamingTheSocket() throws Exception {
         Path nowhere = daemon.work.resolve("no-such-socket");
