@@ -144,6 +144,11 @@ public final class ManagerClient implements AutoCloseable {
         return client.call(ManagerInterface.GET_METRICS, null, GetMetricsReply.class).text();
     }
 
+    /** The manager's state (systemctl is-system-running): one small call, for polling until the boot is done. */
+    public SystemState getSystemState() throws IOException {
+        return client.call(ManagerInterface.GET_SYSTEM_STATE, null, Messages.GetSystemStateReply.class).state();
+    }
+
     /**
      * The Subscribe stream: a snapshot, then events. It holds this connection until closed;
      * closing it closes the connection (Varlink has no other way to end a stream).

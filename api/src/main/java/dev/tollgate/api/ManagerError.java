@@ -116,7 +116,7 @@ public sealed interface ManagerError {
         }
     }
 
-    /** The manager is starting or stopping and does not take this call now. */
+    /** The manager is not running normally (state: the SystemState it is in, stopping) and does not take this call now. */
     record NotRunning(String state) implements ManagerError {
         public NotRunning {
             Objects.requireNonNull(state, "state");

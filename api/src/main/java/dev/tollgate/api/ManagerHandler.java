@@ -60,6 +60,7 @@ public final class ManagerHandler implements MethodHandler {
             case "GetUnitFile" -> service.getUnitFile(ctx, MethodHandler.parameters(p, UnitRequest.class));
             case "Probe" -> service.probe(ctx);
             case "GetMetrics" -> service.getMetrics(ctx);
+            case "GetSystemState" -> service.getSystemState(ctx);
             case "Subscribe" -> service.subscribe(ctx, MethodHandler.parameters(p, SubscribeRequest.class), new Replies<>(ctx.sink()));
             case "GetDrops" -> service.getDrops(ctx, MethodHandler.parameters(p, Messages.DropsRequest.class));
             case "WatchDrops" -> service.watchDrops(ctx, MethodHandler.parameters(p, Messages.DropsRequest.class),

@@ -30,6 +30,7 @@ public final class ManagerInterface {
     public static final String GET_UNIT_FILE = INTERFACE + ".GetUnitFile";
     public static final String PROBE = INTERFACE + ".Probe";
     public static final String GET_METRICS = INTERFACE + ".GetMetrics";
+    public static final String GET_SYSTEM_STATE = INTERFACE + ".GetSystemState";
     public static final String SUBSCRIBE = INTERFACE + ".Subscribe";
     public static final String GET_DROPS = INTERFACE + ".GetDrops";
     public static final String WATCH_DROPS = INTERFACE + ".WatchDrops";

@@ -98,6 +98,10 @@ public interface ManagerService {
         throw notImplemented(ctx);
     }
 
+    default Messages.GetSystemStateReply getSystemState(CallContext ctx) {
+        throw notImplemented(ctx);
+    }
+
     /**
      * The Subscribe stream (always called with {@code more}): send the snapshot and then events
      * through {@code replies}, and return when {@code replies} is cancelled (the client hung up,

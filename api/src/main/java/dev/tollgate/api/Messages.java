@@ -8,7 +8,7 @@ import java.util.Objects;
  * The parameters of every {@code io.tollgate.Manager} call and reply, one record each, with
  * the interface description's field names. Nullable components are the description's
  * {@code ?type} fields (absent on the wire when null); list components are never null.
- * Methods without parameters ({@code Reload}, {@code Probe}, {@code GetMetrics}) have no
+ * Methods without parameters ({@code Reload}, {@code Probe}, {@code GetMetrics}, {@code GetSystemState}) have no
  * request record.
  */
 public final class Messages {
@@ -220,6 +220,14 @@ public final class Messages {
             features = list(features);
             Objects.requireNonNull(attachModeReason, "attachModeReason");
             Objects.requireNonNull(kernel, "kernel");
+        }
+    }
+
+    // ---- GetSystemState ----
+
+    public record GetSystemStateReply(SystemState state) {
+        public GetSystemStateReply {
+            Objects.requireNonNull(state, "state");
         }
     }
 

@@ -156,6 +156,11 @@ class ManagerClientTest {
         }
 
         @Override
+        public Messages.GetSystemStateReply getSystemState(CallContext ctx) {
+            return (Messages.GetSystemStateReply) Samples.fullReply("GetSystemState");
+        }
+
+        @Override
         public SubscribeReply subscribe(CallContext ctx, SubscribeRequest request, Replies<SubscribeReply> replies) {
             requests.add(request);
             replies.send(SubscribeReply.snapshot(1, List.of(Samples.CHANGE), null));
@@ -218,6 +223,7 @@ class ManagerClientTest {
             assertThat(t.getUnitFile("web.service")).isEqualTo(Samples.fullReply("GetUnitFile"));
             assertThat(t.probe()).isEqualTo(Samples.fullReply("Probe"));
             assertThat(t.getMetrics()).startsWith("# TYPE tollgate_up gauge");
+            assertThat(t.getSystemState()).isEqualTo(SystemState.DEGRADED);
             assertThat(t.getInfo().interfaces()).containsExactly("io.tollgate.Manager", "org.varlink.service");
             assertThat(t.getInfo().product()).isEqualTo("tollgated");
         }

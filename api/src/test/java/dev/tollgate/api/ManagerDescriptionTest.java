@@ -22,13 +22,13 @@ class ManagerDescriptionTest {
 
         assertThat(d.methods()).extracting(Member::name).containsExactly(
                 "ListUnits", "GetUnit", "GetUnits", "GetCounters", "StartUnit", "StopUnit", "RestartUnit", "Reload",
-                "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "ListUnitFiles", "Probe", "GetMetrics", "Subscribe",
-                "GetDrops", "WatchDrops");
+                "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "ListUnitFiles", "Probe", "GetMetrics", "GetSystemState",
+                "Subscribe", "GetDrops", "WatchDrops");
         assertThat(d.errors()).extracting(Member::name).containsExactly(
                 "NoSuchUnit", "PermissionDenied", "UnitFailed", "InvalidUnit", "UnitExists", "NotRunning",
                 "ProtocolError", "TooManyConnections", "TooManyStreams", "DropEventsUnavailable", "InternalError");
         assertThat(d.types()).extracting(Member::name).containsExactly(
-                "UnitType", "ActiveState", "AttachMode", "Severity", "EventKind", "UnitFileChangeType",
+                "UnitType", "ActiveState", "AttachMode", "Severity", "EventKind", "UnitFileChangeType", "SystemState",
                 "Counters", "Diagnostic", "UnitInfo", "ProbeFeature", "Property", "DropIn", "UnitFileChange",
                 "UnitChange", "CounterSample", "UnitFile", "DropEvent", "DropEventCount");
 

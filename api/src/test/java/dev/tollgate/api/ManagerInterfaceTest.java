@@ -101,7 +101,8 @@ class ManagerInterfaceTest {
                 "AttachMode", wire(AttachMode.values()),
                 "Severity", wire(Severity.values()),
                 "EventKind", wire(EventKind.values()),
-                "UnitFileChangeType", wire(UnitFileChangeType.values()));
+                "UnitFileChangeType", wire(UnitFileChangeType.values()),
+                "SystemState", wire(SystemState.values()));
         for (Member.Type t : IDL.types()) {
             if (t.type() instanceof IdlType.Enum e) {
                 assertThat(java.get(t.name())).as(t.name()).isEqualTo(e.values());

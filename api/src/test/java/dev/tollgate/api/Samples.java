@@ -75,6 +75,7 @@ final class Samples {
             case "Probe" -> new ProbeReply(List.of(new ProbeFeature("cgroup bpf_link (BPF_LINK_CREATE)", true, "created a link")),
                     AttachMode.LINK, false, "BPF_LINK_CREATE and BPF_LINK_UPDATE work", "/sys/fs/cgroup", "6.8.0");
             case "GetMetrics" -> new GetMetricsReply("# TYPE tollgate_up gauge\ntollgate_up 1\n");
+            case "GetSystemState" -> new dev.tollgate.api.Messages.GetSystemStateReply(SystemState.DEGRADED);
             case "Subscribe" -> SubscribeReply.snapshot(99, List.of(CHANGE), List.of(SAMPLE, NO_DATA));
             case "GetDrops" -> new dev.tollgate.api.Messages.GetDropsReply(List.of(DROP, ICMP_DROP),
                     List.of(new DropEventCount("web.service", 2, 7)));
@@ -99,6 +100,7 @@ final class Samples {
             case "GetUnitFile" -> new GetUnitFileReply("a.service", "/run/tollgate/transient/a.service", "", null);
             case "Probe" -> new ProbeReply(null, null, true, "forced by configuration", null, "4.19.0");
             case "GetMetrics" -> new GetMetricsReply("");
+            case "GetSystemState" -> new dev.tollgate.api.Messages.GetSystemStateReply(SystemState.STARTING);
             case "Subscribe" -> SubscribeReply.counters(100, List.of());
             case "GetDrops" -> new dev.tollgate.api.Messages.GetDropsReply(null, null);
             case "WatchDrops" -> new dev.tollgate.api.Messages.WatchDropsReply(List.of(), null);

@@ -3,6 +3,7 @@ package dev.tollgate.cli;
 import dev.tollgate.api.ActiveState;
 import dev.tollgate.api.ManagerClient;
 import dev.tollgate.api.Messages.ProbeReply;
+import dev.tollgate.api.SystemState;
 import dev.tollgate.api.UnitInfo;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -92,10 +93,12 @@ final class ShowCommand extends Verb {
         ProbeReply probe;
         String version;
         List<UnitInfo> loaded;
+        SystemState state;
         try (ManagerClient client = connect()) {
             probe = client.probe();
             version = client.getInfo().version();
             loaded = UnitInfoReader.listUnits(client, null, null, true);
+            state = client.getSystemState();
         }
         long failed = loaded.stream().filter(u -> u.activeState() == ActiveState.FAILED).count();
         Map<String, String> props = new LinkedHashMap<>();
@@ -107,7 +110,7 @@ final class ShowCommand extends Verb {
         props.put("ControlGroupMount", probe.cgroup2() == null ? "" : probe.cgroup2());
         props.put("NNames", Integer.toString(loaded.size()));
         props.put("NFailedUnits", Long.toString(failed));
-        props.put("SystemState", failed > 0 ? "degraded" : "running");
+        props.put("SystemState", state.wireName());
         if (json()) {
             root.printJson(props);
             return ExitCodes.SUCCESS;

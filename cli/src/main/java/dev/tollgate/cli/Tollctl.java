@@ -37,14 +37,14 @@ import picocli.CommandLine.ScopeType;
                 + "their firewalls. Without a verb: list-units.",
         footer = {"", "Exit status as systemctl's: 0 success, 1 failure, 2 bad usage, 3 not active (status, is-active), "
                 + "4 no such unit (status, is-*) or access denied, 5 no such unit (start, stop, restart), "
-                + "6 bad unit file; run --wait: the command's status."})
+                + "6 bad unit file; is-system-running: 0 running, 1 otherwise; run --wait: the command's status."})
 public final class Tollctl implements Callable<Integer> {
     /** The environment variable naming the socket when --socket is not given. */
     public static final String SOCKET_ENV = "TOLLCTL_SOCKET";
 
     /** Every verb, in the order help lists them. */
     static final List<String> VERBS = List.of("list-units", "list-unit-files", "status", "show", "cat", "start", "stop", "restart", "enable",
-            "disable", "is-active", "is-failed", "daemon-reload", "run", "tree", "top", "drops", "metrics", "probe", "version",
+            "disable", "is-active", "is-failed", "is-system-running", "daemon-reload", "run", "tree", "top", "drops", "metrics", "probe", "version",
             "completion");
 
     @Option(names = "--socket", paramLabel = "PATH", scope = ScopeType.INHERIT,
@@ -146,6 +146,7 @@ public final class Tollctl implements Callable<Integer> {
             case "disable" -> new EnableCommand.Disable();
             case "is-active" -> new IsStateCommand.IsActive();
             case "is-failed" -> new IsStateCommand.IsFailed();
+            case "is-system-running" -> new IsSystemRunningCommand();
             case "daemon-reload" -> new DaemonReloadCommand();
             case "run" -> new RunCommand();
             case "tree" -> new TreeCommand();

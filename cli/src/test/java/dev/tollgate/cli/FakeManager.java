@@ -20,6 +20,10 @@ import dev.tollgate.api.UnitFile;
 import dev.tollgate.api.UnitPattern;
 import dev.tollgate.api.Messages.GetCountersRequest;
 import dev.tollgate.api.Messages.GetMetricsReply;
+import dev.tollgate.api.Messages.GetSystemStateReply;
+import dev.tollgate.api.SystemState;
+import dev.tollgate.varlink.OrgVarlinkService;
+import java.util.concurrent.Semaphore;
 import dev.tollgate.api.Messages.GetUnitFileReply;
 import dev.tollgate.api.Messages.GetUnitReply;
 import dev.tollgate.api.Messages.GetUnitRequest;
@@ -252,6 +256,24 @@ final class FakeManager implements ManagerService, AutoCloseable {
     @Override
     public GetMetricsReply getMetrics(CallContext ctx) {
         return new GetMetricsReply("# TYPE tollgate_units gauge\ntollgate_units 5\n");
+    }
+
+    /** What GetSystemState answers (degraded: bad.service is failed); null: the method is missing, as in an older daemon. */
+    volatile SystemState systemState = SystemState.DEGRADED;
+    /** A permit per GetSystemState answered, for a test to wait on a client's polls. */
+    final Semaphore systemStateAsked = new Semaphore(0);
+
+    @Override
+    public GetSystemStateReply getSystemState(CallContext ctx) {
+        try {
+            SystemState s = systemState;
+            if (s == null) {
+                throw OrgVarlinkService.methodNotImplemented(ctx.method()).toException();
+            }
+            return new GetSystemStateReply(s);
+        } finally {
+            systemStateAsked.release();
+        }
     }
 
     @Override

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import dev.tollgate.api.SystemState;
 import dev.tollgate.api.UnitInfo;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,6 +166,60 @@ class TollctlTest {
         Result r = run("show");
         assertThat(r.out()).contains("Version=9.9.9", "AttachMode=link", "Kernel=6.1.0-test", "NFailedUnits=1", "SystemState=degraded");
         assertThat(run("show", "-p", "AttachMode", "--value").out()).isEqualTo("link\n");
+    }
+
+    @Test
+    void showWithoutAUnitHasTheDaemonsSystemState() {
+        daemon.systemState = SystemState.STARTING;
+        try {
+            assertThat(run("show", "-p", "SystemState,NFailedUnits").out())
+                    .as("the daemon's state, not one guessed from failed units").isEqualTo("NFailedUnits=1\nSystemState=starting\n");
+        } finally {
+            daemon.systemState = SystemState.DEGRADED;
+        }
+    }
+
+    @Test
+    void isSystemRunningPrintsTheStateAndExitsZeroOnlyWhenRunning() throws Exception {
+        try {
+            for (SystemState s : SystemState.values()) {
+                daemon.systemState = s;
+                int code = s == SystemState.RUNNING ? 0 : 1;
+                assertThat(run("is-system-running")).as(s.wireName()).isEqualTo(new Result(code, s.wireName() + "\n", ""));
+                assertThat(run("is-system-running", "-q")).as(s.wireName()).isEqualTo(new Result(code, "", ""));
+                assertThat(run("is-system-running", "--quiet")).as(s.wireName()).isEqualTo(new Result(code, "", ""));
+                Result json = run("--json", "is-system-running");
+                assertThat(json.code()).isEqualTo(code);
+                assertThat(json.json().get("systemState").asText()).isEqualTo(s.wireName());
+            }
+            // --wait does not wait once the boot is over.
+            daemon.systemState = SystemState.DEGRADED;
+            assertThat(run("is-system-running", "--wait")).isEqualTo(new Result(1, "degraded\n", ""));
+            daemon.systemState = null;
+            Result unknown = run("is-system-running");
+            assertThat(unknown.code()).isEqualTo(1);
+            assertThat(unknown.out()).isEqualTo("unknown\n");
+            assertThat(unknown.err()).startsWith("tollctl: failed to query the system state: ").contains("GetSystemState");
+        } finally {
+            daemon.systemState = SystemState.DEGRADED;
+        }
+        Path none = daemon.dir.resolve("no-such-socket");
+        assertThat(run(Map.of(Tollctl.SOCKET_ENV, none.toString()), "is-system-running")).isEqualTo(new Result(1, "offline\n", ""));
+    }
+
+    @Test
+    void isSystemRunningWaitsWhileStarting() throws Exception {
+        daemon.systemState = SystemState.STARTING;
+        try {
+            daemon.systemStateAsked.drainPermits();
+            CompletableFuture<Result> waited = CompletableFuture.supplyAsync(() -> run("is-system-running", "--wait"));
+            daemon.systemStateAsked.acquire(2); // the first answer, and a poll after it: it waits
+            assertThat(waited).isNotDone();
+            daemon.systemState = SystemState.RUNNING;
+            assertThat(waited.get()).isEqualTo(new Result(0, "running\n", ""));
+        } finally {
+            daemon.systemState = SystemState.DEGRADED;
+        }
     }
 
     @Test

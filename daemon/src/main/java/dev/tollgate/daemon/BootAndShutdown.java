@@ -44,19 +44,26 @@ final class BootAndShutdown {
         return out;
     }
 
-    /** Runs {@code job} on every unit of a wave at once and waits for them all before the next wave. */
-    static void inWaves(List<List<UnitName>> waves, Function<UnitName, CompletableFuture<?>> job) {
+    /**
+     * Runs {@code job} on every unit of a wave at once, and the next wave once they have all
+     * finished; completes (never exceptionally: a failed job is logged) when the last wave has.
+     */
+    static CompletableFuture<Void> inWaves(List<List<UnitName>> waves, Function<UnitName, CompletableFuture<?>> job) {
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (List<UnitName> now : waves) {
-            List<CompletableFuture<?>> all = new ArrayList<>();
-            for (UnitName n : now) {
-                all.add(job.apply(n).exceptionally(e -> {
-                    Throwable why = e instanceof java.util.concurrent.CompletionException c ? c.getCause() : e;
-                    Log.error("%s: %s", n, why instanceof ManagerException ? why.getMessage() : why.toString());
-                    return null;
-                }));
-            }
-            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+            chain = chain.thenCompose(x -> {
+                List<CompletableFuture<?>> all = new ArrayList<>();
+                for (UnitName n : now) {
+                    all.add(job.apply(n).exceptionally(e -> {
+                        Throwable why = e instanceof java.util.concurrent.CompletionException c ? c.getCause() : e;
+                        Log.error("%s: %s", n, why instanceof ManagerException ? why.getMessage() : why.toString());
+                        return null;
+                    }));
+                }
+                return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+            });
         }
+        return chain;
     }
 
     /** The running services of a snapshot: what a shutdown stops. */

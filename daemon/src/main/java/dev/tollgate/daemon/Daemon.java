@@ -95,7 +95,7 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** Brings the daemon up; returns once the enabled units were started. */
+    /** Brings the daemon up; returns once the enabled units were started (the boot is over: the state is running or degraded). */
     public void start() throws CgroupException {
         Log.setLevel(config.logLevel());
         for (Path d : List.of(config.stateDir(), config.socket().getParent())) {
@@ -141,9 +141,11 @@ public final class Daemon implements AutoCloseable {
         manager.adoptFromState();
         // After adoption, so the events of the outage (in the pinned ring) find their units' names.
         startDropEvents();
+        // Served before the boot, as systemd answers during its own: a client sees the state
+        // starting (GetSystemState) and the units coming up, and can wait for the boot to end.
+        server = serve();
         manager.startDefaultTarget();
         metrics.timer("startup").record(java.time.Duration.ofNanos(System.nanoTime() - t0));
-        server = serve();
         if (config.metricsListen().isPresent()) {
             try {
                 metrics.serveHttp(config.metricsListen().get());
@@ -213,13 +215,13 @@ public final class Daemon implements AutoCloseable {
     /** Stops the units and removes every kernel object of ours, or (on-exit = keep) leaves them running. */
     @Override
     public void close() {
+        // The socket is served while the units stop, as systemd answers while it shuts down: the
+        // state is stopping, and changes are refused (NotRunning).
+        if (manager != null) manager.shutdown(!config.keepUnitsOnExit());
         if (server != null) server.close();
         if (dropEvents != null) dropEvents.close();
         if (metrics != null) metrics.close();
-        if (manager != null) {
-            manager.shutdown(!config.keepUnitsOnExit());
-            manager.close();
-        }
+        if (manager != null) manager.close();
         Spawner.releaseRendezvousDirectory();
         if (accounting != null) {
             if (config.keepUnitsOnExit()) accounting.close();

@@ -2,6 +2,8 @@ package dev.tollgate.daemon;
 
 import dev.tollgate.accounting.Accounting;
 import dev.tollgate.accounting.CounterSums;
+import dev.tollgate.api.ActiveState;
+import dev.tollgate.api.SystemState;
 import dev.tollgate.api.UnitChange;
 import dev.tollgate.api.UnitInfo;
 import dev.tollgate.cgroup.CgroupException;
@@ -75,6 +77,10 @@ public final class Manager implements AutoCloseable {
      * loading would otherwise replace it with one naming nothing, and the next would lose the pids.
      */
     private volatile boolean adopted;
+    /** The boot's jobs have all finished (see {@link #bootAsync}): the state is running or degraded from then on. */
+    private volatile boolean booted;
+    /** Shutdown has begun; set on the loop, so a start handled after it is refused (see {@link #refuseWhileStopping}). */
+    private volatile boolean stopping;
 
     public Manager(Context ctx) {
         this(real(ctx));
@@ -180,6 +186,20 @@ public final class Manager implements AutoCloseable {
     }
 
     // ---- queries: the published snapshot, never the loop --------------------------------------
+
+    /**
+     * The manager's state as systemd's manager_state() works it out: stopping once shutdown has
+     * begun; starting until the boot's jobs have finished; then degraded while any unit is
+     * failed (a failure after the boot too, and running again once it is restarted), else running.
+     */
+    public SystemState systemState() {
+        if (stopping) return SystemState.STOPPING;
+        if (!booted) return SystemState.STARTING;
+        for (UnitRecord u : units.snapshot().values()) {
+            if (u.activeState() == ActiveState.FAILED) return SystemState.DEGRADED;
+        }
+        return SystemState.RUNNING;
+    }
 
     public Optional<UnitName> find(String name) {
         Optional<UnitName> n = UnitName.parse(name.contains(".") ? name : name + ".service");
@@ -301,7 +321,20 @@ public final class Manager implements AutoCloseable {
     }
 
     CompletableFuture<UnitRuntime> startAsync(String name) {
-        return loop.compose(() -> jobs.start(name));
+        return loop.compose(() -> {
+            refuseWhileStopping(name);
+            return jobs.start(name);
+        });
+    }
+
+    /**
+     * On the loop: a unit started once shutdown has begun would outlive it (the shutdown stops
+     * what was running when it began), so a start asked for from then on is refused.
+     */
+    private void refuseWhileStopping(String name) {
+        if (stopping) {
+            throw new ManagerException(ManagerException.Kind.NOT_RUNNING, name, "tollgated is stopping; " + name + " is not started.");
+        }
     }
 
     /** Stops a unit, and first the running units that require it. */
@@ -318,7 +351,10 @@ public final class Manager implements AutoCloseable {
     }
 
     CompletableFuture<UnitRuntime> restartAsync(String name) {
-        return loop.compose(() -> jobs.restart(name));
+        return loop.compose(() -> {
+            refuseWhileStopping(name);
+            return jobs.restart(name);
+        });
     }
 
     private UnitInfo statusAfter(CompletableFuture<UnitRuntime> job) {
@@ -372,6 +408,7 @@ public final class Manager implements AutoCloseable {
         UnitName n = UnitName.parse(name).orElseThrow(() ->
                 new ManagerException(ManagerException.Kind.BAD_REQUEST, name, "Unit name " + name + " is not valid."));
         CompletableFuture<UnitRuntime> started = loop.compose(() -> {
+            refuseWhileStopping(n.id());
             transients.make(n, () -> TransientUnits.text(n, slice, description, properties, command));
             return jobs.start(n.id());
         });
@@ -408,20 +445,35 @@ public final class Manager implements AutoCloseable {
         stateFile.saveSoon(() -> units.snapshot().values());
     }
 
-    /** Starts what the default target wants and is not running yet, in waves of After= order. */
+    /** Starts what the default target wants and is not running yet, in waves of After= order; returns when the boot is done. */
     public void startDefaultTarget() {
+        ManagerLoop.await(bootAsync());
+    }
+
+    /**
+     * The boot: the start jobs of what the default target wants and requires (each with what it
+     * pulls in), in waves of After= order. It completes when every one has finished, active or
+     * failed, and their outcome is published; the state turns from starting to running or
+     * degraded then, as systemd's does when its boot jobs are done.
+     */
+    CompletableFuture<Void> bootAsync() {
         Map<UnitName, UnitRecord> s = units.snapshot();
         List<List<UnitName>> waves = BootAndShutdown.waves(BootAndShutdown.wanted(layers.loader()),
                 n -> s.containsKey(n) ? s.get(n).config() : null);
-        BootAndShutdown.inWaves(waves, n -> loop.compose(() -> {
+        return BootAndShutdown.inWaves(waves, n -> loop.compose(() -> {
             UnitRuntime u = units.get(n);
             if (u != null && u.isActiveOrActivating()) return CompletableFuture.completedFuture(u);
             return jobs.start(n.id());
-        }));
+        })).whenComplete((x, e) -> booted = true);
     }
 
     /** Stops every running service (in reverse start order) or, for an upgrade, only lets go of them. */
     public void shutdown(boolean stopUnits) {
+        // On the loop: every start handled before this is in the snapshot below, every one after it refused.
+        ManagerLoop.await(loop.call(() -> {
+            stopping = true;
+            return null;
+        }));
         if (!stopUnits) {
             ManagerLoop.await(loop.call(() -> {
                 lifecycle.releaseAll(units.all());
@@ -434,7 +486,7 @@ public final class Manager implements AutoCloseable {
         List<List<UnitName>> waves = new ArrayList<>(BootAndShutdown.waves(BootAndShutdown.running(s),
                 n -> s.containsKey(n) ? s.get(n).config() : null));
         java.util.Collections.reverse(waves);
-        BootAndShutdown.inWaves(waves, n -> loop.compose(() -> lifecycle.stop(units.get(n))));
+        BootAndShutdown.inWaves(waves, n -> loop.compose(() -> lifecycle.stop(units.get(n)))).join();
         // Slices last, children before parents.
         List<UnitRecord> slices = units.snapshot().values().stream().filter(u -> u.config() instanceof SliceConfig)
                 .sorted(Comparator.comparingInt((UnitRecord u) -> u.name().id().length()).reversed()).toList();

@@ -16,6 +16,7 @@ import dev.tollgate.api.Messages.GetCountersReply;
 import dev.tollgate.api.Messages.GetCountersRequest;
 import dev.tollgate.api.Messages.GetDropsReply;
 import dev.tollgate.api.Messages.GetMetricsReply;
+import dev.tollgate.api.Messages.GetSystemStateReply;
 import dev.tollgate.api.Messages.GetUnitFileReply;
 import dev.tollgate.api.Messages.GetUnitReply;
 import dev.tollgate.api.Messages.GetUnitRequest;
@@ -38,6 +39,7 @@ import dev.tollgate.api.Messages.WatchDropsReply;
 import dev.tollgate.api.ProbeFeature;
 import dev.tollgate.api.Replies;
 import dev.tollgate.api.Severity;
+import dev.tollgate.api.SystemState;
 import dev.tollgate.api.UnitChange;
 import dev.tollgate.api.UnitFile;
 import dev.tollgate.api.UnitFileChange;
@@ -93,6 +95,16 @@ final class ManagerApi implements ManagerService {
         throw new ManagerError.PermissionDenied(ctx.method()).toException();
     }
 
+    /**
+     * A change: only for those {@link #authorize} lets in, and not during shutdown (the units are
+     * being stopped; the manager refuses a start then on its loop too, see Manager.startAsync).
+     */
+    private void admitChange(CallContext ctx) {
+        authorize(ctx);
+        SystemState state = m().systemState();
+        if (state == SystemState.STOPPING) throw new ManagerError.NotRunning(state.wireName()).toException();
+    }
+
     private static boolean inGroup(PeerCredentials p, int gid) {
         if (p.gid() == gid) return true;
         if (p.pid() <= 0) return false;
@@ -108,8 +120,9 @@ final class ManagerApi implements ManagerService {
         return false;
     }
 
-    private static VarlinkException translate(ManagerException e) {
+    private VarlinkException translate(ManagerException e) {
         return switch (e.kind()) {
+            case NOT_RUNNING -> new ManagerError.NotRunning(m().systemState().wireName()).toException();
             case NO_SUCH_UNIT -> new ManagerError.NoSuchUnit(e.unit()).toException();
             case UNIT_EXISTS -> new ManagerError.UnitExists(e.unit()).toException();
             // The reason is the unit's Result= when it ran, else what stopped it from running.
@@ -255,6 +268,11 @@ final class ManagerApi implements ManagerService {
     }
 
     @Override
+    public GetSystemStateReply getSystemState(CallContext ctx) {
+        return new GetSystemStateReply(m().systemState());
+    }
+
+    @Override
     public GetMetricsReply getMetrics(CallContext ctx) {
         return new GetMetricsReply(daemon.metrics().scrape());
     }
@@ -267,32 +285,32 @@ final class ManagerApi implements ManagerService {
 
     @Override
     public UnitStateReply startUnit(CallContext ctx, UnitRequest r) {
-        authorize(ctx);
+        admitChange(ctx);
         return state(run(() -> m().start(r.name())));
     }
 
     @Override
     public UnitStateReply stopUnit(CallContext ctx, UnitRequest r) {
-        authorize(ctx);
+        admitChange(ctx);
         return state(run(() -> m().stop(r.name())));
     }
 
     @Override
     public UnitStateReply restartUnit(CallContext ctx, UnitRequest r) {
-        authorize(ctx);
+        admitChange(ctx);
         return state(run(() -> m().restart(r.name())));
     }
 
     @Override
     public ReloadReply reload(CallContext ctx) {
-        authorize(ctx);
+        admitChange(ctx);
         Manager.ReloadReport report = daemon.reload();
         return new ReloadReply(report.errors().stream().map(ManagerApi::diagnostic).toList());
     }
 
     @Override
     public RunTransientReply runTransient(CallContext ctx, RunTransientRequest r) {
-        authorize(ctx);
+        admitChange(ctx);
         List<String> props = new ArrayList<>();
         if (r.properties() != null) for (var p : r.properties()) props.add(p.name() + "=" + p.value());
         Manager.RunResult res = run(() -> m().runTransient(Optional.ofNullable(r.name()), Optional.ofNullable(r.slice()),
@@ -305,7 +323,7 @@ final class ManagerApi implements ManagerService {
 
     @Override
     public EnableUnitReply enableUnit(CallContext ctx, UnitRequest r) {
-        authorize(ctx);
+        admitChange(ctx);
         List<UnitFileChange> changes = new ArrayList<>();
         Manager.Enabled enabled = run(() -> m().enable(r.name()));
         for (String made : enabled.links()) {
@@ -317,7 +335,7 @@ final class ManagerApi implements ManagerService {
 
     @Override
     public UnitFileChangesReply disableUnit(CallContext ctx, UnitRequest r) {
-        authorize(ctx);
+        admitChange(ctx);
         List<UnitFileChange> changes = new ArrayList<>();
         for (String removed : run(() -> m().disable(r.name()))) {
             changes.add(new UnitFileChange(UnitFileChangeType.UNLINK, removed, null));

@@ -5,7 +5,7 @@ import java.util.List;
 
 /** A request the manager cannot carry out, with the kind the API maps to an error name. */
 public final class ManagerException extends RuntimeException {
-    public enum Kind { NO_SUCH_UNIT, UNIT_FAILED, INVALID_UNIT, UNIT_MASKED, UNIT_EXISTS, BAD_REQUEST }
+    public enum Kind { NO_SUCH_UNIT, UNIT_FAILED, INVALID_UNIT, UNIT_MASKED, UNIT_EXISTS, BAD_REQUEST, NOT_RUNNING }
 
     private final Kind kind;
     private final String unit;

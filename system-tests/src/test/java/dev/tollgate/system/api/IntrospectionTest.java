@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600) // a hang guard only: every wait inside has its own safety net
 class IntrospectionTest {
     private static final Set<String> METHODS = Set.of("ListUnits", "GetUnit", "GetUnits", "ListUnitFiles", "GetCounters", "StartUnit", "StopUnit",
-            "RestartUnit", "Reload", "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "Probe", "GetMetrics", "Subscribe",
-            "GetDrops", "WatchDrops");
+            "RestartUnit", "Reload", "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "Probe", "GetMetrics", "GetSystemState",
+            "Subscribe", "GetDrops", "WatchDrops");
     private static final Set<String> ERRORS = Set.of("NoSuchUnit", "PermissionDenied", "UnitFailed", "InvalidUnit",
             "UnitExists", "NotRunning", "ProtocolError", "TooManyConnections", "TooManyStreams", "DropEventsUnavailable",
             "InternalError");
@@ -132,6 +132,7 @@ class IntrospectionTest {
         m.put("GetUnit#broken", "{\"name\":\"broken.service\"}");
         m.put("Probe", "{}");
         m.put("GetMetrics", "{}");
+        m.put("GetSystemState", "{}");
         m.put("GetDrops", "{}");
         m.put("GetDrops#filtered", "{\"units\":[\"intro.service\"],\"since\":0}");
         return m;

@@ -37,8 +37,8 @@ import org.junit.jupiter.api.TestInstance;
 class VarlinkctlDaemonTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> METHODS = List.of("ListUnits", "GetUnit", "GetCounters", "StartUnit", "StopUnit",
-            "RestartUnit", "Reload", "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "Probe", "GetMetrics", "Subscribe",
-            "GetDrops", "WatchDrops");
+            "RestartUnit", "Reload", "RunTransient", "EnableUnit", "DisableUnit", "GetUnitFile", "Probe", "GetMetrics", "GetSystemState",
+            "Subscribe", "GetDrops", "WatchDrops");
 
     private TollgatedProcess daemon;
     private Varlinkctl varlinkctl;
@@ -135,6 +135,10 @@ class VarlinkctlDaemonTest {
         List<String> names = new ArrayList<>();
         units.forEach(u -> names.add(u.path("name").asText()));
         assertThat(names).contains("vctl.service", "vctl-streamed.service");
+
+        // The daemon started (TollgatedProcess waits for "tollgated is running"): its boot is over, and no unit failed.
+        assertThat(JSON.readTree(ok("call", socket, "io.tollgate.Manager.GetSystemState", "{}").out()).path("state").asText())
+                .isEqualTo("running");
 
         Run missing = refused("call", socket, "io.tollgate.Manager.GetUnit", "{\"name\":\"no-such-vctl.service\"}");
         assertThat(missing.err() + missing.out()).contains("io.tollgate.Manager.NoSuchUnit");

@@ -448,6 +448,102 @@ class TollctlSystemTest {
         assertThat(ok("metrics", "--json").json().get("text").asText()).contains("tollgate_");
     }
 
+    /**
+     * is-system-running against a daemon of its own whose boot is held by a Type=notify unit
+     * that sends READY=1 only when the test lets it (it blocks reading a FIFO): starting until
+     * then, --wait returns running once it has, degraded after a unit failed.
+     */
+    @Test
+    void isSystemRunningIsStartingUntilTheBootIsDoneAndDegradedAfterAFailure() throws Exception {
+        try (TollgatedProcess booting = new TollgatedProcess()) {
+            Path go = booting.work.resolve("go");
+            assertThat(new ProcessBuilder("mkfifo", go.toString()).inheritIO().start().waitFor()).isZero();
+            booting.unit("held.service", """
+                    [Service]
+                    Type=notify
+                    ExecStart=%s
+                    """.formatted(python("""
+                    import os,socket,time
+                    open('%s').read()
+                    s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)
+                    s.sendto(b'READY=1',os.environ['NOTIFY_SOCKET'])
+                    time.sleep(3600)
+                    """.formatted(go))), true);
+            booting.unit("failing.service", "[Service]\nType=oneshot\nExecStart=/bin/false\n", false);
+            int from = booting.spawn();
+            // The socket is served before the boot's jobs run.
+            booting.awaitLog("serving io.tollgate.Manager", from, Duration.ofSeconds(60));
+            Tollctl t = new Tollctl(booting.socket);
+            assertThat(t.run("is-system-running")).isEqualTo(new Result(1, "starting\n", ""));
+            assertThat(t.run("show", "-p", "SystemState", "--value")).isEqualTo(new Result(0, "starting\n", ""));
+            Process waiting = t.spawn("is-system-running", "--wait");
+            // Opening the FIFO for writing waits for held.service to open it for reading: no race, no sleep.
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    Files.writeString(go, "go");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(dev.tollgate.testkit.Await.SAFETY_NET.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(TollgatedProcess.readAll(waiting)).isEqualTo("running\n");
+            assertThat(waiting.waitFor()).isZero();
+            booting.awaitLog("tollgated is running", from, Duration.ofSeconds(60));
+            assertThat(t.run("is-system-running")).isEqualTo(new Result(0, "running\n", ""));
+
+            assertThat(t.run("start", "failing").code()).isNotZero();
+            assertThat(t.run("is-system-running")).isEqualTo(new Result(1, "degraded\n", ""));
+            assertThat(t.run("is-system-running", "--quiet")).isEqualTo(new Result(1, "", ""));
+            assertThat(t.run("show", "-p", "NFailedUnits,SystemState")).isEqualTo(new Result(0, "NFailedUnits=1\nSystemState=degraded\n", ""));
+        }
+    }
+
+    /**
+     * A shutdown held by a unit that ignores SIGTERM (until the test lets it exit through a
+     * FIFO): the socket is still served, the state is stopping and a start is refused.
+     */
+    @Test
+    void isSystemRunningIsStoppingWhileTheUnitsStopAndStartsAreRefused() throws Exception {
+        try (TollgatedProcess stopping = new TollgatedProcess()) {
+            Path release = stopping.work.resolve("release");
+            assertThat(new ProcessBuilder("mkfifo", release.toString()).inheritIO().start().waitFor()).isZero();
+            // Ready only once SIGTERM is ignored, so the daemon's SIGTERM cannot come first.
+            stopping.unit("stubborn.service", """
+                    [Service]
+                    Type=notify
+                    TimeoutStopSec=600
+                    ExecStart=%s
+                    """.formatted(python("""
+                    import os,signal,socket
+                    signal.signal(signal.SIGTERM,signal.SIG_IGN)
+                    s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)
+                    s.sendto(b'READY=1',os.environ['NOTIFY_SOCKET'])
+                    open('%s').read()
+                    """.formatted(release))), true);
+            stopping.unit("later.service", "[Service]\nExecStart=/bin/sleep 3600\n", false);
+            stopping.start();
+            Tollctl t = new Tollctl(stopping.socket);
+            assertThat(t.run("is-system-running")).isEqualTo(new Result(0, "running\n", ""));
+            try (dev.tollgate.api.ManagerClient client = dev.tollgate.api.ManagerClient.connect(stopping.socket)) {
+                stopping.signal("TERM");
+                dev.tollgate.testkit.Await.until("the state to be stopping",
+                        () -> client.getSystemState() == dev.tollgate.api.SystemState.STOPPING);
+            }
+            assertThat(t.run("is-system-running")).isEqualTo(new Result(1, "stopping\n", ""));
+            Result refused = t.run("start", "later");
+            assertThat(refused.code()).isEqualTo(1);
+            assertThat(refused.err()).contains("tollgated is stopping, try again later.");
+            assertThat(t.run("is-active", "later")).isEqualTo(new Result(3, "inactive\n", ""));
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    Files.writeString(release, "go");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(dev.tollgate.testkit.Await.SAFETY_NET.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(stopping.stop()).as("a clean exit once stubborn.service is gone").isZero();
+        }
+    }
+
     @Test
     void aDaemonThatIsNotRunningIsOneLineNamingTheSocket() throws Exception {
         Path nowhere = daemon.work.resolve("no-such-socket");
@@ -456,6 +552,8 @@ class TollctlSystemTest {
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).isEqualTo("tollctl: tollgated is not running (no socket at " + nowhere + "); start it with "
                 + "'systemctl start tollgated' or 'tollgated', or point --socket or $TOLLCTL_SOCKET at its socket.\n");
+        // is-system-running says so as systemctl does without systemd: offline, exit 1.
+        assertThat(Tollctl.run(Map.of(), "--socket", nowhere.toString(), "is-system-running")).isEqualTo(new Result(1, "offline\n", ""));
         Result env = Tollctl.run(Map.of("TOLLCTL_SOCKET", nowhere.toString()), "show", "-p", "IPIngressBytes", "counted");
         assertThat(env.code()).isEqualTo(1);
         assertThat(env.err()).contains("no socket at " + nowhere);
