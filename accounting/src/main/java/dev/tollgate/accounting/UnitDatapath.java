@@ -240,6 +240,8 @@ public final class UnitDatapath implements AutoCloseable {
             d.reconcile(p, maps);
             return java.util.Optional.of(d);
         } catch (RuntimeException e) {
+            // Its attachments stay (the next take-over finds them); the holds it took go.
+            for (Direction x : Direction.values()) d.release(x);
             d.close();
             throw e;
         }

@@ -61,6 +61,12 @@ public final class TollgatedProcess implements AutoCloseable {
         return this;
     }
 
+    /** Replaces the extra arguments given so far, for the next start. */
+    public TollgatedProcess replaceArgs(String... args) {
+        extraArgs.clear();
+        return args(args);
+    }
+
     /** Writes a unit file; with {@code enabled}, links it into multi-user.target.wants. */
     public TollgatedProcess unit(String name, String text, boolean enabled) throws IOException {
         Files.writeString(units.resolve(name), text);
