@@ -195,6 +195,37 @@ class AccountingTrafficTest {
         Await.until("our programs to be freed", () -> ourPrograms.stream().noneMatch(ObjectIds.programs()::contains));
     }
 
+    @org.junit.jupiter.api.Test
+    void aKillBetweenAStorageMembersFoldAndItsRemovalCountsItOnce() throws Exception {
+        assumeThat(Accounting.ProgramSharing.probe()).as("shared cgroup storage (Linux 5.9+)").isEqualTo(Accounting.ProgramSharing.SHARED);
+        setUp(AttachMechanism.LINK, Accounting.ProgramSharing.SHARED);
+        String unit = "member.service";
+        start(policy(unit, true, List.of(), List.of()));
+        exchange(flowIn(unit, "127.0.0.1"), 3, 10);
+        Path members = acc.pins().slice(SLICE).resolve(SliceCounters.MEMBERS);
+        Path member;
+        try (var l = Files.list(members)) {
+            member = l.findFirst().orElseThrow();
+        }
+        assertThat(member.getFileName().toString()).as("a member in cgroup storage").startsWith("c");
+        CounterSums three = new CounterSums(3, 3 * 38, 3, 3 * 38, 0, 0, 0, 0);
+        acc.stop(unit);
+        assertThat(acc.sliceCounters(SLICE)).contains(three);
+        // The state a kill after the fold and before the removal leaves: the member is back,
+        // and its cgroup (so its storage entry, with the 3 packets) is still there.
+        Files.createDirectory(member);
+        assertThat(SliceCounters.readPinned(acc.pins().slice(SLICE))).as("read from pins").contains(three);
+        acc.close();
+        acc = new Accounting(bpffs, AttachMechanism.LINK, Accounting.ProgramSharing.SHARED);
+        acc.retainSlices(Set.of(SLICE));
+        assertThat(acc.sliceCounters(SLICE)).as("after a restart").contains(three);
+        assertThat(member).as("the folded member is let go").doesNotExist();
+        // The unit joins again from zero and counts on.
+        start(policy(unit, true, List.of(), List.of()));
+        exchange(flowIn(unit, "127.0.0.1"), 1, 10);
+        assertThat(acc.sliceCounters(SLICE)).contains(new CounterSums(4, 4 * 38, 4, 4 * 38, 0, 0, 0, 0));
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("modesAndSharing")
     void aUnitStartedAgainInItsSurvivingCgroupCountsFromZero(AttachMechanism mode, Accounting.ProgramSharing sharing) throws Exception {
