@@ -393,7 +393,7 @@ class AccountingTrafficTest {
         setUp(mode, sharing);
         String unit = "adopted.service";
         UnitPolicy p = policy(unit, true, List.of(), List.of("127.0.0.2"));
-        start(p);
+        Map<String, Integer> startedWith = start(p).programIds();
         UdpFlow f = flowIn(unit, "127.0.0.1");
         exchange(f, 7, 10);
         assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 2, 10)).isZero();
@@ -412,6 +412,11 @@ class AccountingTrafficTest {
         acc = new Accounting(bpffs, mode, sharing);
         UnitDatapath again = acc.adopt(p).orElseThrow();
         ourPrograms.addAll(again.programIds().values());
+        // Shared programs are found again under programs/ and kept (no load, no swap); per-unit ones are loaded anew.
+        if (sharing == Accounting.ProgramSharing.SHARED) {
+            assertThat(again.programIds()).as("programs after two take-overs").isEqualTo(startedWith);
+            assertThat(acc.sharedProgramUsers()).hasSize(2).containsValues(1, 1);
+        }
         assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 1, 10)).isZero();
         exchange(f, 1, 10);
         assertThat(again.counters()).isEqualTo(new CounterSums(8, 8 * 38, 8, 8 * 38, 0, 0, 3, 3 * 38));
