@@ -7,6 +7,7 @@
 # ROUNDS=3 by default; BENCH_JFR=1 records a JFR profile of each tollgated boot, BENCH_PERF=1
 # a perf record -a -g of its boot and of its stop (kept in /tmp/<run>/daemon-PLACE-N-R/ as
 # boot.jfr, boot.perf.data, stop.perf.data; the run directory is kept then).
+# BENCH_PROGRAMS=shared|per-unit passes --programs to tollgated (default: its auto).
 # BENCH_TOLLGATED=host (default) | trixie | host,trixie: where tollgated runs. trixie: chrooted
 # in the Debian trixie root (TOLLGATE_TRIXIE_ROOT, default /var/tmp/trixie-root, made by
 # scripts/trixie-root.sh; glibc 2.41, so services are spawned by pidfd_spawn straight into their

@@ -16,6 +16,7 @@
 # Root only. Creates cgroups tollgate-bench-* under the cgroup2 mount, pins under
 # /sys/fs/bpf/tollgate-bench-*, transient units and slice files tgb* in the oracle, and removes
 # them all (also on failure and Ctrl-C).
+# --programs per-unit runs the programs of kernels without shared cgroup storage (tollgate before it).
 # BENCH_SKIP_BUILD=1 uses the jars already built.
 . "$(dirname "$0")/lib.sh"
 bench_require_root "creates cgroups, loads and attaches BPF programs and sets kernel.bpf_stats_enabled" "$@"

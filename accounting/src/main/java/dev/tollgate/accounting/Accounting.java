@@ -38,6 +38,25 @@ public final class Accounting implements AutoCloseable {
     private final ReadWriteLock lifetimes = new ReentrantReadWriteLock();
     private final BpfMap dropRing; // null where the kernel has no ring buffers (before 5.8)
     private final String dropRingUnavailable;
+    private final ProgramSharing sharing;
+    /** Units' state where programs are shared; also opened (not made) when per-unit, for units an earlier daemon started shared. */
+    private final CgroupStorage storage;
+    private final SharedPrograms sharedPrograms;
+
+    /**
+     * Whether units of one program shape share one loaded program (their state in
+     * {@link CgroupStorage}, Linux 5.9+), or each unit loads its own (its state in maps of its
+     * own, as on older kernels). A unit keeps the form it started with when a daemon of the
+     * other form takes it over.
+     */
+    public enum ProgramSharing {
+        SHARED, PER_UNIT;
+
+        /** Shared where the kernel has cgroup storage keyed by cgroup id. */
+        public static ProgramSharing probe() {
+            return Capabilities.kernel().has(KernelCapability.SHARED_CGROUP_STORAGE) ? SHARED : PER_UNIT;
+        }
+    }
     /** Units by their id in drop events, also for a while after they stopped (their events may still be in the ring); guarded by itself. */
     private final Map<Integer, String> eventUnits = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -48,8 +67,22 @@ public final class Accounting implements AutoCloseable {
     private static final int RECENT_EVENT_UNITS = 4096;
 
     public Accounting(Path bpffsDirectory, AttachMechanism mode) {
+        this(bpffsDirectory, mode, ProgramSharing.probe());
+    }
+
+    public Accounting(Path bpffsDirectory, AttachMechanism mode, ProgramSharing sharing) {
         this.pins = new PinLayout(Pins.ensureDirectory(bpffsDirectory));
         this.mode = mode;
+        this.sharing = sharing;
+        if (sharing == ProgramSharing.SHARED) {
+            CapabilityCheck c = Capabilities.kernel().check(KernelCapability.SHARED_CGROUP_STORAGE);
+            if (!c.available())
+                throw new IllegalStateException("shared programs need cgroup storage keyed by cgroup id (Linux 5.9+): " + c.evidence());
+            this.storage = CgroupStorage.openOrCreate(pins.root());
+        } else {
+            this.storage = CgroupStorage.openPinned(pins.root()).orElse(null);
+        }
+        this.sharedPrograms = new SharedPrograms(pins.programs());
         BpfMap ring = null;
         String why = null;
         CapabilityCheck ringbuf = Capabilities.kernel().check(KernelCapability.RINGBUF);
@@ -116,6 +149,15 @@ public final class Accounting implements AutoCloseable {
         return mode;
     }
 
+    public ProgramSharing sharing() {
+        return sharing;
+    }
+
+    /** Units holding each shared program, by its pin name. */
+    public Map<String, Integer> sharedProgramUsers() {
+        return sharedPrograms.users();
+    }
+
     public PinLayout pins() {
         return pins;
     }
@@ -165,9 +207,9 @@ public final class Accounting implements AutoCloseable {
         UnitDatapath[] joined = {null};
         UnitDatapath d;
         try {
-            d = UnitDatapath.create(p, mode, pins, dropRing, x -> {
+            d = UnitDatapath.create(p, mode, pins, dropRing, sharing == ProgramSharing.SHARED ? storage : null, sharedPrograms, x -> {
                 joined[0] = x;
-                for (SliceCounters s : accounted) s.join(x.countersMap(), CounterSums.ZERO);
+                for (SliceCounters s : accounted) s.join(x.state(), CounterSums.ZERO);
                 // Named before its programs can report anything.
                 synchronized (eventUnits) {
                     eventUnits.put(x.eventUnitId(), p.unit());
@@ -177,7 +219,7 @@ public final class Accounting implements AutoCloseable {
             // The programs failed after the unit joined its slices: leave them again, or each
             // slice's member pin would keep the unit's counters map for good.
             if (joined[0] != null) {
-                for (SliceCounters s : accounted) s.leave(joined[0].countersMap().id());
+                for (SliceCounters s : accounted) s.leave(joined[0].state().memberKey());
                 synchronized (eventUnits) {
                     eventUnits.remove(joined[0].eventUnitId());
                 }
@@ -206,12 +248,12 @@ public final class Accounting implements AutoCloseable {
      * leaves the others.
      */
     private void memberships(UnitDatapath d, UnitPolicy p) {
-        int id = d.countersMap().id();
+        long id = d.state().memberKey();
         CounterSums now = null;
         for (SliceCounters s : slices(p)) {
             if (s.isMember(id)) continue;
             if (now == null) now = d.counters();
-            s.join(d.countersMap(), now);
+            s.join(d.state(), now);
         }
         for (var e : slices.entrySet()) {
             if (!p.accountedSlices().contains(e.getKey())) e.getValue().leave(id);
@@ -239,7 +281,7 @@ public final class Accounting implements AutoCloseable {
         synchronized (this) {
             all = List.copyOf(slices.values());
         }
-        for (SliceCounters s : all) s.leave(d.countersMap().id());
+        for (SliceCounters s : all) s.leave(d.state().memberKey());
         try {
             d.remove();
         } catch (RuntimeException e) {
@@ -251,7 +293,10 @@ public final class Accounting implements AutoCloseable {
     /** Pins of a unit with no datapath object (stale, or stopped by another daemon): folded, then removed. */
     private void retirePins(Path dir) {
         Path counters = dir.resolve(PinLayout.COUNTERS);
-        if (Files.exists(counters)) {
+        java.util.OptionalLong cgroupId = UnitDatapath.storageMarker(dir);
+        if (cgroupId.isPresent()) {
+            for (SliceCounters s : slices.values()) s.leave(UnitState.STORAGE_MEMBER | cgroupId.getAsLong());
+        } else if (Files.exists(counters)) {
             try (BpfMap m = BpfMap.fromPin(counters)) {
                 for (SliceCounters s : slices.values()) s.leave(m.id());
             }
@@ -262,7 +307,7 @@ public final class Accounting implements AutoCloseable {
     /** Takes over a running unit's pinned datapath after a restart; empty if nothing is pinned for it. */
     public synchronized Optional<UnitDatapath> adopt(UnitPolicy p) {
         refuseIfNeeded(p);
-        Optional<UnitDatapath> d = UnitDatapath.adopt(p, mode, pins, dropRing);
+        Optional<UnitDatapath> d = UnitDatapath.adopt(p, mode, pins, dropRing, storage, sharedPrograms);
         d.ifPresent(x -> {
             units.put(p.unit(), x);
             synchronized (eventUnits) {
@@ -307,8 +352,8 @@ public final class Accounting implements AutoCloseable {
             SliceCounters s = slices.get(slice);
             if (s == null) return Optional.empty();
             // Members whose units run here are read through the units' descriptors.
-            Map<Integer, UnitDatapath> byMap = new HashMap<>();
-            units.values().forEach(d -> byMap.put(d.countersMap().id(), d));
+            Map<Long, UnitDatapath> byMap = new HashMap<>();
+            units.values().forEach(d -> byMap.put(d.state().memberKey(), d));
             return Optional.of(s.read(id -> {
                 UnitDatapath d = byMap.get(id);
                 return d == null ? null : d.counters();
@@ -323,11 +368,11 @@ public final class Accounting implements AutoCloseable {
         lifetimes.readLock().lock();
         try {
             Map<String, CounterSums> all = new LinkedHashMap<>();
-            Map<Integer, CounterSums> byMap = new HashMap<>();
+            Map<Long, CounterSums> byMap = new HashMap<>();
             units.forEach((n, d) -> {
                 CounterSums c = d.counters();
                 all.put(n, c);
-                byMap.put(d.countersMap().id(), c);
+                byMap.put(d.state().memberKey(), c);
             });
             // Slices sum the members' counters just read: one lookup per unit, not one per unit and slice.
             slices.forEach((n, s) -> all.put(n, s.read(byMap::get)));
@@ -353,7 +398,10 @@ public final class Accounting implements AutoCloseable {
     /** Removes pins of units that are not running, e.g. left by a crash before their cgroup went away. */
     public synchronized List<String> removeStale(Set<String> running) {
         List<String> removed = new ArrayList<>();
-        if (!Files.isDirectory(pins.units())) return removed;
+        if (!Files.isDirectory(pins.units())) {
+            sharedPrograms.sweep();
+            return removed;
+        }
         try (Stream<Path> s = Files.list(pins.units())) {
             for (Path dir : s.toList()) {
                 String unit = PinLayout.unescape(dir.getFileName().toString());
@@ -365,11 +413,13 @@ public final class Accounting implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + pins.units(), e);
         }
+        // Called once the running units are taken over: programs none of them took are an earlier daemon's leftovers.
+        sharedPrograms.sweep();
         return removed;
     }
 
     private SliceCounters slice(String name) {
-        return slices.computeIfAbsent(name, n -> SliceCounters.openOrCreate(n, pins));
+        return slices.computeIfAbsent(name, n -> SliceCounters.openOrCreate(n, pins, storage));
     }
 
     private synchronized List<SliceCounters> slices(UnitPolicy p) {
@@ -393,6 +443,8 @@ public final class Accounting implements AutoCloseable {
         } finally {
             lifetimes.writeLock().unlock();
         }
+        sharedPrograms.close();
+        if (storage != null) storage.close();
         Pins.removeTree(pins.root());
         if (dropRing != null) dropRing.close();
     }
@@ -409,6 +461,8 @@ public final class Accounting implements AutoCloseable {
         } finally {
             lifetimes.writeLock().unlock();
         }
+        sharedPrograms.close();
+        if (storage != null) storage.close();
         if (dropRing != null) dropRing.close();
     }
 }

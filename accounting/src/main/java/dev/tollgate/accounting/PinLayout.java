@@ -15,8 +15,17 @@ public record PinLayout(Path root) {
     /** The ring buffer every unit's drop events go into, at the root. */
     public static final String DROP_RING = "drop_ring";
 
+    /** The daemon's cgroup storage maps (counters, drop event state) at the root, where units share programs. */
+    public static final String CGROUP_COUNTERS = "cgroup_counters";
+    public static final String CGROUP_EVENTS = "cgroup_events";
+
     public Path dropRing() {
         return root.resolve(DROP_RING);
+    }
+
+    /** The programs units share, one pin each (see {@link SharedPrograms}). */
+    public Path programs() {
+        return root.resolve("programs");
     }
 
     public Path units() {

@@ -41,10 +41,13 @@ import java.util.List;
  * without events.
  *
  * <p>Maps it references by name: {@code policy} (the trie, trie form only), {@code unit}
- * (the unit's counters), and with events {@code events} (the unit's bucket and event
- * counters, see {@link DropEventLayout}) and {@code drop_ring} (the ring buffer). Counter slots are per-CPU; the adds are atomic anyway, because two
- * programs may interleave on one CPU when a preemptible kernel runs them with only migration
- * disabled.
+ * (the counters), and with events {@code events} (the bucket and event counters, see
+ * {@link DropEventLayout}) and {@code drop_ring} (the ring buffer). Where the unit's state
+ * lives is {@link StateAccess}: maps of the unit's own (a lookup of key 0), or the daemon's
+ * {@link CgroupStorage} (bpf_get_local_storage: the entry of the cgroup the program is attached
+ * to), which makes the program the same for every unit of its shape. Counter slots are
+ * per-CPU; the adds are atomic anyway, because two programs may interleave on one CPU when a
+ * preemptible kernel runs them with only migration disabled.
  */
 public final class SkbProgram {
     /** Longest list compiled into the program; above it the trie's lookup is cheaper than the compares. */
@@ -130,6 +133,19 @@ public final class SkbProgram {
         }
     }
 
+    /** Where the program finds the unit's counters and drop event state. */
+    public enum StateAccess {
+        /** The unit's own one-entry maps ({@code unit}, {@code events}): a program per unit. */
+        UNIT_MAPS,
+        /**
+         * {@code unit} and {@code events} are the daemon's cgroup storage maps. Both are referenced
+         * by every such program, with events or without: the kernel binds a link's storage when it
+         * is attached, and a link update does not bind it again, so every program a link may be
+         * swapped to must use the same storage maps.
+         */
+        CGROUP_STORAGE
+    }
+
     public static final String POLICY_MAP = "policy";
     public static final String UNIT_MAP = "unit";
     public static final String EVENTS_MAP = "events";
@@ -146,12 +162,20 @@ public final class SkbProgram {
 
     private SkbProgram() {}
 
+    /** The program for the unit's own maps. */
     public static Instructions build(Shape shape) {
+        return build(shape, StateAccess.UNIT_MAPS);
+    }
+
+    public static Instructions build(Shape shape, StateAccess access) {
         Direction d = shape.direction();
         Assembler a = new Assembler().mov(R6, R1);
+        // The storage maps are bound to a program by its references (see StateAccess); one
+        // instruction that only loads the events map binds it where no event is emitted.
+        if (access == StateAccess.CGROUP_STORAGE && !shape.emitsEvents()) a.ldMapFd(R1, EVENTS_MAP);
         if (shape.interfaces().stream().anyMatch(InterfaceRule::dropsAll)) {
             // Nothing passes: the pass path would be unreachable code, which the verifier refuses.
-            drop(a, shape);
+            drop(a, shape, access);
             return a.assemble();
         }
         // Whether anything jumps to "drop": the verifier refuses unreachable code.
@@ -165,16 +189,16 @@ public final class SkbProgram {
             case Firewall.Compiled c -> compiled(a, d, c.rules(), shape.directRead());
         };
         a.label("pass").ldxw(R7, R6, SKB_LEN);
-        count(a, d.passedOffset, "counted");
+        count(a, d.passedOffset, "counted", access);
         a.mov(R0, 1).exit();
-        if (drops) drop(a, shape);
+        if (drops) drop(a, shape, access);
         return a.assemble();
     }
 
-    private static void drop(Assembler a, Shape shape) {
+    private static void drop(Assembler a, Shape shape, StateAccess access) {
         a.label("drop").ldxw(R7, R6, SKB_LEN);
-        count(a, shape.direction().droppedOffset, "counted_drop");
-        if (shape.events().enabled()) event(a, shape.direction(), shape.events());
+        count(a, shape.direction().droppedOffset, "counted_drop", access);
+        if (shape.events().enabled()) event(a, shape.direction(), shape.events(), access);
         a.mov(R0, 0).exit();
     }
 
@@ -189,13 +213,10 @@ public final class SkbProgram {
      * first event of the new program finds another interval recorded and refills it. R6 skb,
      * R7 skb->len, R8 now, R9 the events map value.
      */
-    private static void event(Assembler a, Direction d, DropEventRate rate) {
-        a.call(Helper.KTIME_GET_NS).mov(R8, R0)
-                .stw(R10, ZERO_KEY, 0)
-                .ldMapFd(R1, EVENTS_MAP).mov(R2, R10).add(R2, ZERO_KEY)
-                .call(Helper.MAP_LOOKUP_ELEM)
-                .jeq(R0, 0, "event_done")
-                .mov(R9, R0)
+    private static void event(Assembler a, Direction d, DropEventRate rate, StateAccess access) {
+        a.call(Helper.KTIME_GET_NS).mov(R8, R0);
+        state(a, EVENTS_MAP, "event_done", access);
+        a.mov(R9, R0)
                 // A bucket reckoned at another rate: whoever swaps in this rate's interval refills it.
                 .ldxw(R1, R9, DropEventLayout.RATE_INTERVAL)
                 .jeq(R1, (int) rate.intervalNs(), "event_bucket")
@@ -427,12 +448,23 @@ public final class SkbProgram {
         return ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? Integer.reverseBytes(networkOrder) : networkOrder;
     }
 
-    private static void count(Assembler a, int offset, String next) {
-        a.stw(R10, ZERO_KEY, 0)
-                .ldMapFd(R1, UNIT_MAP).mov(R2, R10).add(R2, ZERO_KEY)
-                .call(Helper.MAP_LOOKUP_ELEM)
-                .jeq(R0, 0, next)
-                .mov(R1, 1)
+    /**
+     * R0 = the unit's value in {@code map}: a lookup of key 0 in its own map (on to
+     * {@code missing} if there is none), or its cgroup's storage, which the kernel guarantees.
+     */
+    private static void state(Assembler a, String map, String missing, StateAccess access) {
+        switch (access) {
+            case UNIT_MAPS -> a.stw(R10, ZERO_KEY, 0)
+                    .ldMapFd(R1, map).mov(R2, R10).add(R2, ZERO_KEY)
+                    .call(Helper.MAP_LOOKUP_ELEM)
+                    .jeq(R0, 0, missing);
+            case CGROUP_STORAGE -> a.ldMapFd(R1, map).mov(R2, 0).call(Helper.GET_LOCAL_STORAGE);
+        }
+    }
+
+    private static void count(Assembler a, int offset, String next, StateAccess access) {
+        state(a, UNIT_MAP, next, access);
+        a.mov(R1, 1)
                 .atomicAdd(Size.DW, R0, offset, R1)
                 .atomicAdd(Size.DW, R0, offset + 8, R7)
                 .label(next);

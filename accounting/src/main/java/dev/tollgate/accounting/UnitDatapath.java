@@ -31,6 +31,12 @@ import java.util.stream.Stream;
  * One unit's kernel objects: its counters, its policy trie, its programs and their
  * attachments on the unit's cgroup, all pinned under the unit's bpffs directory.
  *
+ * <p>Its counters and drop event state ({@link UnitState}) are in the daemon's cgroup storage
+ * under its cgroup's id where the kernel has storage keyed so (5.9+): its programs then name
+ * no map of its own and are the {@link SharedPrograms} of their shape, loaded once for every
+ * unit of that shape (only a trie program, which names the unit's trie, is its own). Elsewhere
+ * they are in maps of its own, which its own programs name.
+ *
  * <p>Changes are applied without a gap: a new address list is a new program (the list
  * compiled into it, or a new trie it references) swapped in on the live attachment (link
  * update, BPF_F_REPLACE or a single-mode re-attach), so every packet sees the whole old
@@ -40,14 +46,15 @@ import java.util.stream.Stream;
  * The trie is referenced by the program rather than swapped in a map-in-map slot: a
  * map-in-map update from user space waits for an RCU grace period (synchronize_rcu), about
  * 14 ms each here, which would make a reload of a thousand units take many seconds. The
- * counters map is never replaced while the unit runs.
+ * counters are never replaced while the unit runs.
  *
- * <p>Of its objects the unit holds the descriptors of the maps that queries read: the
- * counters (every GetCounters) and the events map (GetDrops, metrics; reopening a thousand
- * of them per query made it ten times slower). The trie, the programs and the links are kept
- * by their pins (and attachments) and opened for the moment that needs them (a program load,
- * a detach): a daemon's descriptors are copied and closed by each process it spawns, so each
- * one held per unit makes every spawn cost more with every unit.
+ * <p>Of its objects the unit holds the descriptors of the maps that queries read, where they
+ * are its own: the counters (every GetCounters) and the events map (GetDrops, metrics;
+ * reopening a thousand of them per query made it ten times slower); in cgroup storage it holds
+ * none. The trie, its own programs and the links are kept by their pins (and attachments) and
+ * opened for the moment that needs them (a program load, a detach): a daemon's descriptors are
+ * copied and closed by each process it spawns, so each one held per unit makes every spawn
+ * cost more with every unit.
  */
 public final class UnitDatapath implements AutoCloseable {
     private static final String FOREIGN_PREFIX = "foreign_";
@@ -56,22 +63,24 @@ public final class UnitDatapath implements AutoCloseable {
     private final Path cgroup;
     private final AttachMechanism mode;
     private final Path pinDir;
-    private final BpfMap counters;
-    private final BpfMap events; // the drop event bucket and counters (DropEventLayout)
+    private final UnitState state;
+    private final SharedPrograms shared; // the daemon's shared programs; used where the state is in cgroup storage
     private final BpfMap ring; // the daemon's drop event ring, not ours to close; null where the kernel has none
     private boolean policyPinned; // the current LPM trie, when the unit has address lists, pinned at POLICY
     private final EnumMap<Direction, Attachment> skb = new EnumMap<>(Direction.class);
+    /** The shared program each direction's attachment holds, by key: released when it is swapped out or detached. */
+    private final EnumMap<Direction, String> leases = new EnumMap<>(Direction.class);
     private final Map<AttachType, Attachment> bind = new EnumMap<>(AttachType.class);
     private final List<Attachment> foreign = new ArrayList<>();
     private UnitPolicy applied;
 
-    private UnitDatapath(UnitPolicy p, AttachMechanism mode, Path pinDir, BpfMap counters, BpfMap events, BpfMap ring) {
+    private UnitDatapath(UnitPolicy p, AttachMechanism mode, Path pinDir, UnitState state, SharedPrograms shared, BpfMap ring) {
         this.unit = p.unit();
         this.cgroup = p.cgroup();
         this.mode = mode;
         this.pinDir = pinDir;
-        this.counters = counters;
-        this.events = events;
+        this.state = state;
+        this.shared = shared;
         this.ring = ring;
     }
 
@@ -115,24 +124,45 @@ public final class UnitDatapath implements AutoCloseable {
         }
     }
 
-    /** Creates everything for a starting unit, with fresh counters. Nothing is left behind if it fails. */
-    static UnitDatapath create(UnitPolicy p, AttachMechanism mode, PinLayout pins, BpfMap ring,
-                               java.util.function.Consumer<UnitDatapath> beforeAttach) {
+    /**
+     * Creates everything for a starting unit, with fresh counters: in the daemon's cgroup
+     * storage when {@code storage} is given, else in maps of its own. Nothing is left behind
+     * if it fails.
+     */
+    static UnitDatapath create(UnitPolicy p, AttachMechanism mode, PinLayout pins, BpfMap ring, CgroupStorage storage,
+                               SharedPrograms shared, java.util.function.Consumer<UnitDatapath> beforeAttach) {
         Path dir = pins.unit(p.unit());
         Pins.removeTree(dir);
         Pins.ensureDirectory(dir);
-        BpfMap counters = SliceCounters.counterMap("tgc_" + p.unit());
-        BpfMap events;
-        try {
-            events = eventsMap(p.unit());
-        } catch (RuntimeException e) {
-            counters.close();
-            throw e;
+        UnitState state;
+        if (storage != null) {
+            long id;
+            try {
+                id = dev.tollgate.libc.CgroupId.of(p.cgroup());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the cgroup id of " + p.cgroup(), e);
+            }
+            Pins.ensureDirectory(UnitState.InCgroupStorage.marker(dir, id));
+            // A cgroup that outlived the unit's last run still has its entries: a start resets them.
+            storage.reset(id);
+            state = new UnitState.InCgroupStorage(storage, id);
+        } else {
+            BpfMap counters = SliceCounters.counterMap("tgc_" + p.unit());
+            BpfMap events;
+            try {
+                events = eventsMap(p.unit());
+            } catch (RuntimeException e) {
+                counters.close();
+                throw e;
+            }
+            state = new UnitState.OwnMaps(counters, events);
         }
-        UnitDatapath d = new UnitDatapath(p, mode, dir, counters, events, ring);
+        UnitDatapath d = new UnitDatapath(p, mode, dir, state, shared, ring);
         try (LoadMaps maps = d.new LoadMaps()) {
-            counters.pin(dir.resolve(PinLayout.COUNTERS));
-            events.pin(dir.resolve(PinLayout.EVENTS));
+            if (state instanceof UnitState.OwnMaps own) {
+                own.countersMap().pin(dir.resolve(PinLayout.COUNTERS));
+                own.eventsMap().pin(dir.resolve(PinLayout.EVENTS));
+            }
             beforeAttach.accept(d);
             d.reconcile(p, maps);
             return d;
@@ -147,26 +177,47 @@ public final class UnitDatapath implements AutoCloseable {
      * attachment (cgroup, attach type, mode), keeps the counters, and brings policy and
      * programs up to date with atomic swaps. Empty if there is nothing pinned for it.
      */
-    static java.util.Optional<UnitDatapath> adopt(UnitPolicy p, AttachMechanism mode, PinLayout pins, BpfMap ring) {
+    static java.util.Optional<UnitDatapath> adopt(UnitPolicy p, AttachMechanism mode, PinLayout pins, BpfMap ring,
+                                                  CgroupStorage storage, SharedPrograms shared) {
         Path dir = pins.unit(p.unit());
         Path counterPin = dir.resolve(PinLayout.COUNTERS);
-        if (!Files.exists(counterPin)) return java.util.Optional.empty();
-        Path eventsPin = dir.resolve(PinLayout.EVENTS);
-        BpfMap counters = BpfMap.fromPin(counterPin);
-        BpfMap events;
-        try {
-            // A unit started by a version without drop events gets its events map now.
-            if (Files.exists(eventsPin)) {
-                events = BpfMap.fromPin(eventsPin);
-            } else {
-                events = eventsMap(p.unit());
-                events.pin(eventsPin);
+        java.util.OptionalLong storageId = storageMarker(dir);
+        UnitState state;
+        if (storageId.isPresent()) {
+            if (storage == null)
+                throw new IllegalStateException(p.unit() + " keeps its counters in cgroup storage, which is not pinned at "
+                        + pins.root());
+            long now;
+            try {
+                now = dev.tollgate.libc.CgroupId.of(p.cgroup());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the cgroup id of " + p.cgroup(), e);
             }
-        } catch (RuntimeException e) {
-            counters.close();
-            throw e;
+            if (now != storageId.getAsLong())
+                throw new IllegalStateException(p.unit() + ": its pins are of cgroup id " + storageId.getAsLong() + ", but "
+                        + p.cgroup() + " has id " + now);
+            state = new UnitState.InCgroupStorage(storage, now);
+        } else if (Files.exists(counterPin)) {
+            Path eventsPin = dir.resolve(PinLayout.EVENTS);
+            BpfMap counters = BpfMap.fromPin(counterPin);
+            BpfMap events;
+            try {
+                // A unit started by a version without drop events gets its events map now.
+                if (Files.exists(eventsPin)) {
+                    events = BpfMap.fromPin(eventsPin);
+                } else {
+                    events = eventsMap(p.unit());
+                    events.pin(eventsPin);
+                }
+            } catch (RuntimeException e) {
+                counters.close();
+                throw e;
+            }
+            state = new UnitState.OwnMaps(counters, events);
+        } else {
+            return java.util.Optional.empty();
         }
-        UnitDatapath d = new UnitDatapath(p, mode, dir, counters, events, ring);
+        UnitDatapath d = new UnitDatapath(p, mode, dir, state, shared, ring);
         try (LoadMaps maps = d.new LoadMaps(); CgroupHandle cg = CgroupHandle.open(p.cgroup())) {
             // A process killed inside Pins.pinReplacing leaves its temporary policy pin; the
             // policy is rebuilt below anyway.
@@ -189,8 +240,39 @@ public final class UnitDatapath implements AutoCloseable {
             d.reconcile(p, maps);
             return java.util.Optional.of(d);
         } catch (RuntimeException e) {
+            // Its attachments stay (the next take-over finds them); the holds it took go.
+            for (Direction x : Direction.values()) d.release(x);
             d.close();
             throw e;
+        }
+    }
+
+    /** The cgroup id a unit's pins record, if its state is in cgroup storage. */
+    static java.util.OptionalLong storageMarker(Path unitDir) {
+        if (!Files.isDirectory(unitDir)) return java.util.OptionalLong.empty();
+        try (Stream<Path> s = Files.list(unitDir)) {
+            return s.map(x -> x.getFileName().toString())
+                    .filter(n -> n.startsWith(UnitState.InCgroupStorage.MARKER_PREFIX))
+                    .mapToLong(n -> Long.parseUnsignedLong(n.substring(UnitState.InCgroupStorage.MARKER_PREFIX.length())))
+                    .findFirst();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + unitDir, e);
+        }
+    }
+
+    /** A unit's counters straight from its pins, in either form, without a daemon (tests, tools); empty if none are pinned. */
+    public static java.util.Optional<CounterSums> readPinned(PinLayout pins, String unit) {
+        Path dir = pins.unit(unit);
+        java.util.OptionalLong id = storageMarker(dir);
+        if (id.isPresent()) {
+            try (CgroupStorage s = CgroupStorage.openPinned(pins.root()).orElse(null)) {
+                return s == null ? java.util.Optional.empty() : s.counters(id.getAsLong());
+            }
+        }
+        Path pin = dir.resolve(PinLayout.COUNTERS);
+        if (!Files.exists(pin)) return java.util.Optional.empty();
+        try (BpfMap m = BpfMap.fromPin(pin)) {
+            return java.util.Optional.of(SliceCounters.read(m));
         }
     }
 
@@ -220,25 +302,27 @@ public final class UnitDatapath implements AutoCloseable {
 
     /** The unit's own counters (also counted when its accounting is off, for the drops). */
     public CounterSums counters() {
-        return SliceCounters.read(counters);
+        return state.counters();
     }
 
     /** The unit's id in drop events ({@link DropRecord#unitId}). */
     public int eventUnitId() {
-        return events.id();
+        return state.eventUnitId();
     }
 
     /** The drop events the unit's programs emitted and suppressed since it started. */
     public DropEventCounters dropEventCounters() {
-        byte[] v = events.lookup(dev.tollgate.bpf.Bytes.u32(0)).orElse(null);
-        if (v == null) return DropEventCounters.ZERO;
-        return new DropEventCounters(dev.tollgate.bpf.Bytes.u64(v, DropEventLayout.EMITTED),
-                dev.tollgate.bpf.Bytes.u64(v, DropEventLayout.SUPPRESSED));
+        return state.dropEventCounters();
     }
 
-    /** The unit's counters map, which accounted slices sum (see {@link SliceCounters}). */
-    BpfMap countersMap() {
-        return counters;
+    /** Where its counters are, which accounted slices sum (see {@link SliceCounters}). */
+    UnitState state() {
+        return state;
+    }
+
+    /** Whether its programs are shared with other units (its state is in cgroup storage). */
+    public boolean sharesPrograms() {
+        return state instanceof UnitState.InCgroupStorage;
     }
 
     /** Ids of the programs attached for this unit, for bpftool cross-checks. */
@@ -279,6 +363,9 @@ public final class UnitDatapath implements AutoCloseable {
                 Pins.unpin(pinDir.resolve(PinLayout.POLICY));
                 policyPinned = false;
             }
+            // Storage made by an attach just now: its events carry the unit's id before any process runs.
+            if (state instanceof UnitState.InCgroupStorage st && !skb.isEmpty())
+                st.storage().claimEvents(st.cgroupId(), st.eventUnitId());
             reconcileBind(cg, before, next);
             reconcileForeign(cg, next);
         }
@@ -291,20 +378,43 @@ public final class UnitDatapath implements AutoCloseable {
             if (current != null) {
                 current.detach();
                 skb.remove(d);
+                release(d);
             }
             return;
         }
         boolean shapeChanged = before == null || !shape(before, d).equals(shape(next, d));
         // A compiled list is part of the shape; a trie program must move to a new trie.
         if (current != null && !shapeChanged && !(newTrie && next.shape(d).usesTrie())) return;
-        try (BpfProgram program = loadSkb(shape(next, d), maps)) {
+        Loaded program = loadSkb(shape(next, d), maps);
+        try {
             if (current == null) {
-                Attachment a = Attachment.attach(mode, cg, d.attachType, program);
+                Attachment a = Attachment.attach(mode, cg, d.attachType, program.program());
                 skb.put(d, a);
                 a.pin(pinDir.resolve(d.shortName()));
-            } else {
-                current.replace(program);
+            } else if (current.programId() != program.program().id()) {
+                current.replace(program.program());
             }
+        } catch (RuntimeException e) {
+            program.close();
+            throw e;
+        }
+        // The attachment holds the new program now; the old one's hold goes.
+        release(d);
+        if (program.lease() != null) leases.put(d, program.lease().key());
+        else program.close();
+    }
+
+    private void release(Direction d) {
+        String key = leases.remove(d);
+        if (key != null) shared.release(key);
+    }
+
+    /** A program to attach: shared (held by a lease until released) or the unit's own (closed once attached). */
+    private record Loaded(BpfProgram program, SharedPrograms.Lease lease, SharedPrograms shared) {
+        /** Lets go of it without attaching. */
+        void close() {
+            if (lease != null) shared.release(lease.key());
+            else program.close();
         }
     }
 
@@ -314,19 +424,25 @@ public final class UnitDatapath implements AutoCloseable {
         return ring == null ? s.withEvents(DropEventRate.OFF) : s;
     }
 
-    /** A firewall reads addresses straight from the packet where the verifier allows it (5.2+), else with a helper. */
-    private BpfProgram loadSkb(SkbProgram.Shape shape, LoadMaps loadMaps) {
+    /**
+     * A firewall reads addresses straight from the packet where the verifier allows it (5.2+),
+     * else with a helper. Where the unit's state is in cgroup storage and the program embeds no
+     * map of the unit (no trie), it is the shared program of its shape.
+     */
+    private Loaded loadSkb(SkbProgram.Shape shape, LoadMaps loadMaps) {
         boolean direct = shape.filters() && Capabilities.kernel().has(KernelCapability.DIRECT_PACKET_READ);
         shape = shape.withDirectRead(direct);
         Map<String, BpfMap> maps = new HashMap<>();
-        maps.put(SkbProgram.UNIT_MAP, counters);
+        state.addProgramMaps(maps, shape.emitsEvents());
         if (shape.usesTrie()) maps.put(SkbProgram.POLICY_MAP, loadMaps.trie());
-        if (shape.emitsEvents()) {
-            maps.put(SkbProgram.EVENTS_MAP, events);
-            maps.put(SkbProgram.RING_MAP, Objects.requireNonNull(ring, "drop event ring"));
-        }
+        if (shape.emitsEvents()) maps.put(SkbProgram.RING_MAP, Objects.requireNonNull(ring, "drop event ring"));
         String name = (shape.filters() ? "tg_fw_" : "tg_acct_") + shape.direction().shortName();
-        return BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, name, null, SkbProgram.build(shape), maps));
+        dev.tollgate.bpf.asm.Instructions insns = SkbProgram.build(shape, state.access());
+        if (state.access() == SkbProgram.StateAccess.CGROUP_STORAGE && !shape.usesTrie()) {
+            SharedPrograms.Lease lease = shared.acquire(name, insns, maps);
+            return new Loaded(lease.program(), lease, shared);
+        }
+        return new Loaded(BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, name, null, insns, maps)), null, null);
     }
 
     private void reconcileBind(CgroupHandle cg, UnitPolicy before, UnitPolicy next) {
@@ -428,6 +544,7 @@ public final class UnitDatapath implements AutoCloseable {
         foreign.clear();
         bind.clear();
         skb.clear();
+        for (Direction d : Direction.values()) release(d);
         if (first != null) throw first;
     }
 
@@ -447,7 +564,6 @@ public final class UnitDatapath implements AutoCloseable {
         for (Attachment a : foreign) a.close();
         for (Attachment a : bind.values()) a.close();
         for (Attachment a : skb.values()) a.close();
-        events.close();
-        counters.close();
+        state.close();
     }
 }

@@ -41,9 +41,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** The accounting module on real cgroups with real loopback traffic, in every attach mode. */
+/**
+ * The accounting module on real cgroups with real loopback traffic, in every attach mode; the
+ * counting and adoption tests also with per-unit programs (the fallback for kernels without
+ * shared cgroup storage), forced.
+ */
 @Privileged(commands = "bpftool")
 class AccountingTrafficTest {
     private static final String SLICE = "web.slice";
@@ -53,10 +59,27 @@ class AccountingTrafficTest {
     private final List<AutoCloseable> open = new ArrayList<>();
     private final Set<Integer> ourPrograms = new HashSet<>();
 
+    private Accounting.ProgramSharing sharing = Accounting.ProgramSharing.probe();
+
     private void setUp(AttachMechanism mode) {
         scratch = ScratchCgroup.create("acct");
         bpffs = Pins.DEFAULT_BPFFS.resolve("tollgate-test-" + UUID.randomUUID().toString().substring(0, 8));
-        acc = new Accounting(bpffs, mode);
+        acc = new Accounting(bpffs, mode, sharing);
+    }
+
+    private void setUp(AttachMechanism mode, Accounting.ProgramSharing sharing) {
+        this.sharing = sharing;
+        setUp(mode);
+    }
+
+    /** Every attach mode with shared programs (where the kernel has them) and with per-unit ones. */
+    static List<Arguments> modesAndSharing() {
+        List<Arguments> all = new ArrayList<>();
+        for (AttachMechanism m : AttachMechanism.values()) {
+            if (Accounting.ProgramSharing.probe() == Accounting.ProgramSharing.SHARED) all.add(Arguments.of(m, Accounting.ProgramSharing.SHARED));
+            all.add(Arguments.of(m, Accounting.ProgramSharing.PER_UNIT));
+        }
+        return all;
     }
 
     @AfterEach
@@ -96,10 +119,10 @@ class AccountingTrafficTest {
         assertThat(f.receive(n)).isEqualTo(n);
     }
 
-    @ParameterizedTest
-    @EnumSource(AttachMechanism.class)
-    void exactCountsForUnitsAndTheirSlice(AttachMechanism mode) throws Exception {
-        setUp(mode);
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("modesAndSharing")
+    void exactCountsForUnitsAndTheirSlice(AttachMechanism mode, Accounting.ProgramSharing sharing) throws Exception {
+        setUp(mode, sharing);
         UnitDatapath server = start(policy("web-server.service", true, List.of(), List.of()));
         UnitDatapath client = start(policy("web-client.service", false, List.of(), List.of()));
         exchange(flowIn("web-server.service", "127.0.0.1"), 10, 100);
@@ -123,8 +146,112 @@ class AccountingTrafficTest {
 
     @ParameterizedTest
     @EnumSource(AttachMechanism.class)
-    void deniedTrafficFailsAndIsCountedAsDropped(AttachMechanism mode) throws Exception {
-        setUp(mode);
+    void unitsOfOneShapeShareOneProgramPerDirectionAndCountApart(AttachMechanism mode) throws Exception {
+        assumeThat(Accounting.ProgramSharing.probe()).as("shared cgroup storage (Linux 5.9+)").isEqualTo(Accounting.ProgramSharing.SHARED);
+        setUp(mode, Accounting.ProgramSharing.SHARED);
+        List<String> deny = List.of("127.0.0.2", "10.0.0.0/8");
+        List<UnitDatapath> same = new ArrayList<>();
+        for (int i = 0; i < 3; i++) same.add(start(policy("same" + i + ".service", true, List.of(), deny)));
+        UnitDatapath other = start(policy("other.service", true, List.of(), List.of("127.0.0.3")));
+        for (UnitDatapath d : same) {
+            assertThat(d.sharesPrograms()).isTrue();
+            assertThat(d.programIds()).as(d.unit()).isEqualTo(same.getFirst().programIds());
+        }
+        assertThat(other.programIds().get("egress")).isNotEqualTo(same.getFirst().programIds().get("egress"));
+        assertThat(acc.sharedProgramUsers()).hasSize(4).containsValues(3, 1);
+        try (var l = Files.list(acc.pins().programs())) {
+            assertThat(l.count()).as("pinned shared programs").isEqualTo(4);
+        }
+        // One program, each unit's own counters and drops (its cgroup's storage).
+        for (int i = 0; i < 3; i++) {
+            UdpFlow f = flowIn("same" + i + ".service", "127.0.0.1");
+            exchange(f, i + 1, 10);
+            assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), i + 2, 10)).isZero();
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(same.get(i).counters()).as("same%d", i)
+                    .isEqualTo(new CounterSums(i + 1, (i + 1) * 38L, i + 1, (i + 1) * 38L, 0, 0, i + 2, (i + 2) * 38L));
+        }
+        assertThat(other.counters()).isEqualTo(CounterSums.ZERO);
+        assertThat(acc.sliceCounters(SLICE)).contains(new CounterSums(6, 6 * 38, 6, 6 * 38, 0, 0, 0, 0));
+        // A policy change moves a unit to the other shape's program; its counters carry on.
+        acc.update(policy("same0.service", true, List.of(), List.of("127.0.0.3")));
+        assertThat(same.getFirst().programIds()).isEqualTo(other.programIds());
+        assertThat(same.getFirst().counters().egressPackets()).isEqualTo(1);
+        assertThat(acc.sharedProgramUsers()).containsValues(2, 2);
+        acc.stop("same1.service");
+        acc.stop("same2.service");
+        assertThat(acc.sharedProgramUsers()).as("the first shape's programs let go").hasSize(2);
+        try (var l = Files.list(acc.pins().programs())) {
+            assertThat(l.count()).isEqualTo(2);
+        }
+        assertThat(acc.sliceCounters(SLICE)).as("stopped members folded").contains(new CounterSums(6, 6 * 38, 6, 6 * 38, 0, 0, 0, 0));
+        acc.stop("same0.service");
+        acc.stop("other.service");
+        assertThat(acc.sharedProgramUsers()).isEmpty();
+        try (var l = Files.list(acc.pins().programs())) {
+            assertThat(l.count()).isZero();
+        }
+        Await.until("our programs to be freed", () -> ourPrograms.stream().noneMatch(ObjectIds.programs()::contains));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aKillBetweenAStorageMembersFoldAndItsRemovalCountsItOnce() throws Exception {
+        assumeThat(Accounting.ProgramSharing.probe()).as("shared cgroup storage (Linux 5.9+)").isEqualTo(Accounting.ProgramSharing.SHARED);
+        setUp(AttachMechanism.LINK, Accounting.ProgramSharing.SHARED);
+        String unit = "member.service";
+        start(policy(unit, true, List.of(), List.of()));
+        exchange(flowIn(unit, "127.0.0.1"), 3, 10);
+        Path members = acc.pins().slice(SLICE).resolve(SliceCounters.MEMBERS);
+        Path member;
+        try (var l = Files.list(members)) {
+            member = l.findFirst().orElseThrow();
+        }
+        assertThat(member.getFileName().toString()).as("a member in cgroup storage").startsWith("c");
+        CounterSums three = new CounterSums(3, 3 * 38, 3, 3 * 38, 0, 0, 0, 0);
+        acc.stop(unit);
+        assertThat(acc.sliceCounters(SLICE)).contains(three);
+        // The state a kill after the fold and before the removal leaves: the member is back,
+        // and its cgroup (so its storage entry, with the 3 packets) is still there.
+        Files.createDirectory(member);
+        assertThat(SliceCounters.readPinned(acc.pins().slice(SLICE))).as("read from pins").contains(three);
+        acc.close();
+        acc = new Accounting(bpffs, AttachMechanism.LINK, Accounting.ProgramSharing.SHARED);
+        acc.retainSlices(Set.of(SLICE));
+        assertThat(acc.sliceCounters(SLICE)).as("after a restart").contains(three);
+        assertThat(member).as("the folded member is let go").doesNotExist();
+        // The unit joins again from zero and counts on.
+        start(policy(unit, true, List.of(), List.of()));
+        exchange(flowIn(unit, "127.0.0.1"), 1, 10);
+        assertThat(acc.sliceCounters(SLICE)).contains(new CounterSums(4, 4 * 38, 4, 4 * 38, 0, 0, 0, 0));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("modesAndSharing")
+    void aUnitStartedAgainInItsSurvivingCgroupCountsFromZero(AttachMechanism mode, Accounting.ProgramSharing sharing) throws Exception {
+        setUp(mode, sharing);
+        String unit = "again.service";
+        UnitDatapath d = start(policy(unit, true, List.of(), List.of("127.0.0.2")));
+        UdpFlow f = flowIn(unit, "127.0.0.1");
+        exchange(f, 3, 10);
+        assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 2, 10)).isZero();
+        int unitId = d.eventUnitId();
+        acc.stop(unit);
+        // The cgroup stays (its storage entries with it, in shared form): the next start resets them.
+        UnitDatapath again = start(policy(unit, true, List.of(), List.of("127.0.0.2")));
+        assertThat(again.counters()).isEqualTo(CounterSums.ZERO);
+        assertThat(again.dropEventCounters()).isEqualTo(DropEventCounters.ZERO);
+        if (sharing == Accounting.ProgramSharing.SHARED) assertThat(again.eventUnitId()).isEqualTo(unitId);
+        exchange(f, 1, 10);
+        assertThat(again.counters()).isEqualTo(new CounterSums(1, 38, 1, 38, 0, 0, 0, 0));
+        assertThat(acc.sliceCounters(SLICE)).as("the first run folded, the second counted")
+                .contains(new CounterSums(4, 4 * 38, 4, 4 * 38, 0, 0, 0, 0));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("modesAndSharing")
+    void deniedTrafficFailsAndIsCountedAsDropped(AttachMechanism mode, Accounting.ProgramSharing sharing) throws Exception {
+        setUp(mode, sharing);
         UnitDatapath d = start(policy("sandbox.service", true, List.of("127.0.0.1/32"), List.of("any", "::/0")
                 .stream().map(s -> s.equals("any") ? "0.0.0.0/0" : s).toList()));
         UdpFlow v4 = flowIn("sandbox.service", "127.0.0.1");
@@ -238,10 +365,10 @@ class AccountingTrafficTest {
         assertThat(c.ingressPackets()).isEqualTo(allowed.get());
     }
 
-    @ParameterizedTest
-    @EnumSource(AttachMechanism.class)
-    void structureChangesSwapProgramsAndKeepCounters(AttachMechanism mode) throws Exception {
-        setUp(mode);
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("modesAndSharing")
+    void structureChangesSwapProgramsAndKeepCounters(AttachMechanism mode, Accounting.ProgramSharing sharing) throws Exception {
+        setUp(mode, sharing);
         String unit = "grow.service";
         UnitDatapath d = start(policy(unit, true, List.of(), List.of()));
         UdpFlow f = flowIn(unit, "127.0.0.1");
@@ -260,13 +387,13 @@ class AccountingTrafficTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(AttachMechanism.class)
-    void readoptsInAFreshJvmWithCountersIntactThenLeavesNothing(AttachMechanism mode) throws Exception {
-        setUp(mode);
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("modesAndSharing")
+    void readoptsInAFreshJvmWithCountersIntactThenLeavesNothing(AttachMechanism mode, Accounting.ProgramSharing sharing) throws Exception {
+        setUp(mode, sharing);
         String unit = "adopted.service";
         UnitPolicy p = policy(unit, true, List.of(), List.of("127.0.0.2"));
-        start(p);
+        Map<String, Integer> startedWith = start(p).programIds();
         UdpFlow f = flowIn(unit, "127.0.0.1");
         exchange(f, 7, 10);
         assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 2, 10)).isZero();
@@ -275,16 +402,21 @@ class AccountingTrafficTest {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 AdoptMain.class.getName(), bpffs.toString(), mode.configName(), unit, unitCgroup(unit).toString(),
-                "127.0.0.2", SLICE).redirectErrorStream(true).start();
+                "127.0.0.2", SLICE, sharing.name()).redirectErrorStream(true).start();
         String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(child.exitValue()).as(out).isZero();
         assertThat(out).contains("counters 7 7 2 slice 7");
 
         // And once more in this JVM: the firewall held throughout, counting goes on.
-        acc = new Accounting(bpffs, mode);
+        acc = new Accounting(bpffs, mode, sharing);
         UnitDatapath again = acc.adopt(p).orElseThrow();
         ourPrograms.addAll(again.programIds().values());
+        // Shared programs are found again under programs/ and kept (no load, no swap); per-unit ones are loaded anew.
+        if (sharing == Accounting.ProgramSharing.SHARED) {
+            assertThat(again.programIds()).as("programs after two take-overs").isEqualTo(startedWith);
+            assertThat(acc.sharedProgramUsers()).hasSize(2).containsValues(1, 1);
+        }
         assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 1, 10)).isZero();
         exchange(f, 1, 10);
         assertThat(again.counters()).isEqualTo(new CounterSums(8, 8 * 38, 8, 8 * 38, 0, 0, 3, 3 * 38));

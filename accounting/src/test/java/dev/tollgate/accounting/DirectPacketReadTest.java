@@ -52,8 +52,10 @@ class DirectPacketReadTest {
                     assertThat(shape.emitsEvents()).isFalse();
                     int attached = ProgramInfo.ofId(d.programIds().get(dir.shortName())).xlated().length;
                     // The verifier's output for the same shape either way: only its length is comparable (map addresses differ).
-                    assertThat(attached).as(dir + " program").isEqualTo(xlatedLength(shape.withDirectRead(true)))
-                            .isNotEqualTo(xlatedLength(shape.withDirectRead(false)));
+                    SkbProgram.StateAccess access = d.sharesPrograms() ? SkbProgram.StateAccess.CGROUP_STORAGE
+                            : SkbProgram.StateAccess.UNIT_MAPS;
+                    assertThat(attached).as(dir + " program").isEqualTo(xlatedLength(shape.withDirectRead(true), access))
+                            .isNotEqualTo(xlatedLength(shape.withDirectRead(false), access));
                 }
             } finally {
                 acc.removeAll();
@@ -63,10 +65,18 @@ class DirectPacketReadTest {
         }
     }
 
-    private static int xlatedLength(SkbProgram.Shape shape) {
-        try (BpfMap counters = SliceCounters.counterMap("tgc_direct");
+    private static int xlatedLength(SkbProgram.Shape shape, SkbProgram.StateAccess access) {
+        boolean storage = access == SkbProgram.StateAccess.CGROUP_STORAGE;
+        try (BpfMap counters = storage
+                     ? BpfMap.create(dev.tollgate.bpf.MapSpec.cgroupStorage(dev.tollgate.bpf.MapType.PERCPU_CGROUP_STORAGE, "tgc_direct",
+                             CounterLayout.VALUE_SIZE))
+                     : SliceCounters.counterMap("tgc_direct");
+             BpfMap events = storage
+                     ? BpfMap.create(dev.tollgate.bpf.MapSpec.cgroupStorage(dev.tollgate.bpf.MapType.CGROUP_STORAGE, "tge_direct",
+                             DropEventLayout.STATE_SIZE))
+                     : UnitDatapath.eventsMap("tge_direct");
              BpfProgram p = BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, "tg_direct", null,
-                     SkbProgram.build(shape), Map.of(SkbProgram.UNIT_MAP, counters)))) {
+                     SkbProgram.build(shape, access), Map.of(SkbProgram.UNIT_MAP, counters, SkbProgram.EVENTS_MAP, events)))) {
             return ProgramInfo.ofFd(p.fd()).xlated().length;
         }
     }

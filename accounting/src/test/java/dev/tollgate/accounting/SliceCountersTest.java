@@ -45,7 +45,7 @@ class SliceCountersTest {
     }
 
     /** A unit's counters map and its egress accounting program. */
-    private record Unit(BpfMap counters, BpfProgram program) {
+    private record Unit(BpfMap counters, UnitState state, BpfProgram program) {
         void send(int n) {
             for (int i = 0; i < n; i++) {
                 assertThat(program.testRun(TestRun.of(Packets.ipv4Udp(ip("127.0.0.1"), ip("127.0.0.1"), 100))).returnValue()).isEqualTo(1);
@@ -54,10 +54,11 @@ class SliceCountersTest {
     }
 
     private Unit unit() {
-        BpfMap m = keep(SliceCounters.counterMap("tgc_test"));
+        BpfMap m = SliceCounters.counterMap("tgc_test");
+        UnitState state = keep(new UnitState.OwnMaps(m, UnitDatapath.eventsMap("tge_test")));
         BpfProgram p = keep(BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, "tg_test", null,
                 SkbProgram.build(SkbProgram.Shape.accounting(Direction.EGRESS)), Map.of(SkbProgram.UNIT_MAP, m))));
-        return new Unit(m, p);
+        return new Unit(m, state, p);
     }
 
     private static CounterSums out(long packets) {
@@ -66,18 +67,18 @@ class SliceCountersTest {
 
     private SliceCounters reopen(SliceCounters s) {
         s.close(); // a kill: descriptors gone, pins stay
-        return keep(SliceCounters.openOrCreate("t.slice", pins));
+        return keep(SliceCounters.openOrCreate("t.slice", pins, null));
     }
 
     @Test
     void membersJoinWithTheirBaseAndLeaveIntoTheRetiredTotal() {
-        SliceCounters s = SliceCounters.openOrCreate("t.slice", pins);
+        SliceCounters s = SliceCounters.openOrCreate("t.slice", pins, null);
         Unit a = unit(), b = unit();
-        s.join(a.counters(), CounterSums.ZERO);
+        s.join(a.state(), CounterSums.ZERO);
         a.send(3);
         b.send(2);
         // b joins while running: what it counted before is not the slice's.
-        s.join(b.counters(), SliceCounters.read(b.counters()));
+        s.join(b.state(), SliceCounters.read(b.counters()));
         b.send(4);
         assertThat(s.read()).isEqualTo(out(7));
         s.leave(a.counters().id());
@@ -95,10 +96,10 @@ class SliceCountersTest {
 
     @Test
     void aKillBetweenTheFoldAndTheUnpinOfALeaveCountsTheMemberOnce() throws Exception {
-        SliceCounters s = SliceCounters.openOrCreate("t.slice", pins);
+        SliceCounters s = SliceCounters.openOrCreate("t.slice", pins, null);
         Unit a = unit(), b = unit();
-        s.join(a.counters(), CounterSums.ZERO);
-        s.join(b.counters(), CounterSums.ZERO);
+        s.join(a.state(), CounterSums.ZERO);
+        s.join(b.state(), CounterSums.ZERO);
         a.send(3);
         b.send(2);
         Path members = pins.slice("t.slice").resolve(SliceCounters.MEMBERS);
@@ -114,7 +115,7 @@ class SliceCountersTest {
         assertThat(s.read()).isEqualTo(out(5));
         assertThat(aPin).as("the folded member's pin is let go").doesNotExist();
         // A member that left and joins again is counted again after a restart (the fold record is cleared).
-        s.join(a.counters(), SliceCounters.read(a.counters()));
+        s.join(a.state(), SliceCounters.read(a.counters()));
         a.send(4);
         s = reopen(s);
         assertThat(s.read()).isEqualTo(out(9));
@@ -122,12 +123,12 @@ class SliceCountersTest {
 
     @Test
     void aKillInsideAJoinLeavesEitherNoMemberOrAWholeOne() {
-        SliceCounters s = SliceCounters.openOrCreate("t.slice", pins);
+        SliceCounters s = SliceCounters.openOrCreate("t.slice", pins, null);
         Unit a = unit();
         a.send(6);
         assertThat(reopen(s).read()).as("before the pin").isEqualTo(out(0));
-        s = keep(SliceCounters.openOrCreate("t.slice", pins));
-        s.join(a.counters(), SliceCounters.read(a.counters()));
+        s = keep(SliceCounters.openOrCreate("t.slice", pins, null));
+        s.join(a.state(), SliceCounters.read(a.counters()));
         a.send(2);
         assertThat(reopen(s).read()).as("after the pin").isEqualTo(out(2));
     }

@@ -581,9 +581,13 @@ public final class ControlPlaneBench {
         void start() throws Exception {
             Files.createDirectories(state);
             Files.createDirectories(runtime);
-            List<String> cmd = place.command(List.of(launcher.toString(), "--config", "/dev/null", "--units-path", units.toString(),
-                    "--cgroup-root", cgroupRoot, "--bpffs-dir", bpffs.toString(), "--state-dir", runtime.toString(),
+            List<String> args = new java.util.ArrayList<>(List.of(launcher.toString(), "--config", "/dev/null", "--units-path",
+                    units.toString(), "--cgroup-root", cgroupRoot, "--bpffs-dir", bpffs.toString(), "--state-dir", runtime.toString(),
                     "--socket", socket.toString(), "--log-level", logLevel));
+            // BENCH_PROGRAMS=per-unit: each unit loads its own programs (the form before shared programs).
+            String programs = System.getenv("BENCH_PROGRAMS");
+            if (programs != null && !programs.isEmpty()) args.addAll(List.of("--programs", programs));
+            List<String> cmd = place.command(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(state.resolve("log").toFile());
             String jfr = System.getenv("BENCH_JFR");
             if (jfr != null && !jfr.isEmpty()) {

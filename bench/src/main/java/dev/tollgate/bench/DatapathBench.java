@@ -41,13 +41,14 @@ public final class DatapathBench {
     private static final List<String> SD_SLICES = List.of("a.slice", "a-b.slice", "a-b-c.slice");
 
     record Options(long packets, int rounds, int payload, boolean ipv6, String name, long warmup, boolean lists,
-                   Path oracle) {
+                   Path oracle, Accounting.ProgramSharing sharing) {
         static Options parse(String[] args) {
             long packets = 1_000_000, warmup = 20_000;
             int rounds = 5, payload = 64;
             boolean ipv6 = false, lists = false;
             String name = "tollgate-bench-" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
             String oracle = System.getenv().getOrDefault("ORACLE", "/tmp/systemd-oracle");
+            Accounting.ProgramSharing sharing = null;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 String v = i + 1 < args.length ? args[i + 1] : null;
@@ -66,6 +67,15 @@ public final class DatapathBench {
                     case "--warmup" -> { warmup = Long.parseLong(need(a, v)); i++; }
                     case "--oracle" -> { oracle = need(a, v); i++; }
                     case "--lists" -> lists = true;
+                    // per-unit: the programs of kernels without shared cgroup storage (and of tollgate before it)
+                    case "--programs" -> {
+                        sharing = switch (need(a, v)) {
+                            case "shared" -> Accounting.ProgramSharing.SHARED;
+                            case "per-unit" -> Accounting.ProgramSharing.PER_UNIT;
+                            default -> throw new IllegalArgumentException("--programs must be shared or per-unit");
+                        };
+                        i++;
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -73,7 +83,8 @@ public final class DatapathBench {
             if (rounds < 1 || rounds > 50) throw new IllegalArgumentException("--rounds must be 1..50");
             if (payload < 1 || payload > 1400) throw new IllegalArgumentException("--payload must be 1..1400 (no fragments)");
             if (warmup < 0 || warmup > packets) throw new IllegalArgumentException("--warmup must be 0..packets");
-            return new Options(packets, rounds, payload, ipv6, name, warmup, lists, Path.of(oracle));
+            return new Options(packets, rounds, payload, ipv6, name, warmup, lists, Path.of(oracle),
+                    sharing != null ? sharing : Accounting.ProgramSharing.probe());
         }
 
         private static String need(String option, String value) {
@@ -168,7 +179,7 @@ public final class DatapathBench {
         } catch (RuntimeException e) {
             System.err.println("datapath: " + e.getMessage());
             System.err.println("usage: datapath [--packets N] [--rounds R] [--payload BYTES] [--address 127.0.0.1|::1]"
-                    + " [--warmup N] [--lists] [--oracle DIR] [--name tollgate-bench-XXXX]");
+                    + " [--warmup N] [--lists] [--oracle DIR] [--name tollgate-bench-XXXX] [--programs shared|per-unit]");
             System.exit(2);
             return;
         }
@@ -199,9 +210,11 @@ public final class DatapathBench {
             stats = BpfStatsSwitch.enable();
             tree = ScratchCgroup.named(options.name());
             bpffs = Pins.DEFAULT_BPFFS.resolve(options.name());
-            accounting = new Accounting(bpffs, AttachMechanism.LINK);
+            accounting = new Accounting(bpffs, AttachMechanism.LINK, options.sharing());
         }
         OUT.println("tollgate datapath benchmark against systemd (" + options.name() + ")");
+        OUT.println("tollgate programs: " + (options.sharing() == Accounting.ProgramSharing.SHARED
+                ? "shared by units of one shape (state in cgroup storage)" : "one per unit (state in the unit's maps)"));
         OUT.println("host: " + HostInfo.describe());
         OUT.println("systemd: " + oracle.version() + ", PID 1 of private namespaces (oracle " + options.oracle()
                 + ", host PID " + oracle.pid() + "); this JVM runs in its network namespace");

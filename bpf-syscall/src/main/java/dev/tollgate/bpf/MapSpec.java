@@ -16,6 +16,11 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
             if (keySize != 0 || valueSize != 0 || Integer.bitCount(maxEntries) != 1 || maxEntries < 4096)
                 throw new IllegalArgumentException("ring buffer '" + name
                         + "': key and value size 0, max_entries a power of two >= page size");
+        } else if (type.cgroupStorage()) {
+            // max_entries must be 0: the kernel makes one entry per cgroup a user of the map is attached to.
+            if (keySize != 8 || valueSize <= 0 || maxEntries != 0)
+                throw new IllegalArgumentException("cgroup storage '" + name
+                        + "': key size 8 (the cgroup id, storage shared by attach types), value size positive, max_entries 0");
         } else if (keySize <= 0 || valueSize <= 0 || maxEntries <= 0) {
             throw new IllegalArgumentException("map '" + name + "': key size, value size and max entries must be positive");
         }
@@ -33,6 +38,12 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
     /** An LPM trie for IPv4 ({@code addressBytes} 4) or IPv6 (16) prefixes with a value of {@code valueSize}. */
     public static MapSpec lpmTrie(String name, int addressBytes, int valueSize, int maxEntries) {
         return new MapSpec(MapType.LPM_TRIE, name, 4 + addressBytes, valueSize, maxEntries, BPF_F_NO_PREALLOC);
+    }
+
+    /** Storage per cgroup keyed by the cgroup id (u64): shared by every attach type of the cgroup (Linux 5.9+). */
+    public static MapSpec cgroupStorage(MapType type, String name, int valueSize) {
+        if (!type.cgroupStorage()) throw new IllegalArgumentException(type + " is not a cgroup storage type");
+        return new MapSpec(type, name, 8, valueSize, 0, 0);
     }
 
     public static MapSpec ringBuffer(String name, int bytes) {

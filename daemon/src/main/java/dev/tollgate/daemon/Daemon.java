@@ -117,8 +117,11 @@ public final class Daemon implements AutoCloseable {
                     unfilteredAllowed ? "run unfiltered (firewall-unavailable = run)" : "are refused (firewall-unavailable = refuse)");
         } else {
             try {
-                accounting = new Accounting(config.bpffsDir(), mode.get());
-                Log.info("attach mode %s (%s); pins under %s", mode.get().configName(), mode.get().mechanism, config.bpffsDir());
+                accounting = new Accounting(config.bpffsDir(), mode.get(), config.programs().orElseGet(Accounting.ProgramSharing::probe));
+                Log.info("attach mode %s (%s); %s; pins under %s", mode.get().configName(), mode.get().mechanism,
+                        accounting.sharing() == Accounting.ProgramSharing.SHARED
+                                ? "units of one policy shape share programs (counters in cgroup storage)"
+                                : "each unit loads its own programs", config.bpffsDir());
             } catch (RuntimeException e) {
                 // The kernel has cgroup BPF but our datapath cannot be set up (say, the bpffs
                 // directory is not on bpffs): units with a firewall must not run unfiltered.

@@ -1,5 +1,6 @@
 package dev.tollgate.daemon;
 
+import dev.tollgate.accounting.Accounting;
 import dev.tollgate.bpf.link.AttachMechanism;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,10 +19,10 @@ import java.util.Set;
 public record DaemonConfig(List<Path> unitsPath, Path socket, Optional<String> cgroupRoot, Path bpffsDir,
                            Path stateDir, Optional<AttachMechanism> attachMode, Optional<String> metricsListen,
                            Log.Level logLevel, boolean keepUnitsOnExit, Optional<String> adminGroup,
-                           boolean runFirewalledUnitsWithoutCgroupBpf) {
+                           boolean runFirewalledUnitsWithoutCgroupBpf, Optional<Accounting.ProgramSharing> programs) {
     public static final Path DEFAULT_CONFIG = Path.of("/etc/tollgate/tollgated.conf");
     public static final Set<String> KEYS = Set.of("units-path", "socket", "cgroup-root", "bpffs-dir", "state-dir",
-            "attach-mode", "metrics-listen", "log-level", "on-exit", "admin-group", "firewall-unavailable");
+            "attach-mode", "metrics-listen", "log-level", "on-exit", "admin-group", "firewall-unavailable", "programs");
 
     public DaemonConfig {
         unitsPath = List.copyOf(unitsPath);
@@ -58,6 +59,13 @@ public record DaemonConfig(List<Path> unitsPath, Path socket, Optional<String> c
         String firewallUnavailable = s.getOrDefault("firewall-unavailable", "refuse");
         if (!firewallUnavailable.equals("refuse") && !firewallUnavailable.equals("run"))
             throw new IllegalArgumentException("firewall-unavailable must be 'refuse' or 'run', not '" + firewallUnavailable + "'");
+        String programs = s.getOrDefault("programs", "auto");
+        Optional<Accounting.ProgramSharing> sharing = switch (programs) {
+            case "auto" -> Optional.empty();
+            case "shared" -> Optional.of(Accounting.ProgramSharing.SHARED);
+            case "per-unit" -> Optional.of(Accounting.ProgramSharing.PER_UNIT);
+            default -> throw new IllegalArgumentException("programs must be 'auto', 'shared' or 'per-unit', not '" + programs + "'");
+        };
         return new DaemonConfig(units,
                 Path.of(s.getOrDefault("socket", "/run/tollgate/io.tollgate.Manager")).toAbsolutePath(),
                 Optional.ofNullable(s.get("cgroup-root")).filter(x -> !x.isBlank()),
@@ -68,6 +76,7 @@ public record DaemonConfig(List<Path> unitsPath, Path socket, Optional<String> c
                 Log.Level.parse(s.getOrDefault("log-level", "info")),
                 onExit.equals("keep"),
                 Optional.ofNullable(s.get("admin-group")).filter(x -> !x.isBlank()),
-                firewallUnavailable.equals("run"));
+                firewallUnavailable.equals("run"),
+                sharing);
     }
 }

@@ -42,6 +42,8 @@ public final class Tollgated implements Callable<Integer> {
     String onExit;
     @Option(names = "--firewall-unavailable", paramLabel = "refuse|run", description = "Where the kernel has no cgroup BPF: refuse to run units with a firewall (default), or run them unfiltered as systemd does.")
     String firewallUnavailable;
+    @Option(names = "--programs", paramLabel = "auto|shared|per-unit", description = "Units of one policy shape share one loaded program (shared, Linux 5.9+: their counters in cgroup storage), or each unit loads its own (per-unit); default auto: shared where the kernel can.")
+    String programs;
 
     public static void main(String[] args) {
         StartupWarmUp.start();
@@ -121,6 +123,7 @@ public final class Tollgated implements Callable<Integer> {
             put(settings, "on-exit", onExit);
             put(settings, "admin-group", adminGroup);
             put(settings, "firewall-unavailable", firewallUnavailable);
+            put(settings, "programs", programs);
             config = DaemonConfig.of(settings);
         } catch (IllegalArgumentException e) {
             System.err.println("tollgated: " + e.getMessage());

@@ -31,10 +31,20 @@ class CrashSafetyTest {
         daemon.close();
     }
 
+    /**
+     * Attach modes with the programs the kernel allows (shared where it can), and with per-unit
+     * programs forced: throughout, or only for the first daemon, whose unit the shared daemons
+     * after the kills take over in its own form (as after an upgrade from a version before
+     * shared programs).
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"link", "multi", "single"})
-    void kill9DuringAFloodAndAReloadLosesNothing(String mode) throws Exception {
-        daemon.args("--attach-mode", mode);
+    @ValueSource(strings = {"link", "multi", "single", "link per-unit", "multi per-unit", "link per-unit,auto"})
+    void kill9DuringAFloodAndAReloadLosesNothing(String variant) throws Exception {
+        String[] v = variant.split(" ");
+        String mode = v[0];
+        String[] programs = (v.length > 1 ? v[1] : "auto").split(",");
+        String later = programs[programs.length - 1];
+        daemon.args("--attach-mode", mode, "--programs", programs[0]);
         Path pidFile = daemon.work.resolve("pid");
         Path done = daemon.work.resolve("done");
         try (DaemonServiceTest.Receiver allowed = new DaemonServiceTest.Receiver("127.0.0.1");
@@ -62,6 +72,7 @@ class CrashSafetyTest {
             String pid = Files.readString(pidFile).trim();
 
             daemon.kill9();
+            daemon.replaceArgs("--attach-mode", mode, "--programs", later);
             daemon.start();
             // And once more in the middle of a reload.
             int lines = daemon.logText().split("\n").length;
@@ -80,6 +91,12 @@ class CrashSafetyTest {
             assertThat(c.egressPackets()).as("egress packets counted").isEqualTo(sent);
             assertThat(c.egressDroppedPackets()).isEqualTo(30000);
             assertThat(daemon.logText()).contains("took over flood.service");
+            if (programs[0].equals("per-unit")) {
+                assertThat(daemon.logText()).contains("each unit loads its own programs");
+                // Taken over in the form it started with, whatever the later daemons prefer.
+                assertThat(new dev.tollgate.accounting.PinLayout(daemon.bpffs).unit("flood.service")
+                        .resolve(dev.tollgate.accounting.PinLayout.COUNTERS)).as("the unit's own counters map").exists();
+            }
         }
         assertThat(daemon.stop()).isZero();
         assertThat(daemon.cgroupRoot).doesNotExist();

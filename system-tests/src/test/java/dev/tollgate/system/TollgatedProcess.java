@@ -2,8 +2,6 @@ package dev.tollgate.system;
 
 import dev.tollgate.accounting.CounterSums;
 import dev.tollgate.accounting.PinLayout;
-import dev.tollgate.bpf.BpfMap;
-import dev.tollgate.bpf.Bytes;
 import dev.tollgate.bpf.Pins;
 import dev.tollgate.testkit.Await;
 import dev.tollgate.testkit.PrivilegedCondition;
@@ -61,6 +59,12 @@ public final class TollgatedProcess implements AutoCloseable {
     public TollgatedProcess args(String... args) {
         extraArgs.addAll(List.of(args));
         return this;
+    }
+
+    /** Replaces the extra arguments given so far, for the next start. */
+    public TollgatedProcess replaceArgs(String... args) {
+        extraArgs.clear();
+        return args(args);
     }
 
     /** Writes a unit file; with {@code enabled}, links it into multi-user.target.wants. */
@@ -167,15 +171,11 @@ public final class TollgatedProcess implements AutoCloseable {
         return cgroupRoot.resolve(slicePath).resolve(unit);
     }
 
-    /** A unit's counters, read straight from its pinned map (independent of the daemon's API). */
+    /** A unit's counters, read straight from its pins (independent of the daemon's API). */
     public Optional<CounterSums> pinnedCounters(String unit, boolean slice) {
         PinLayout layout = new PinLayout(bpffs);
         if (slice) return dev.tollgate.accounting.SliceCounters.readPinned(layout.slice(unit));
-        Path pin = (slice ? layout.slice(unit) : layout.unit(unit)).resolve(PinLayout.COUNTERS);
-        if (!Files.exists(pin)) return Optional.empty();
-        try (BpfMap m = BpfMap.fromPin(pin)) {
-            return m.lookupSummedU64(Bytes.u32(0)).map(CounterSums::of);
-        }
+        return dev.tollgate.accounting.UnitDatapath.readPinned(layout, unit);
     }
 
     /**

@@ -160,6 +160,8 @@ public final class Capabilities {
                     "loaded a bind4 program");
             case DIRECT_PACKET_READ -> tryLoad(c, ProgramSpec.assembled(ProgramType.CGROUP_SKB, "tg_probe", null,
                     directRead(), Map.of()), "loaded a cgroup_skb program reading skb->data directly");
+            // Before 5.9 the key must be struct bpf_cgroup_storage_key (12 bytes): EINVAL for a u64.
+            case SHARED_CGROUP_STORAGE -> tryMap(c, MapSpec.cgroupStorage(MapType.PERCPU_CGROUP_STORAGE, "tg_probe", 8));
             case REPLACE -> flagKnown(c, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE);
             case LINK_DETACH -> commandKnown(c);
             case CGROUP2, ATTACH, MULTI, LINK, LINK_UPDATE -> throw new IllegalArgumentException(c + " needs a cgroup");

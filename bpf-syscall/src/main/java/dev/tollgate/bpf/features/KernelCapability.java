@@ -35,7 +35,13 @@ public enum KernelCapability {
     /** BPF ring buffers (5.8): drop events. */
     RINGBUF("ring buffer maps", false),
     /** Direct packet reads in cgroup_skb (skb->data, 5.2): the firewall reads addresses without a helper call. */
-    DIRECT_PACKET_READ("direct packet reads (cgroup_skb)", false);
+    DIRECT_PACKET_READ("direct packet reads (cgroup_skb)", false),
+    /**
+     * Cgroup storage keyed by the cgroup id alone (a u64 key, 5.9): one storage map for all
+     * units, so units of one program shape share one loaded program; without it each unit
+     * loads programs of its own.
+     */
+    SHARED_CGROUP_STORAGE("cgroup storage keyed by cgroup id (shared programs)", false);
 
     /** The name people and the Varlink {@code Probe} reply see. */
     public final String displayName;

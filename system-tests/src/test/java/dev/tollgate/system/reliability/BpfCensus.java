@@ -1,5 +1,6 @@
 package dev.tollgate.system.reliability;
 
+import dev.tollgate.accounting.PinLayout;
 import dev.tollgate.bpf.Fd;
 import dev.tollgate.bpf.LinkInfo;
 import dev.tollgate.bpf.MapInfo;
@@ -23,13 +24,35 @@ import java.util.stream.Stream;
  * The BPF objects in the whole kernel that belong to one test's units, whatever else runs on
  * the host (other tollgated instances use the same program and map name prefixes): maps whose
  * names carry the test's unique unit and slice names ({@code tgc_}/{@code tgp_} + unit,
- * {@code tgs_} + slice), programs of ours ({@code tg_}) that reference one of those maps, and
+ * {@code tgs_} + slice), programs of ours ({@code tg_}) that reference one of those maps or one
+ * of the daemon's cgroup storage maps (the programs units share reference only those), and
  * links whose program is one of those programs. A program or link of ours that leaked holds
- * its maps, so it is found through them.
+ * its maps, so it is found through them. The daemon's storage maps themselves live as long as
+ * the daemon and are not counted among the maps.
  */
 record BpfCensus(Set<Integer> maps, Set<Integer> programs, Set<Integer> links) {
 
     static BpfCensus take(List<String> mapPrefixes) {
+        return take(mapPrefixes, Set.of());
+    }
+
+    /** The ids of the daemon's cgroup storage maps pinned under its bpffs directory (none where it shares no programs, or is gone). */
+    static Set<Integer> sharedMaps(Path bpffs) {
+        Set<Integer> ids = new TreeSet<>();
+        for (String name : List.of(PinLayout.CGROUP_COUNTERS, PinLayout.CGROUP_EVENTS)) {
+            Path pin = bpffs.resolve(name);
+            if (!Files.exists(pin)) continue;
+            try (Fd fd = Pins.open(pin)) {
+                ids.add(MapInfo.ofFd(fd.value()).id());
+            } catch (RuntimeException gone) {
+                // unpinned between the look and the open: the daemon is removing everything
+            }
+        }
+        return ids;
+    }
+
+    /** As {@link #take(List)}, also finding programs through {@code sharedMaps} (see {@link #sharedMaps}). */
+    static BpfCensus take(List<String> mapPrefixes, Set<Integer> sharedMaps) {
         Set<Integer> maps = new TreeSet<>();
         for (int id : ObjectIds.maps()) {
             try {
@@ -39,11 +62,13 @@ record BpfCensus(Set<Integer> maps, Set<Integer> programs, Set<Integer> links) {
                 // freed between the listing and the look (another instance, or ours going away)
             }
         }
+        Set<Integer> referenced = new TreeSet<>(maps);
+        referenced.addAll(sharedMaps);
         Set<Integer> programs = new TreeSet<>();
         for (int id : ObjectIds.programs()) {
             try {
                 ProgramInfo p = ProgramInfo.ofId(id);
-                if (p.name().startsWith("tg_") && !Collections.disjoint(p.mapIds(), maps)) programs.add(id);
+                if (p.name().startsWith("tg_") && !Collections.disjoint(p.mapIds(), referenced)) programs.add(id);
             } catch (RuntimeException gone) {
                 // as above
             }

@@ -22,7 +22,7 @@ record DaemonFootprint(BpfCensus bpf, Map<String, List<String>> attached, int pi
     /** Counts now; {@code mapPrefixes} name the test's maps (see {@link BpfCensus#take}). */
     static DaemonFootprint take(TollgatedProcess daemon, List<String> mapPrefixes) throws Exception {
         long pid = daemon.pid();
-        BpfCensus bpf = BpfCensus.take(mapPrefixes);
+        BpfCensus bpf = BpfCensus.take(mapPrefixes, BpfCensus.sharedMaps(daemon.bpffs));
         int[] pins = BpfCensus.treeCount(daemon.bpffs);
         int cgroups = BpfCensus.treeCount(daemon.cgroupRoot)[1];
         return new DaemonFootprint(bpf, BpfCensus.bpftoolTree(daemon.cgroupRoot), pins[0], pins[1], cgroups,

@@ -89,13 +89,18 @@ class KillNineWindowTest {
             // The state a kill between the swap and the re-pin leaves (see the class comment).
             Path pins = new PinLayout(daemon.bpffs).unit(UNIT);
             int swappedIn;
+            // The unit's state: maps of its own (per-unit programs), or the daemon's cgroup storage (shared programs).
+            boolean ownMaps = Files.exists(pins.resolve(PinLayout.COUNTERS));
+            Path root = daemon.bpffs;
             try (CgroupHandle cg = CgroupHandle.open(cgroup);
                  BpfProgram old = BpfProgram.fromPin(pins.resolve(Direction.INGRESS.shortName()));
-                 BpfMap counters = BpfMap.fromPin(pins.resolve(PinLayout.COUNTERS));
+                 BpfMap counters = BpfMap.fromPin(ownMaps ? pins.resolve(PinLayout.COUNTERS) : root.resolve(PinLayout.CGROUP_COUNTERS));
+                 BpfMap events = BpfMap.fromPin(ownMaps ? pins.resolve(PinLayout.EVENTS) : root.resolve(PinLayout.CGROUP_EVENTS));
                  BpfMap policy = BpfMap.fromPin(pins.resolve(PinLayout.POLICY));
                  BpfProgram next = BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, "tg_fw_ingress", null,
-                         SkbProgram.build(SkbProgram.Shape.trie(Direction.INGRESS)),
-                         Map.of(SkbProgram.UNIT_MAP, counters, SkbProgram.POLICY_MAP, policy)))) {
+                         SkbProgram.build(SkbProgram.Shape.trie(Direction.INGRESS),
+                                 ownMaps ? SkbProgram.StateAccess.UNIT_MAPS : SkbProgram.StateAccess.CGROUP_STORAGE),
+                         Map.of(SkbProgram.UNIT_MAP, counters, SkbProgram.EVENTS_MAP, events, SkbProgram.POLICY_MAP, policy)))) {
                 if (mode.equals("multi")) {
                     CgroupPrograms.attach(cg, next, AttachType.CGROUP_INET_INGRESS, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, old);
                 } else {
@@ -111,7 +116,7 @@ class KillNineWindowTest {
             String log = String.join("\n", daemon.logText().lines().skip(from).toList());
             SoftAssertions soft = new SoftAssertions();
             soft.assertThat(log).as("the new daemon's log").doesNotContain("cannot take over").doesNotContain("removed stale pins of " + UNIT);
-            soft.assertThat(Files.exists(pins.resolve(PinLayout.COUNTERS))).as("the unit's counters still pinned").isTrue();
+            soft.assertThat(daemon.pinnedCounters(UNIT, false)).as("the unit's counters still pinned").isPresent();
             try (ManagerClient c = client()) {
                 List<CounterSample> samples = c.getCounters(List.of(UNIT));
                 soft.assertThat(samples).as("GetCounters of the unit").hasSize(1);

@@ -677,6 +677,7 @@ class RequestStormTest {
         long deadline = t0 + Await.SAFETY_NET.toNanos();
         DaemonFootprint last = null;
         while (true) {
+            sharedMaps.addAll(BpfCensus.sharedMaps(daemon.bpffs));
             DaemonFootprint now = DaemonFootprint.take(daemon, mapPrefixes());
             boolean done;
             if (before == null) {
@@ -699,8 +700,12 @@ class RequestStormTest {
         return List.of("tgc_" + prefix, "tgp_" + prefix, "tgs_y" + daemon.id);
     }
 
+    /** The daemon's cgroup storage maps, noted while it runs: its shared programs are found through them, also after it exits. */
+    private final Set<Integer> sharedMaps = new java.util.TreeSet<>();
+
     private BpfCensus census() {
-        return BpfCensus.take(mapPrefixes());
+        sharedMaps.addAll(BpfCensus.sharedMaps(daemon.bpffs));
+        return BpfCensus.take(mapPrefixes(), sharedMaps);
     }
 
     private String requestCounts() {
