@@ -54,7 +54,7 @@ public final class ControlPlaneBench {
 
     /**
      * Both managers keep file descriptors per unit (systemd 252 about 4.4: its BPF programs and
-     * maps; tollgated 3: its counters and events maps and a pidfd), and neither can go past the hard
+     * maps; tollgated 1, see TOLLGATED_FDS_PER_UNIT), and neither can go past the hard
      * RLIMIT_NOFILE it inherits when CAP_SYS_RESOURCE is missing from the bounding set (as on
      * the 2-core test machine: 20,000). systemd 252 then fails units' BPF set-up ("Too many
      * open files") and can no longer accept connections on its private socket, so systemctl
@@ -76,8 +76,13 @@ public final class ControlPlaneBench {
         return fits;
     }
 
-    /** The descriptors tollgated holds per running unit: its counters and events maps, its pidfd. */
-    static final int TOLLGATED_FDS_PER_UNIT = 3;
+    /**
+     * The descriptors tollgated holds per running unit: its pidfd (the counters and drop event
+     * state are in the daemon's two cgroup storage maps; 1,046 fds with 1,000 units). Units in
+     * the per-unit program form (a kernel without shared cgroup storage, or --programs per-unit)
+     * hold their counters and events maps too: 3.
+     */
+    static final int TOLLGATED_FDS_PER_UNIT = 1;
 
     /**
      * Where a tollgated of the run runs. On the host it finds the host's glibc; chrooted in the
