@@ -172,6 +172,8 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    private final HeapTrim heapTrim = HeapTrim.ofRuntime();
+
     private VarlinkServer serve() {
         Optional<Integer> adminGid = config.adminGroup().map(g -> Credentials.resolve(Optional.empty(), Optional.of(g)).gid());
         try {
@@ -184,6 +186,7 @@ public final class Daemon implements AutoCloseable {
                         public void callFinished(CallContext ctx, String error, long nanos) {
                             metrics.timer("request", "method", ctx.method(), "error", error == null ? "none" : error)
                                     .record(java.time.Duration.ofNanos(nanos));
+                            heapTrim.afterCall();
                         }
 
                         @Override
