@@ -6,11 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every unit file on a search path with its enablement state, worked out as systemd's install.c
@@ -30,11 +35,27 @@ public final class UnitFileStates {
     private record Link(String name, Path path, Path target, Optional<Path> real, boolean topLevel) {}
 
     private final UnitLoader loader;
-    private final List<Link> links;
+    /** The links by the real path they lead to, and by the file name of their target: the two ways one leads to a unit's file. */
+    private final Map<Path, List<Link>> byRealPath = new HashMap<>();
+    private final Map<String, List<Link>> byTargetName = new HashMap<>();
 
     private UnitFileStates(UnitLoader loader) {
         this.loader = loader;
-        this.links = scanLinks(loader.searchPath());
+        // Indexed once, so that the state of every unit of a listing is not a walk over every
+        // link (1,000 units enabled in a .wants/ made ListUnits --all compare a million paths).
+        for (Link l : scanLinks(loader.searchPath())) {
+            l.real().ifPresent(r -> byRealPath.computeIfAbsent(r, k -> new ArrayList<>()).add(l));
+            Path t = l.target().getFileName();
+            if (t != null) byTargetName.computeIfAbsent(t.toString(), k -> new ArrayList<>()).add(l);
+        }
+    }
+
+    /** The links that lead to this unit file: the same file, or a file of the same name. */
+    private Collection<Link> linksTo(UnitName n, Optional<Path> real) {
+        Set<Link> out = Collections.newSetFromMap(new IdentityHashMap<>());
+        real.map(byRealPath::get).ifPresent(out::addAll);
+        out.addAll(byTargetName.getOrDefault(n.id(), List.of()));
+        return out;
     }
 
     /** The links of the search path as they are now, to ask {@link #stateOf} about many units. */
@@ -93,10 +114,7 @@ public final class UnitFileStates {
         }
         InstallSection i = install.get();
         boolean underOtherNames = false;
-        for (Link l : links) {
-            if (!pointsTo(l, n, file, real)) {
-                continue;
-            }
+        for (Link l : linksTo(n, real)) {
             if (l.topLevel() && l.name().equals(n.id())) {
                 continue; // the file itself, in a search directory
             }
@@ -115,15 +133,6 @@ public final class UnitFileStates {
             return UnitFileState.DISABLED;
         }
         return i.also().isEmpty() ? UnitFileState.STATIC : UnitFileState.INDIRECT;
-    }
-
-    /** Whether the link leads to this unit file: the same file, or a file of the same name. */
-    private static boolean pointsTo(Link l, UnitName n, Path file, Optional<Path> real) {
-        if (real.isPresent() && l.real().isPresent() && l.real().get().equals(real.get())) {
-            return true;
-        }
-        Path t = l.target().getFileName();
-        return t != null && t.toString().equals(n.id());
     }
 
     /** A link {@code systemctl enable} would make: the unit's own name (or its default instance) in a .wants/.requires, or an Alias=. */
