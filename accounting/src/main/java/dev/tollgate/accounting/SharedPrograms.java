@@ -18,6 +18,8 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -32,6 +34,7 @@ import java.util.stream.Stream;
 final class SharedPrograms implements AutoCloseable {
     private final Path dir;
     private final Map<String, Entry> loaded = new HashMap<>();
+    private final Map<ShapeOnMaps, String> keyOf = new HashMap<>();
 
     private static final class Entry {
         final BpfProgram program;
@@ -48,6 +51,30 @@ final class SharedPrograms implements AutoCloseable {
     SharedPrograms(Path dir) {
         this.dir = dir;
     }
+
+    /**
+     * The program of this shape on these maps. Its key is worked out once per shape and maps
+     * (assembling the program and digesting it is most of what a unit's start costs on our
+     * side once the program is shared: a thousand units of one policy did it a thousand
+     * times); the program is assembled again only to be loaded.
+     */
+    synchronized Lease acquire(SkbProgram.Shape shape, String name, Supplier<Instructions> build, Map<String, BpfMap> maps) {
+        Map<String, Integer> ids = new TreeMap<>();
+        maps.forEach((m, map) -> ids.put(m, map.id()));
+        ShapeOnMaps s = new ShapeOnMaps(shape, name, ids);
+        String known = keyOf.get(s);
+        Entry e = known == null ? null : loaded.get(known);
+        if (e != null) {
+            e.users++;
+            return new Lease(known, e.program);
+        }
+        Lease l = acquire(name, build.get(), maps);
+        keyOf.put(s, l.key());
+        return l;
+    }
+
+    /** What determines a shared program's bytecode, and so its key. */
+    private record ShapeOnMaps(SkbProgram.Shape shape, String name, Map<String, Integer> mapIds) {}
 
     /** The program for this bytecode and these maps: the loaded one, the pinned one, or a new load. */
     synchronized Lease acquire(String name, Instructions insns, Map<String, BpfMap> maps) {

@@ -437,11 +437,12 @@ public final class UnitDatapath implements AutoCloseable {
         if (shape.usesTrie()) maps.put(SkbProgram.POLICY_MAP, loadMaps.trie());
         if (shape.emitsEvents()) maps.put(SkbProgram.RING_MAP, Objects.requireNonNull(ring, "drop event ring"));
         String name = (shape.filters() ? "tg_fw_" : "tg_acct_") + shape.direction().shortName();
-        dev.tollgate.bpf.asm.Instructions insns = SkbProgram.build(shape, state.access());
+        SkbProgram.Shape built = shape;
         if (state.access() == SkbProgram.StateAccess.CGROUP_STORAGE && !shape.usesTrie()) {
-            SharedPrograms.Lease lease = shared.acquire(name, insns, maps);
+            SharedPrograms.Lease lease = shared.acquire(built, name, () -> SkbProgram.build(built, state.access()), maps);
             return new Loaded(lease.program(), lease, shared);
         }
+        dev.tollgate.bpf.asm.Instructions insns = SkbProgram.build(shape, state.access());
         return new Loaded(BpfProgram.load(ProgramSpec.assembled(ProgramType.CGROUP_SKB, name, null, insns, maps)), null, null);
     }
 

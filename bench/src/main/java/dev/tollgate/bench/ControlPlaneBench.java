@@ -79,10 +79,10 @@ public final class ControlPlaneBench {
     /**
      * The descriptors tollgated holds per running unit: its pidfd (the counters and drop event
      * state are in the daemon's two cgroup storage maps; 1,046 fds with 1,000 units). Units in
-     * the per-unit program form (a kernel without shared cgroup storage, or --programs per-unit)
-     * hold their counters and events maps too: 3.
+     * the per-unit program form (a kernel without shared cgroup storage, or --programs per-unit,
+     * which BENCH_PROGRAMS=per-unit asks for) hold their counters and events maps too: 3.
      */
-    static final int TOLLGATED_FDS_PER_UNIT = 1;
+    static final int TOLLGATED_FDS_PER_UNIT = "per-unit".equals(System.getenv("BENCH_PROGRAMS")) ? 3 : 1;
 
     /**
      * Where a tollgated of the run runs. On the host it finds the host's glibc; chrooted in the

@@ -37,6 +37,8 @@ public final class Daemon implements AutoCloseable {
     private String bpfOffReason = "";
     private DaemonMetrics metrics;
     private VarlinkServer server;
+    /** Gives back the heap a burst of requests grew (see HeapTrim); told after every call. */
+    private final HeapTrim heapTrim = HeapTrim.ofRuntime();
     private DropEvents dropEvents; // null without a datapath or ring buffers
     /** The state and socket directories this daemon made (a clean stop removes them if empty), deepest first. */
     private final List<Path> madeDirectories = new ArrayList<>();
@@ -171,8 +173,6 @@ public final class Daemon implements AutoCloseable {
             Log.error("cannot read drop events: %s", e.getMessage());
         }
     }
-
-    private final HeapTrim heapTrim = HeapTrim.ofRuntime();
 
     private VarlinkServer serve() {
         Optional<Integer> adminGid = config.adminGroup().map(g -> Credentials.resolve(Optional.empty(), Optional.of(g)).gid());

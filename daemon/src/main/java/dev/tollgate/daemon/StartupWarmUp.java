@@ -13,23 +13,23 @@ import java.util.List;
  * a failure is ignored, the main thread then does the work itself.
  */
 final class StartupWarmUp {
-    private static final List<String> CLASSES = List.of(
-            "dev.tollgate.daemon.StateFile",
-            "dev.tollgate.varlink.VarlinkJson",
-            "io.micrometer.prometheusmetrics.PrometheusMeterRegistry",
-            "io.micrometer.prometheusmetrics.PrometheusConfig",
-            "io.micrometer.core.instrument.Timer",
-            "io.micrometer.core.instrument.FunctionCounter");
-
     private StartupWarmUp() {}
 
     /** Starts the warm-up thread; returns at once. */
     static void start() {
+        // The class literals are resolved (the classes loaded) on the warm-up thread too: they
+        // are in its body, not in a field the main thread would initialize.
         Thread.ofPlatform().daemon().name("warm-up").start(() -> {
-            ClassLoader loader = StartupWarmUp.class.getClassLoader();
-            for (String name : CLASSES) {
+            for (Class<?> c : List.<Class<?>>of(
+                    StateFile.class,
+                    dev.tollgate.varlink.VarlinkJson.class,
+                    io.micrometer.prometheusmetrics.PrometheusMeterRegistry.class,
+                    io.micrometer.prometheusmetrics.PrometheusConfig.class,
+                    io.micrometer.core.instrument.Timer.class,
+                    io.micrometer.core.instrument.FunctionCounter.class)) {
                 try {
-                    Class.forName(name, true, loader);
+                    // A class literal loads a class but does not initialize it; this does.
+                    Class.forName(c.getName(), true, c.getClassLoader());
                 } catch (ReflectiveOperationException | LinkageError | RuntimeException ignored) {
                     // the main thread initializes it when it needs it, and reports what fails then
                 }

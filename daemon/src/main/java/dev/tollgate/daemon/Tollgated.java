@@ -1,6 +1,9 @@
 package dev.tollgate.daemon;
 
+import java.lang.reflect.Field;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -70,20 +73,19 @@ public final class Tollgated implements Callable<Integer> {
      * that matters (picocli starts from a new instance), for anything else.
      */
     boolean parseSettings(String[] args) {
-
-        Map<String, java.lang.reflect.Field> byName = new java.util.HashMap<>();
-        for (java.lang.reflect.Field f : Tollgated.class.getDeclaredFields()) {
+        Map<String, Field> byName = new HashMap<>();
+        for (Field f : Tollgated.class.getDeclaredFields()) {
             Option o = f.getAnnotation(Option.class);
             if (o == null) continue;
             if (f.getType() != String.class && f.getType() != Path.class) return false;
             for (String n : o.names()) byName.put(n, f);
         }
-        Map<java.lang.reflect.Field, String> given = new java.util.HashMap<>();
+        Map<Field, String> given = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             int eq = a.indexOf('=');
             String name = eq > 0 ? a.substring(0, eq) : a;
-            java.lang.reflect.Field f = byName.get(name);
+            Field f = byName.get(name);
             if (f == null || !name.startsWith("--")) return false;
             String value;
             if (eq > 0) value = a.substring(eq + 1);
@@ -92,7 +94,7 @@ public final class Tollgated implements Callable<Integer> {
             if (given.put(f, value) != null) return false; // picocli says what is wrong with a repeat
         }
         try {
-            for (java.lang.reflect.Field f : byName.values()) {
+            for (Field f : byName.values()) {
                 String v = given.get(f);
                 if (v == null) {
                     String d = f.getAnnotation(Option.class).defaultValue();
@@ -101,7 +103,7 @@ public final class Tollgated implements Callable<Integer> {
                 }
                 f.set(this, v == null ? null : f.getType() == Path.class ? Path.of(v) : v);
             }
-        } catch (IllegalAccessException | java.nio.file.InvalidPathException e) {
+        } catch (IllegalAccessException | InvalidPathException e) {
             return false;
         }
         return true;
