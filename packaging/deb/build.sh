@@ -115,6 +115,7 @@ cp -a "$dist/bin" "$dist/lib" "$inst/"
 # A cache from the build's JDK cannot be used by the runtime image (see "AOT cache" below).
 dist_aot=""
 if [ -f "$inst/lib/tollctl.aot" ]; then dist_aot=$dist/lib/tollctl.aot; rm -f "$inst/lib/tollctl.aot"; fi
+rm -f "$inst/lib/tollgated.aot" # written again by the runtime image, below
 mkdir -p "$inst/units"   # the last directory of the default unit search path, for vendors' units
 
 # ---- runtime image ----------------------------------------------------------------------------
@@ -207,6 +208,18 @@ if [ -n "$dist_aot" ] && [ "$tollctl_ok" = yes ]; then
     fi
     rm -f "$inst/lib/tollctl.aot.config"
 fi
+# bin/tollgated's cache: its training run boots real services (root, cgroup v2, bpf), through the
+# launcher itself (TOLLGATED_AOT_TRAINING), which runs it on the runtime image with its own flags
+# and class path; kept only if the launcher then loads it with -XX:AOTMode=on.
+step "AOT cache for tollgated"
+if TOLLGATED_AOT_TRAINING="$inst/lib/tollgated.aot" "$inst/bin/tollgated" >"$work/tollgated-aot-training.log" 2>&1 \
+        && TOLLGATED_JAVA_OPTS=-XX:AOTMode=on "$inst/bin/tollgated" --version >/dev/null 2>"$work/tollgated-aot-check.log"; then
+    note "$(grep -m1 'AOT training' "$work/tollgated-aot-training.log" || true); $(du -h "$inst/lib/tollgated.aot" | cut -f1); bin/tollgated loads it"
+else
+    rm -f "$inst/lib/tollgated.aot"
+    warn "no tollgated AOT cache in the package (see $work/tollgated-aot-training.log and $work/tollgated-aot-check.log)"
+fi
+rm -f "$inst/lib/tollgated.aot.config"
 
 # ---- bash completion -----------------------------------------------------------------------------
 step "Bash completion"

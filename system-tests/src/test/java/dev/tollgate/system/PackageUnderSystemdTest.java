@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -100,6 +101,14 @@ class PackageUnderSystemdTest {
                 "lowerdir=" + root.resolve("etc") + ":/etc,upperdir=" + upper + ",workdir=" + work, "/etc").ok();
         System.out.println(oracle.sdx("ls", "-l", "/usr/bin/tollgated", "/usr/bin/tollctl", "/lib/systemd/system/tollgated.service",
                 "/etc/tollgate/tollgated.conf").ok());
+        // Both AOT caches were written by the package's runtime image and are used: the JVM's aot
+        // log names the cache it opened and whether its classes come linked (the JDK's own class
+        // archive, used when a cache is missing or refused, has none).
+        for (String launcher : List.of("tollgated", "tollctl")) {
+            String aotLog = oracle.sdx("env", launcher.toUpperCase(Locale.ROOT) + "_JAVA_OPTS=-Xlog:aot", "/usr/bin/" + launcher, "--version").ok().out();
+            assertThat(aotLog).as(launcher + "'s AOT cache").contains("Opened AOT cache /usr/lib/tollgate/lib/" + launcher + ".aot")
+                    .contains("Using AOT-linked classes: true").doesNotContain("[error]");
+        }
 
         Files.createSymbolicLink(oracle.units().resolve("tollgated.service"), Path.of("/lib/systemd/system/tollgated.service"));
         Path dropIn = Files.createDirectories(oracle.units().resolve("tollgated.service.d"));
