@@ -110,6 +110,24 @@ class ManagerJobsTest {
         assertThat(h.status("a.service").loadState()).isEqualTo("not-found");
     }
 
+    @Test
+    void aUnitsCounterViewFollowsReloadsOfItAndOfItsSlice() throws Exception {
+        h.unit("edge.slice", "[Slice]\n");
+        h.service("web.service", "Slice=edge.slice", "IPAccounting=yes", "ExecStart=/bin/web");
+        h.manager();
+        assertThat(h.manager().counterView("web.service")).isEqualTo(new Manager.CounterView(true, false));
+        assertThat(h.manager().counterView("web.service")).as("asked again").isEqualTo(new Manager.CounterView(true, false));
+        h.unit("edge.slice", "[Slice]\nIPAddressDeny=10.0.0.0/8\n");
+        reload();
+        assertThat(h.manager().counterView("web.service")).as("its slice denies now").isEqualTo(new Manager.CounterView(true, true));
+        h.unit("edge.slice", "[Slice]\n");
+        reload();
+        assertThat(h.manager().counterView("web.service")).as("and no longer").isEqualTo(new Manager.CounterView(true, false));
+        h.service("web.service", "Slice=edge.slice", "IPAddressDeny=any", "ExecStart=/bin/web");
+        reload();
+        assertThat(h.manager().counterView("web.service")).as("its own firewall, no accounting").isEqualTo(new Manager.CounterView(false, true));
+    }
+
     private Manager.ReloadReport reload() {
         h.manager();
         CompletableFuture<Manager.ReloadReport> f = CompletableFuture.supplyAsync(() -> h.manager().reload(),

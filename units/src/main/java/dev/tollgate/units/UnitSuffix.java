@@ -43,8 +43,11 @@ public enum UnitSuffix {
         return this == SERVICE || this == SLICE;
     }
 
+    /** values() copies the array at every call; names are checked by the thousand per query. */
+    private static final UnitSuffix[] ALL = values();
+
     public static Optional<UnitSuffix> fromSuffix(String suffix) {
-        for (UnitSuffix t : values()) {
+        for (UnitSuffix t : ALL) {
             if (t.suffix.equals(suffix)) {
                 return Optional.of(t);
             }
