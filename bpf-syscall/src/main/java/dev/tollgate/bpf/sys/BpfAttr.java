@@ -9,17 +9,56 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One zero-filled {@code union bpf_attr} and the arena that owns it and everything it points
- * to. The buffer is larger than any kernel's union, so bytes past the fields a command uses
- * are always zero, as the kernel requires; and commands that write back fields this code
- * does not read (e.g. 6.18's {@code query.revision}) always have room.
+ * One zero-filled {@code union bpf_attr} and the memory of everything it points to, valid until it
+ * is closed (the thread's reused scratch memory, or an arena of its own). The buffer is larger than
+ * any kernel's union, so bytes past the fields a command uses are always zero, as the kernel
+ * requires; and commands that write back fields this code does not read (e.g. 6.18's {@code
+ * query.revision}) always have room.
  */
 final class BpfAttr implements AutoCloseable {
     /** Comfortably larger than sizeof(union bpf_attr) of any kernel so far; the kernel accepts any size up to a page whose tail is zero. */
     public static final int SIZE = 256;
 
-    private final Arena arena = Arena.ofConfined();
-    private final MemorySegment attr = arena.allocate(SIZE, 8);
+    /**
+     * Each thread's union, reused: bpf(2) is called by the thousand (GetCounters reads every
+     * unit's map values, each start updates maps and creates links), and an arena per call
+     * costs a session object and a malloc/free. An attr made while the thread's is in use (one
+     * built inside another's lifetime) gets its own.
+     */
+    private static final class Scratch {
+        final MemorySegment attr = Arena.ofAuto().allocate(SIZE, 8);
+        /** For what the attr points to (keys, values, names), while it fits. */
+        final MemorySegment area = Arena.ofAuto().allocate(AREA, 8);
+        boolean inUse;
+    }
+
+    /** A map value of 64 bytes per CPU on 32 CPUs, with its key, fits; a program or a log does not. */
+    private static final int AREA = 4096;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private final Scratch scratch; // null when this attr has its own
+    private final MemorySegment attr;
+    private Arena arena; // what the attr points to beyond the scratch area, made on first use
+    private long areaUsed;
+
+    BpfAttr() {
+        Scratch s = SCRATCH.get();
+        if (s.inUse) {
+            scratch = null;
+            arena = Arena.ofConfined();
+            attr = arena.allocate(SIZE, 8);
+        } else {
+            s.inUse = true;
+            scratch = s;
+            attr = s.attr.fill((byte) 0);
+        }
+    }
+
+    private Arena arena() {
+        if (arena == null) arena = Arena.ofConfined();
+        return arena;
+    }
 
     public BpfAttr u32(long offset, int value) {
         attr.set(ValueLayout.JAVA_INT_UNALIGNED, offset, value);
@@ -54,7 +93,14 @@ final class BpfAttr implements AutoCloseable {
 
     /** A zeroed buffer owned by this attr, for pointers inside it. */
     public MemorySegment buffer(long bytes) {
-        return arena.allocate(Math.max(bytes, 1), 8);
+        long size = Math.max(bytes, 1);
+        long aligned = (size + 7) & ~7L;
+        if (scratch != null && areaUsed + aligned <= AREA) {
+            MemorySegment b = scratch.area.asSlice(areaUsed, size).fill((byte) 0);
+            areaUsed += aligned;
+            return b;
+        }
+        return arena().allocate(size, 8);
     }
 
     public MemorySegment buffer(byte[] content) {
@@ -64,7 +110,10 @@ final class BpfAttr implements AutoCloseable {
     }
 
     public MemorySegment string(String s) {
-        return arena.allocateFrom(s);
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        MemorySegment z = buffer(b.length + 1L); // zeroed: NUL-terminated
+        MemorySegment.copy(b, 0, z, ValueLayout.JAVA_BYTE, 0, b.length);
+        return z;
     }
 
     /** Issues the command; returns the result or throws naming the command and errno. */
@@ -85,6 +134,7 @@ final class BpfAttr implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        if (arena != null) arena.close();
+        if (scratch != null) scratch.inUse = false;
     }
 }

@@ -36,12 +36,15 @@ public final class BpfSyscall {
                 "tollgate does not know SYS_bpf on " + System.getProperty("os.arch"));
     };
 
+    /** Each thread's errno capture buffer: one per call would be an arena and a malloc per bpf(2). */
+    private static final ThreadLocal<MemorySegment> CALL_STATE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+
     private BpfSyscall() {}
 
     /** bpf(2): returns the result, or {@code -errno}. */
     public static long bpf(int command, MemorySegment attr, long size) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        MemorySegment state = CALL_STATE.get();
+        try {
             long r = (long) SYSCALL3.invokeExact(state, SYS_BPF, (long) command, attr, size);
             return r < 0 ? -(int) ERRNO.get(state, 0L) : r;
         } catch (RuntimeException | Error e) {
