@@ -11,7 +11,9 @@ import dev.tollgate.units.UnitConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -24,12 +26,27 @@ final class KernelCgroups implements CgroupOps {
     }
 
     Cgroup cgroup(UnitConfig c) {
-        return switch (c) {
-            case ServiceConfig s -> root.unit(s.name().id(), s.slice().id());
-            case SliceConfig s -> root.slice(s.name().id());
+        Placement where = switch (c) {
+            case ServiceConfig s -> new Placement(s.name().id(), s.slice().id());
+            case SliceConfig s -> new Placement(s.name().id(), null);
             default -> throw new IllegalArgumentException("no cgroup for " + c.name());
         };
+        Cgroup known = placed.get(where);
+        if (known != null) return known;
+        Cgroup cg = where.slice() == null ? root.slice(where.unit()) : root.unit(where.unit(), where.slice());
+        if (placed.size() > MAX_PLACED) placed.clear(); // transient units come and go by name
+        placed.put(where, cg);
+        return cg;
     }
+
+    /**
+     * A unit's cgroup by its name and slice, worked out once: a start, a stop and every query
+     * ask for it several times, and resolving it spells, checks and joins its slice path.
+     */
+    private record Placement(String unit, String slice) {}
+
+    private static final int MAX_PLACED = 1 << 16;
+    private final Map<Placement, Cgroup> placed = new ConcurrentHashMap<>();
 
     @Override
     public UnitCgroup of(UnitConfig unit) {
