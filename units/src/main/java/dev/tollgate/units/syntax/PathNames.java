@@ -30,7 +30,8 @@ public final class PathNames {
         }
         boolean absolute = p.startsWith("/");
         List<String> parts = new ArrayList<>();
-        for (String c : p.split("/+")) {
+        // split("/") takes String.split's fast path; "/+" would compile a regex per path.
+        for (String c : p.split("/")) {
             if (!c.isEmpty() && !c.equals(".")) {
                 parts.add(c);
             }
