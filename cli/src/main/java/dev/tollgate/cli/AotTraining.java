@@ -77,6 +77,7 @@ public final class AotTraining {
                     List.of("--socket", s, "status", "web.service"),
                     List.of("--socket", s, "is-active", "web.service"),
                     List.of("--socket", s, "is-failed", "web.service"),
+                    List.of("--socket", s, "is-system-running"),
                     List.of("--socket", dir.resolve("nobody").toString(), "show", "-p", "IPIngressBytes", "web.service"),
                     // Through picocli: its classes cannot be cached (they are Java 5's), the JDK's it
                     // uses can. Not --help and the rarer verbs: every class in the cache is loaded
@@ -134,6 +135,9 @@ public final class AotTraining {
         }
         if (call.contains("io.tollgate.Manager.GetUnit\"")) {
             return "{\"parameters\":{\"unit\":" + unit + "}}";
+        }
+        if (call.contains("io.tollgate.Manager.GetSystemState\"")) {
+            return "{\"parameters\":{\"state\":\"running\"}}";
         }
         if (call.contains("io.tollgate.Manager.ListUnits\"")) {
             return "{\"parameters\":{\"units\":[" + SLICE + "," + unit + "]}}";

@@ -34,6 +34,7 @@ final class FastPath {
                         case "status" -> new StatusCommand();
                         case "is-active" -> new IsStateCommand.IsActive();
                         case "is-failed" -> new IsStateCommand.IsFailed();
+                        case "is-system-running" -> new IsSystemRunningCommand();
                         default -> null;
                     };
                     if (cmd == null || onlyPositional) {
@@ -64,6 +65,8 @@ final class FastPath {
                 default -> {
                     if (a.startsWith("--socket=")) {
                         root.socketOption = Path.of(a.substring("--socket=".length()));
+                    } else if (cmd instanceof IsSystemRunningCommand running && a.equals("--wait")) {
+                        running.waitForBoot = true;
                     } else if (cmd instanceof ShowCommand show) {
                         int used = showOption(show, args, i);
                         if (used == 0) {
@@ -89,6 +92,10 @@ final class FastPath {
                 return null; // picocli says what is missing
             }
             s.units = positional;
+        } else if (cmd instanceof IsSystemRunningCommand) {
+            if (!positional.isEmpty()) {
+                return null; // picocli says what is too much
+            }
         } else {
             return null;
         }

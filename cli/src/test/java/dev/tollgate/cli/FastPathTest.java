@@ -26,6 +26,10 @@ class FastPathTest {
             "is-active web",
             "--json is-failed a b c",
             "is-active -q web",
+            "is-system-running",
+            "is-system-running --wait",
+            "--socket /s is-system-running -q --wait",
+            "--json is-system-running",
     })
     void agreesWithPicocli(String line) {
         String[] args = line.split(" ");
@@ -46,6 +50,7 @@ class FastPathTest {
     @ValueSource(strings = {
             "show --help", "show -h", "--version", "show -p", "show -p -x web", "show --value=true web", "status -x",
             "is-active", "list-units", "start web", "show -p=MainPID web", "show -p a,,b web", "-- show web", "show --socket",
+            "is-system-running extra", "is-system-running --wait=true", "is-system-running --help",
     })
     void leavesTheRestToPicocli(String line) {
         assertThat(FastPath.parse(line.split(" "), new Tollctl())).isNull();
@@ -64,6 +69,7 @@ class FastPathTest {
             }
             case StatusCommand s -> f.add(String.valueOf(s.units));
             case IsStateCommand s -> f.add(String.valueOf(s.units));
+            case IsSystemRunningCommand s -> f.add(s.waitForBoot);
             default -> throw new AssertionError(cmd);
         }
         return f;
