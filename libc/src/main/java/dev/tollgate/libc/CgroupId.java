@@ -1,14 +1,11 @@
 package dev.tollgate.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 
@@ -30,8 +27,7 @@ public final class CgroupId {
     /** {@code struct file_handle}: handle_bytes, handle_type, then the handle. */
     private static final long HANDLE_OFFSET = 8, HANDLE_BYTES = 8;
 
-    private static final MethodHandle NAME_TO_HANDLE_AT = Native.downcall("name_to_handle_at",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), Native.CAPTURE_ERRNO);
+    private static final MemorySegment NAME_TO_HANDLE_AT = Native.function("name_to_handle_at");
 
     /**
      * The id of the cgroup at {@code cgroupDirectory} (its last component not followed if a symlink).
@@ -46,7 +42,7 @@ public final class CgroupId {
             MemorySegment handle = arena.allocate(HANDLE_OFFSET + HANDLE_BYTES, 8);
             handle.set(JAVA_INT, 0, (int) HANDLE_BYTES);
             MemorySegment mountId = arena.allocate(JAVA_INT);
-            int r = (int) NAME_TO_HANDLE_AT.invokeExact(state, AT_FDCWD, arena.allocateFrom(path), handle, mountId, 0);
+            int r = (int) Native.call(NAME_TO_HANDLE_AT, state, AT_FDCWD, arena.allocateFrom(path).address(), handle.address(), mountId.address(), 0);
             if (r != 0) {
                 int errno = Native.errno(state);
                 // EOVERFLOW: the file system's handles are longer than 8 bytes, so it is not kernfs.
@@ -59,10 +55,6 @@ public final class CgroupId {
             if (type != FILEID_KERNFS && !(type == FILEID_INO32_GEN && Statfs.isOn(cgroupDirectory, FsMagic.CGROUP2)))
                 throw notACgroup(path, "its file handle is of type 0x" + Integer.toHexString(type));
             return handle.get(JAVA_LONG_UNALIGNED, HANDLE_OFFSET);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
         }
     }
 

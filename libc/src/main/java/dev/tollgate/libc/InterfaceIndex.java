@@ -1,11 +1,7 @@
 package dev.tollgate.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.invoke.MethodHandle;
+import java.lang.foreign.MemorySegment;
 import java.util.OptionalInt;
 
 /**
@@ -14,20 +10,15 @@ import java.util.OptionalInt;
  * for a unit that later enters another one).
  */
 public final class InterfaceIndex {
-    private static final MethodHandle IF_NAMETOINDEX =
-            Native.downcall("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MemorySegment IF_NAMETOINDEX = Native.function("if_nametoindex");
 
     private InterfaceIndex() {}
 
     /** The index of {@code name}, empty if there is no such interface. */
     public static OptionalInt of(String name) {
         try (Arena arena = Arena.ofConfined()) {
-            int index = (int) IF_NAMETOINDEX.invokeExact(arena.allocateFrom(name));
+            int index = (int) Native.call(IF_NAMETOINDEX, Native.callState(arena), arena.allocateFrom(name).address());
             return index == 0 ? OptionalInt.empty() : OptionalInt.of(index);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
         }
     }
 }

@@ -1,15 +1,10 @@
 package dev.tollgate.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
@@ -23,32 +18,27 @@ import java.nio.file.Path;
 public final class Libc {
     private Libc() {}
 
-    private static final Linker.Option CE = Native.CAPTURE_ERRNO;
-    private static final MethodHandle WRITE =
-            Native.downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CE);
-    private static final MethodHandle MKDIR = Native.downcall("mkdir", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), CE);
-    private static final MethodHandle RMDIR = Native.downcall("rmdir", FunctionDescriptor.of(JAVA_INT, ADDRESS), CE);
-    private static final MethodHandle MOUNT = Native.downcall("mount",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), CE);
-    private static final MethodHandle UNLINK = Native.downcall("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS), CE);
-    private static final MethodHandle RENAME = Native.downcall("rename", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), CE);
-    private static final MethodHandle OPENDIR = Native.downcall("opendir", FunctionDescriptor.of(ADDRESS, ADDRESS), CE);
-    private static final MethodHandle READDIR = Native.downcall("readdir64", FunctionDescriptor.of(ADDRESS, ADDRESS), CE);
-    private static final MethodHandle CLOSEDIR = Native.downcall("closedir", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle ERRNO_LOCATION = Native.downcall("__errno_location", FunctionDescriptor.of(ADDRESS));
+    private static final MemorySegment WRITE = Native.function("write");
+    private static final MemorySegment MKDIR = Native.function("mkdir");
+    private static final MemorySegment RMDIR = Native.function("rmdir");
+    private static final MemorySegment MOUNT = Native.function("mount");
+    private static final MemorySegment UNLINK = Native.function("unlink");
+    private static final MemorySegment RENAME = Native.function("rename");
+    private static final MemorySegment OPENDIR = Native.function("opendir");
+    private static final MemorySegment READDIR = Native.function("readdir64");
+    private static final MemorySegment CLOSEDIR = Native.function("closedir");
+    private static final MemorySegment ERRNO_LOCATION = Native.function("__errno_location");
     /** struct dirent64 (the same on every 64-bit glibc): d_type at 18, d_name at 19. */
     private static final long D_TYPE = 18, D_NAME = 19, DIRENT_MAX = 19 + 256;
     private static final byte DT_UNKNOWN = 0, DT_DIR = 4;
-    private static final MethodHandle KILL = Native.downcall("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CE);
+    private static final MemorySegment KILL = Native.function("kill");
 
     /** mkdir(2); 0 or the errno. */
     public static int mkdir(Path path, int mode) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r = (int) MKDIR.invokeExact(state, arena.allocateFrom(path.toString()), mode);
+            int r = (int) Native.call(MKDIR, state, arena.allocateFrom(path.toString()).address(), mode);
             return r == 0 ? 0 : Native.errno(state);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -56,10 +46,8 @@ public final class Libc {
     public static int rmdir(Path path) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r = (int) RMDIR.invokeExact(state, arena.allocateFrom(path.toString()));
+            int r = (int) Native.call(RMDIR, state, arena.allocateFrom(path.toString()).address());
             return r == 0 ? 0 : Native.errno(state);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -71,10 +59,8 @@ public final class Libc {
     public static int unlink(Path path) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r = (int) UNLINK.invokeExact(state, arena.allocateFrom(path.toString()));
+            int r = (int) Native.call(UNLINK, state, arena.allocateFrom(path.toString()).address());
             return r == 0 ? 0 : Native.errno(state);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -89,16 +75,16 @@ public final class Libc {
     public static int subdirectories(Path dir, java.util.List<String> names) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            MemorySegment d = (MemorySegment) OPENDIR.invokeExact(state, arena.allocateFrom(dir.toString()));
-            if (d.equals(MemorySegment.NULL)) return Native.errno(state);
+            long d = Native.call(OPENDIR, state, arena.allocateFrom(dir.toString()).address());
+            if (d == 0) return Native.errno(state);
             try {
-                MemorySegment errno = ((MemorySegment) ERRNO_LOCATION.invokeExact()).reinterpret(4);
+                MemorySegment errno = MemorySegment.ofAddress(Native.call(ERRNO_LOCATION, state)).reinterpret(4);
                 while (true) {
                     // readdir returns NULL at the end and on an error; only errno tells them apart.
                     errno.set(JAVA_INT, 0, 0);
-                    MemorySegment e = (MemorySegment) READDIR.invokeExact(state, d);
-                    if (e.equals(MemorySegment.NULL)) return Native.errno(state);
-                    e = e.reinterpret(DIRENT_MAX);
+                    long entry = Native.call(READDIR, state, d);
+                    if (entry == 0) return Native.errno(state);
+                    MemorySegment e = MemorySegment.ofAddress(entry).reinterpret(DIRENT_MAX);
                     String name = e.getString(D_NAME);
                     if (name.equals(".") || name.equals("..")) continue;
                     byte type = e.get(JAVA_BYTE, D_TYPE);
@@ -108,10 +94,8 @@ public final class Libc {
                     }
                 }
             } finally {
-                int unused = (int) CLOSEDIR.invokeExact(d);
+                Native.call(CLOSEDIR, state, d);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -127,10 +111,8 @@ public final class Libc {
     public static int rename(Path from, Path to) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r = (int) RENAME.invokeExact(state, arena.allocateFrom(from.toString()), arena.allocateFrom(to.toString()));
+            int r = (int) Native.call(RENAME, state, arena.allocateFrom(from.toString()).address(), arena.allocateFrom(to.toString()).address());
             return r == 0 ? 0 : Native.errno(state);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -148,13 +130,11 @@ public final class Libc {
             MemorySegment.copy(data, 0, buf, JAVA_BYTE, 0, data.length);
             long n;
             do {
-                n = (long) WRITE.invokeExact(state, fd, buf, (long) data.length);
+                n = Native.call(WRITE, state, fd, buf.address(), data.length);
             } while (n < 0 && Native.errno(state) == Errno.EINTR.number());
             if (n < 0) return Native.errno(state);
             // kernfs takes the whole buffer or fails; a short write would be a kernel bug.
             return n == data.length ? 0 : Errno.EIO.number();
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         } finally {
             Posix.close(fd);
         }
@@ -164,11 +144,9 @@ public final class Libc {
     public static int mount(String source, Path target, String fsType, long flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r = (int) MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target.toString()),
-                    arena.allocateFrom(fsType), flags, MemorySegment.NULL);
+            int r = (int) Native.call(MOUNT, state, arena.allocateFrom(source).address(), arena.allocateFrom(target.toString()).address(),
+                    arena.allocateFrom(fsType).address(), flags, 0);
             return r == 0 ? 0 : Native.errno(state);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -180,10 +158,8 @@ public final class Libc {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r = (int) KILL.invokeExact(state, (int) pid, signal);
+            int r = (int) Native.call(KILL, state, pid, signal);
             return r == 0 ? 0 : Native.errno(state);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 }

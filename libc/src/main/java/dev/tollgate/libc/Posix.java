@@ -7,14 +7,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The libc calls of process spawning and supervision (x86-64 / aarch64 Linux, glibc): the
@@ -25,10 +22,9 @@ import java.util.Optional;
 public final class Posix {
     private Posix() {}
 
-    private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    /** Each thread's errno buffer for the calls whose errno nobody reads (close, gettid, destroying spawn attributes). */
+    private static final ThreadLocal<MemorySegment> SCRATCH_STATE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 01;
@@ -61,67 +57,43 @@ public final class Posix {
     private static final long SIGINFO_SIZE = 128;
 
     /** glibc ≥ 2.39: clone3 with CLONE_INTO_CGROUP underneath posix_spawn, and a pidfd from it. */
-    public static final boolean HAS_CLONE_INTO_CGROUP = find("pidfd_spawn").isPresent()
-            && find("posix_spawnattr_setcgroup_np").isPresent() && find("pidfd_getpid").isPresent();
+    public static final boolean HAS_CLONE_INTO_CGROUP = Native.find("pidfd_spawn").isPresent()
+            && Native.find("posix_spawnattr_setcgroup_np").isPresent() && Native.find("pidfd_getpid").isPresent();
 
-    private static final MethodHandle ATTR_INIT = downcall("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle ATTR_DESTROY = downcall("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle ATTR_SETFLAGS = downcall("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, ValueLayoutShort.SHORT));
-    private static final MethodHandle ATTR_SETSIGMASK = downcall("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle ATTR_SETSIGDEFAULT = downcall("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle ATTR_SETCGROUP = HAS_CLONE_INTO_CGROUP
-            ? downcall("posix_spawnattr_setcgroup_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)) : null;
-    private static final MethodHandle SIGEMPTYSET = downcall("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SIGFILLSET = downcall("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FA_INIT = downcall("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FA_DESTROY = downcall("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FA_ADDOPEN = downcall("posix_spawn_file_actions_addopen",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle FA_ADDDUP2 = downcall("posix_spawn_file_actions_adddup2",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle FA_ADDCHDIR = downcall("posix_spawn_file_actions_addchdir_np",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle FA_ADDCLOSEFROM = downcall("posix_spawn_file_actions_addclosefrom_np",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle POSIX_SPAWN = downcall("posix_spawn",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle PIDFD_SPAWN = HAS_CLONE_INTO_CGROUP ? downcall("pidfd_spawn",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS)) : null;
-    private static final MethodHandle PIDFD_GETPID = HAS_CLONE_INTO_CGROUP
-            ? downcall("pidfd_getpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO) : null;
-    private static final MethodHandle PIDFD_OPEN = downcall("pidfd_open", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle PIDFD_SEND_SIGNAL = downcall("pidfd_send_signal",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle WAITID = downcall("waitid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle MKFIFO = downcall("mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle UNLINK = downcall("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle PRLIMIT = downcall("prlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), CAPTURE_ERRNO);
-    private static final MethodHandle EPOLL_CREATE1 = downcall("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle EPOLL_CTL = downcall("epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
-    private static final MethodHandle EPOLL_WAIT = downcall("epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-
-    /** The short layout lives here so the imports above stay on the int/long/address layouts. */
-    private static final class ValueLayoutShort {
-        static final java.lang.foreign.ValueLayout.OfShort SHORT = java.lang.foreign.ValueLayout.JAVA_SHORT;
-    }
-
-    @SuppressWarnings("restricted") // granted by --enable-native-access / the Enable-Native-Access manifest entry
-    private static Optional<MemorySegment> find(String name) {
-        return LINKER.defaultLookup().find(name);
-    }
-
-    @SuppressWarnings("restricted")
-    private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
-        MemorySegment symbol = find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-        return LINKER.downcallHandle(symbol, fd, options);
-    }
+    private static final MemorySegment ATTR_INIT = Native.function("posix_spawnattr_init");
+    private static final MemorySegment ATTR_DESTROY = Native.function("posix_spawnattr_destroy");
+    private static final MemorySegment ATTR_SETFLAGS = Native.function("posix_spawnattr_setflags");
+    private static final MemorySegment ATTR_SETSIGMASK = Native.function("posix_spawnattr_setsigmask");
+    private static final MemorySegment ATTR_SETSIGDEFAULT = Native.function("posix_spawnattr_setsigdefault");
+    private static final MemorySegment ATTR_SETCGROUP = HAS_CLONE_INTO_CGROUP ? Native.function("posix_spawnattr_setcgroup_np") : null;
+    private static final MemorySegment SIGEMPTYSET = Native.function("sigemptyset");
+    private static final MemorySegment SIGFILLSET = Native.function("sigfillset");
+    private static final MemorySegment FA_INIT = Native.function("posix_spawn_file_actions_init");
+    private static final MemorySegment FA_DESTROY = Native.function("posix_spawn_file_actions_destroy");
+    private static final MemorySegment FA_ADDOPEN = Native.function("posix_spawn_file_actions_addopen");
+    private static final MemorySegment FA_ADDDUP2 = Native.function("posix_spawn_file_actions_adddup2");
+    private static final MemorySegment FA_ADDCHDIR = Native.function("posix_spawn_file_actions_addchdir_np");
+    private static final MemorySegment FA_ADDCLOSEFROM = Native.function("posix_spawn_file_actions_addclosefrom_np");
+    private static final MemorySegment POSIX_SPAWN = Native.function("posix_spawn");
+    private static final MemorySegment PIDFD_SPAWN = HAS_CLONE_INTO_CGROUP ? Native.function("pidfd_spawn") : null;
+    private static final MemorySegment PIDFD_GETPID = HAS_CLONE_INTO_CGROUP ? Native.function("pidfd_getpid") : null;
+    private static final MemorySegment PIDFD_OPEN = Native.function("pidfd_open");
+    private static final MemorySegment PIDFD_SEND_SIGNAL = Native.function("pidfd_send_signal");
+    private static final MemorySegment WAITID = Native.function("waitid");
+    /** open(2) is variadic (the mode), so it has a descriptor of its own rather than {@link Native#call}. */
+    private static final MethodHandle OPEN = Native.downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Native.CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MemorySegment CLOSE = Native.function("close");
+    private static final MemorySegment MKFIFO = Native.function("mkfifo");
+    private static final MemorySegment UNLINK = Native.function("unlink");
+    private static final MemorySegment GETTID = Native.function("gettid");
+    private static final MemorySegment PRLIMIT = Native.function("prlimit");
+    private static final MemorySegment EPOLL_CREATE1 = Native.function("epoll_create1");
+    private static final MemorySegment EPOLL_CTL = Native.function("epoll_ctl");
+    private static final MemorySegment EPOLL_WAIT = Native.function("epoll_wait");
 
     private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return Native.errno(state);
     }
 
     public static RuntimeException rethrow(Throwable t) {
@@ -150,49 +122,43 @@ public final class Posix {
      * mask (what systemd gives a service), and for {@code cgroupFd >= 0} the cgroup to be born in.
      */
     public static Prepared prepare(Arena arena, String path, List<String> argv, Map<String, String> env, List<FileAction> actions, int cgroupFd) {
-        try {
-            MemorySegment attr = arena.allocate(ATTR_SIZE, 16);
-            check("posix_spawnattr_init", (int) ATTR_INIT.invokeExact(attr));
-            short flags = (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-            if (cgroupFd >= 0) {
-                flags |= POSIX_SPAWN_SETCGROUP;
-                check("posix_spawnattr_setcgroup_np", (int) ATTR_SETCGROUP.invokeExact(attr, cgroupFd));
-            }
-            check("posix_spawnattr_setflags", (int) ATTR_SETFLAGS.invokeExact(attr, flags));
-            MemorySegment all = arena.allocate(SIGSET_SIZE, 8);
-            int unused = (int) SIGFILLSET.invokeExact(all);
-            check("posix_spawnattr_setsigdefault", (int) ATTR_SETSIGDEFAULT.invokeExact(attr, all));
-            MemorySegment none = arena.allocate(SIGSET_SIZE, 8);
-            unused = (int) SIGEMPTYSET.invokeExact(none);
-            check("posix_spawnattr_setsigmask", (int) ATTR_SETSIGMASK.invokeExact(attr, none));
-            MemorySegment fa = arena.allocate(FILE_ACTIONS_SIZE, 16);
-            check("posix_spawn_file_actions_init", (int) FA_INIT.invokeExact(fa));
-            for (FileAction a : actions) {
-                switch (a) {
-                    case FileAction.Open o -> check("posix_spawn_file_actions_addopen",
-                            (int) FA_ADDOPEN.invokeExact(fa, o.fd(), arena.allocateFrom(o.path()), o.flags(), o.mode()));
-                    case FileAction.Dup d -> check("posix_spawn_file_actions_adddup2", (int) FA_ADDDUP2.invokeExact(fa, d.from(), d.to()));
-                    case FileAction.Chdir c -> check("posix_spawn_file_actions_addchdir_np",
-                            (int) FA_ADDCHDIR.invokeExact(fa, arena.allocateFrom(c.path())));
-                    case FileAction.CloseFrom c -> check("posix_spawn_file_actions_addclosefrom_np",
-                            (int) FA_ADDCLOSEFROM.invokeExact(fa, c.fd()));
-                }
-            }
-            return new Prepared(arena.allocateFrom(path), fa, attr, strings(arena, argv),
-                    strings(arena, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
-        } catch (Throwable t) {
-            throw rethrow(t);
+        MemorySegment scratch = arena.allocate(CAPTURE_LAYOUT);
+        MemorySegment attr = arena.allocate(ATTR_SIZE, 16);
+        check("posix_spawnattr_init", (int) Native.call(ATTR_INIT, scratch, attr.address()));
+        short flags = (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+        if (cgroupFd >= 0) {
+            flags |= POSIX_SPAWN_SETCGROUP;
+            check("posix_spawnattr_setcgroup_np", (int) Native.call(ATTR_SETCGROUP, scratch, attr.address(), cgroupFd));
         }
+        check("posix_spawnattr_setflags", (int) Native.call(ATTR_SETFLAGS, scratch, attr.address(), flags));
+        MemorySegment all = arena.allocate(SIGSET_SIZE, 8);
+        Native.call(SIGFILLSET, scratch, all.address());
+        check("posix_spawnattr_setsigdefault", (int) Native.call(ATTR_SETSIGDEFAULT, scratch, attr.address(), all.address()));
+        MemorySegment none = arena.allocate(SIGSET_SIZE, 8);
+        Native.call(SIGEMPTYSET, scratch, none.address());
+        check("posix_spawnattr_setsigmask", (int) Native.call(ATTR_SETSIGMASK, scratch, attr.address(), none.address()));
+        MemorySegment fa = arena.allocate(FILE_ACTIONS_SIZE, 16);
+        check("posix_spawn_file_actions_init", (int) Native.call(FA_INIT, scratch, fa.address()));
+        for (FileAction a : actions) {
+            switch (a) {
+                case FileAction.Open o -> check("posix_spawn_file_actions_addopen",
+                        (int) Native.call(FA_ADDOPEN, scratch, fa.address(), o.fd(), arena.allocateFrom(o.path()).address(), o.flags(), o.mode()));
+                case FileAction.Dup d -> check("posix_spawn_file_actions_adddup2", (int) Native.call(FA_ADDDUP2, scratch, fa.address(), d.from(), d.to()));
+                case FileAction.Chdir c -> check("posix_spawn_file_actions_addchdir_np",
+                        (int) Native.call(FA_ADDCHDIR, scratch, fa.address(), arena.allocateFrom(c.path()).address()));
+                case FileAction.CloseFrom c -> check("posix_spawn_file_actions_addclosefrom_np",
+                        (int) Native.call(FA_ADDCLOSEFROM, scratch, fa.address(), c.fd()));
+            }
+        }
+        return new Prepared(arena.allocateFrom(path), fa, attr, strings(arena, argv),
+                strings(arena, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
     }
 
     /** Frees what glibc allocated inside the attr and file actions (the arena frees the rest). */
     public static void release(Prepared p) {
-        try {
-            int a = (int) FA_DESTROY.invokeExact(p.fileActions());
-            int b = (int) ATTR_DESTROY.invokeExact(p.attr());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        MemorySegment scratch = SCRATCH_STATE.get();
+        Native.call(FA_DESTROY, scratch, p.fileActions().address());
+        Native.call(ATTR_DESTROY, scratch, p.attr().address());
     }
 
     private static void check(String what, int rc) {
@@ -208,34 +174,26 @@ public final class Posix {
 
     /** posix_spawn(3); the pid, or the negative errno. Blocks until the child has exec'd or failed. */
     public static long posixSpawn(Arena arena, Prepared p) {
-        try {
-            MemorySegment pid = arena.allocate(JAVA_INT);
-            int rc = (int) POSIX_SPAWN.invokeExact(pid, p.path(), p.fileActions(), p.attr(), p.argv(), p.envp());
-            return rc == 0 ? pid.get(JAVA_INT, 0) : -rc;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        MemorySegment pid = arena.allocate(JAVA_INT);
+        int rc = (int) Native.call(POSIX_SPAWN, arena.allocate(CAPTURE_LAYOUT), pid.address(), p.path().address(), p.fileActions().address(),
+                p.attr().address(), p.argv().address(), p.envp().address());
+        return rc == 0 ? pid.get(JAVA_INT, 0) : -rc;
     }
 
     /** pidfd_spawn(3) (glibc ≥ 2.39); the pidfd, or the negative errno. */
     public static int pidfdSpawn(Arena arena, Prepared p) {
-        try {
-            MemorySegment pidfd = arena.allocate(JAVA_INT);
-            int rc = (int) PIDFD_SPAWN.invokeExact(pidfd, p.path(), p.fileActions(), p.attr(), p.argv(), p.envp());
-            return rc == 0 ? pidfd.get(JAVA_INT, 0) : -rc;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        MemorySegment pidfd = arena.allocate(JAVA_INT);
+        int rc = (int) Native.call(PIDFD_SPAWN, arena.allocate(CAPTURE_LAYOUT), pidfd.address(), p.path().address(), p.fileActions().address(),
+                p.attr().address(), p.argv().address(), p.envp().address());
+        return rc == 0 ? pidfd.get(JAVA_INT, 0) : -rc;
     }
 
     /** pidfd_getpid(3); the pid or the negative errno. */
     public static long pidfdGetpid(int pidfd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            int r = (int) PIDFD_GETPID.invokeExact(state, pidfd);
+            int r = (int) Native.call(PIDFD_GETPID, state, pidfd);
             return r >= 0 ? r : -errno(state);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -243,10 +201,8 @@ public final class Posix {
     public static int pidfdOpen(long pid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            int r = (int) PIDFD_OPEN.invokeExact(state, (int) pid, 0);
+            int r = (int) Native.call(PIDFD_OPEN, state, pid, 0);
             return r >= 0 ? r : -errno(state);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -254,10 +210,8 @@ public final class Posix {
     public static int pidfdSendSignal(int pidfd, int signal) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            int r = (int) PIDFD_SEND_SIGNAL.invokeExact(state, pidfd, signal, MemorySegment.NULL, 0);
+            int r = (int) Native.call(PIDFD_SEND_SIGNAL, state, pidfd, signal, 0, 0);
             return r == 0 ? 0 : errno(state);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -271,14 +225,12 @@ public final class Posix {
             MemorySegment info = arena.allocate(SIGINFO_SIZE, 8);
             int r;
             do {
-                r = (int) WAITID.invokeExact(state, P_PIDFD, pidfd, info, WEXITED);
+                r = (int) Native.call(WAITID, state, P_PIDFD, pidfd, info.address(), WEXITED);
             } while (r < 0 && errno(state) == EINTR);
             if (r < 0) return -errno(state);
             int code = info.get(JAVA_INT, 8);
             int status = info.get(JAVA_INT, 24);
             return code == CLD_EXITED ? status : 128 + status;
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -298,38 +250,26 @@ public final class Posix {
     }
 
     public static void close(int fd) {
-        try {
-            int r = (int) CLOSE.invokeExact(fd);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        Native.call(CLOSE, SCRATCH_STATE.get(), fd);
     }
 
     /** mkfifo(3) with mode 0600; 0 or the errno. */
     public static int mkfifo(String path) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            int r = (int) MKFIFO.invokeExact(state, arena.allocateFrom(path), 0600);
+            int r = (int) Native.call(MKFIFO, state, arena.allocateFrom(path).address(), 0600);
             return r == 0 ? 0 : errno(state);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
     public static void unlink(String path) {
         try (Arena arena = Arena.ofConfined()) {
-            int r = (int) UNLINK.invokeExact(arena.allocateFrom(path));
-        } catch (Throwable t) {
-            throw rethrow(t);
+            Native.call(UNLINK, arena.allocate(CAPTURE_LAYOUT), arena.allocateFrom(path).address());
         }
     }
 
     public static int gettid() {
-        try {
-            return (int) GETTID.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Native.call(GETTID, SCRATCH_STATE.get());
     }
 
     /** Sets the soft RLIMIT_NOFILE of {@code pid} (0: this process), keeping its hard limit; 0 or the errno. */
@@ -337,16 +277,14 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             MemorySegment old = arena.allocate(16, 8);
-            int r = (int) PRLIMIT.invokeExact(state, (int) pid, RLIMIT_NOFILE, MemorySegment.NULL, old);
+            int r = (int) Native.call(PRLIMIT, state, pid, RLIMIT_NOFILE, 0, old.address());
             if (r != 0) return errno(state);
             long hard = old.get(JAVA_LONG, 8);
             MemorySegment lim = arena.allocate(16, 8);
             lim.set(JAVA_LONG, 0, Math.min(soft, hard));
             lim.set(JAVA_LONG, 8, hard);
-            r = (int) PRLIMIT.invokeExact(state, (int) pid, RLIMIT_NOFILE, lim, MemorySegment.NULL);
+            r = (int) Native.call(PRLIMIT, state, pid, RLIMIT_NOFILE, lim.address(), 0);
             return r == 0 ? 0 : errno(state);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -354,11 +292,9 @@ public final class Posix {
     public static int epollCreate() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            int r = (int) EPOLL_CREATE1.invokeExact(state, O_CLOEXEC);
+            int r = (int) Native.call(EPOLL_CREATE1, state, O_CLOEXEC);
             if (r < 0) throw new IllegalStateException("epoll_create1 failed: errno " + errno(state));
             return r;
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -370,10 +306,8 @@ public final class Posix {
             ev.set(JAVA_INT, 0, EPOLLIN);
             // struct epoll_event is packed on x86-64 (data at offset 4), not on other architectures (offset 8).
             ev.set(JAVA_LONG.withByteAlignment(1), EPOLL_DATA_OFFSET, fd);
-            int r = (int) EPOLL_CTL.invokeExact(state, epfd, EPOLL_CTL_ADD, fd, ev);
+            int r = (int) Native.call(EPOLL_CTL, state, epfd, EPOLL_CTL_ADD, fd, ev.address());
             return r == 0 ? 0 : errno(state);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -385,10 +319,8 @@ public final class Posix {
     public static int epollDel(int epfd, int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            int r = (int) EPOLL_CTL.invokeExact(state, epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL);
+            int r = (int) Native.call(EPOLL_CTL, state, epfd, EPOLL_CTL_DEL, fd, 0);
             return r == 0 ? 0 : errno(state);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -402,16 +334,12 @@ public final class Posix {
 
     /** epoll_wait with no timeout; the number of events (EINTR retried). */
     public static int epollWait(int epfd, MemorySegment events, int max, MemorySegment state) {
-        try {
-            int r;
-            do {
-                r = (int) EPOLL_WAIT.invokeExact(state, epfd, events, max, -1);
-            } while (r < 0 && errno(state) == EINTR);
-            if (r < 0) throw new IllegalStateException("epoll_wait failed: errno " + errno(state));
-            return r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r;
+        do {
+            r = (int) Native.call(EPOLL_WAIT, state, epfd, events.address(), max, -1);
+        } while (r < 0 && errno(state) == EINTR);
+        if (r < 0) throw new IllegalStateException("epoll_wait failed: errno " + errno(state));
+        return r;
     }
 
     public static MemorySegment callState(Arena arena) {

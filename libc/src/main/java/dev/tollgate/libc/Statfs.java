@@ -1,14 +1,11 @@
 package dev.tollgate.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -25,8 +22,7 @@ import java.nio.file.Path;
  * statfs does sees exactly the mount that a file operation on the path would use.
  */
 public final class Statfs {
-    private static final MethodHandle STATFS = Native.downcall("statfs",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO);
+    private static final MemorySegment STATFS = Native.function("statfs");
 
     /** Larger than {@code struct statfs} on every Linux ABI (120 bytes on 64-bit ones). */
     private static final long STRUCT_STATFS_BYTES = 256;
@@ -47,13 +43,9 @@ public final class Statfs {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
             MemorySegment buf = arena.allocate(STRUCT_STATFS_BYTES, 8);
-            int r = (int) STATFS.invokeExact(state, arena.allocateFrom(name), buf);
+            int r = (int) Native.call(STATFS, state, arena.allocateFrom(name).address(), buf.address());
             if (r != 0) throw Native.pathError("statfs", name, Native.errno(state));
             return F_TYPE_IS_INT ? Integer.toUnsignedLong(buf.get(JAVA_INT, 0)) : buf.get(JAVA_LONG, 0) & 0xffffffffL;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
         }
     }
 

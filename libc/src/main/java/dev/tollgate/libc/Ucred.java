@@ -1,15 +1,12 @@
 package dev.tollgate.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.util.Locale;
 import java.util.Optional;
@@ -57,7 +54,7 @@ public record Ucred(int pid, long uid, long gid) {
             MemorySegment cred = arena.allocate(UCRED);
             MemorySegment len = arena.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, (int) UCRED.byteSize());
-            int rc = (int) Binding.GETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, Binding.SO_PEERCRED, cred, len);
+            int rc = (int) Native.call(Binding.GETSOCKOPT, state, fd, SOL_SOCKET, Binding.SO_PEERCRED, cred.address(), len.address());
             if (rc != 0) throw new IOException("getsockopt(SO_PEERCRED) on fd " + fd + ": " + Errno.of(Native.errno(state)));
             return new Ucred((int) PID.get(cred, 0L),
                     Integer.toUnsignedLong((int) UID.get(cred, 0L)),
@@ -73,7 +70,7 @@ public record Ucred(int pid, long uid, long gid) {
     private static final class Binding {
         static final String WHY_NOT;
         static final int SO_PEERCRED;
-        static final MethodHandle GETSOCKOPT;
+        static final MemorySegment GETSOCKOPT;
 
         static {
             String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
@@ -86,8 +83,7 @@ public record Ucred(int pid, long uid, long gid) {
                 WHY_NOT = null;
             }
             SO_PEERCRED = arch.startsWith("ppc") ? 21 : 17;
-            GETSOCKOPT = WHY_NOT != null ? null : Native.downcall("getsockopt",
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO);
+            GETSOCKOPT = WHY_NOT != null ? null : Native.function("getsockopt");
         }
     }
 }

@@ -1,16 +1,12 @@
 package dev.tollgate.libc;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -31,17 +27,12 @@ public final class UnixDatagramSocket implements AutoCloseable {
     /** sizeof(sockaddr_un.sun_path): a path and its NUL, or an abstract name's leading NUL and the name. */
     private static final int SUN_PATH = 108;
 
-    private static final MethodHandle SOCKET =
-            Native.downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO);
-    private static final MethodHandle BIND =
-            Native.downcall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Native.CAPTURE_ERRNO);
-    private static final MethodHandle SETSOCKOPT = Native.downcall("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Native.CAPTURE_ERRNO);
-    private static final MethodHandle RECV = Native.downcall("recv",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), Native.CAPTURE_ERRNO);
-    private static final MethodHandle SENDTO = Native.downcall("sendto",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), Native.CAPTURE_ERRNO);
-    private static final MethodHandle CLOSE = Native.downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MemorySegment SOCKET = Native.function("socket");
+    private static final MemorySegment BIND = Native.function("bind");
+    private static final MemorySegment SETSOCKOPT = Native.function("setsockopt");
+    private static final MemorySegment RECV = Native.function("recv");
+    private static final MemorySegment SENDTO = Native.function("sendto");
+    private static final MemorySegment CLOSE = Native.function("close");
 
     private final int fd;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -65,7 +56,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
             MemorySegment addr = sockaddr(arena, address);
-            int r = (int) BIND.invokeExact(state, socket.fd, addr, (int) addr.byteSize());
+            int r = (int) Native.call(BIND, state, socket.fd, addr.address(), addr.byteSize());
             if (r < 0) throw Native.pathError("bind", address, Native.errno(state));
             if (!receiveTimeout.isZero()) {
                 MemorySegment tv = arena.allocate(16, 8); // struct timeval: seconds, microseconds
@@ -73,7 +64,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
                 long micros = Math.max(1, receiveTimeout.toNanos() / 1000);
                 tv.set(JAVA_LONG, 0, micros / 1_000_000);
                 tv.set(JAVA_LONG, 8, micros % 1_000_000);
-                r = (int) SETSOCKOPT.invokeExact(state, socket.fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16);
+                r = (int) Native.call(SETSOCKOPT, state, socket.fd, SOL_SOCKET, SO_RCVTIMEO, tv.address(), 16);
                 if (r < 0) throw new IOException("setsockopt(SO_RCVTIMEO) on " + address + ": " + Errno.of(Native.errno(state)));
             }
             return socket;
@@ -88,7 +79,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
     public static UnixDatagramSocket unbound() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int fd = (int) SOCKET.invokeExact(state, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            int fd = (int) Native.call(SOCKET, state, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
             if (fd < 0) throw new IOException("socket(AF_UNIX, SOCK_DGRAM): " + Errno.of(Native.errno(state)));
             return new UnixDatagramSocket(fd);
         } catch (IOException e) {
@@ -110,7 +101,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
             MemorySegment buffer = arena.allocate(capacity);
-            long n = (long) RECV.invokeExact(state, fd, buffer, (long) capacity, 0);
+            long n = Native.call(RECV, state, fd, buffer.address(), capacity, 0);
             if (n >= 0) return Optional.of(buffer.asSlice(0, n).toArray(JAVA_BYTE));
             Errno e = Errno.of(Native.errno(state));
             if (e == Errno.EAGAIN || e == Errno.EINTR) return Optional.empty();
@@ -136,7 +127,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
             MemorySegment.copy(message, 0, data, JAVA_BYTE, 0, message.length);
             long n;
             do {
-                n = (long) SENDTO.invokeExact(state, fd, data, (long) message.length, 0, addr, (int) addr.byteSize());
+                n = Native.call(SENDTO, state, fd, data.address(), message.length, 0, addr.address(), addr.byteSize());
             } while (n < 0 && Native.errno(state) == Errno.EINTR.number());
             // A datagram goes whole or not at all.
             return n < 0 ? Native.errno(state) : 0;
@@ -169,10 +160,9 @@ public final class UnixDatagramSocket implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
-        try {
-            int ignored = (int) CLOSE.invokeExact(fd);
-        } catch (Throwable t) {
-            // close(2) of a socket we own frees it whatever it returns.
+        // close(2) of a socket we own frees it whatever it returns.
+        try (Arena arena = Arena.ofConfined()) {
+            Native.call(CLOSE, Native.callState(arena), fd);
         }
     }
 }
