@@ -127,7 +127,8 @@ public final class Spawner {
         List<Posix.FileAction> stdio = new ArrayList<>();
         stdio.add(new Posix.FileAction.Open(0, "/dev/null", Posix.O_RDONLY, 0));
         output(stdio, 1, r.stdout());
-        if (r.stderr().equals(r.stdout()) && r.stdout() instanceof Output.ToFile) stdio.add(new Posix.FileAction.Dup(1, 2));
+        // Compared only when a file (an Inherit record's equals would be method handles spun at the first spawn).
+        if (r.stdout() instanceof Output.ToFile out && out.equals(r.stderr())) stdio.add(new Posix.FileAction.Dup(1, 2));
         else output(stdio, 2, r.stderr());
         if (r.workingDirectory() != null) stdio.add(new Posix.FileAction.Chdir(r.workingDirectory().toString()));
         // The service gets fds 0-2 only: the JVM opens its sockets, bpf objects and files

@@ -166,9 +166,10 @@ public final class Posix {
     }
 
     private static MemorySegment strings(Arena arena, List<String> list) {
-        MemorySegment array = arena.allocate(ADDRESS, list.size() + 1L);
-        for (int i = 0; i < list.size(); i++) array.setAtIndex(ADDRESS, i, arena.allocateFrom(list.get(i)));
-        array.setAtIndex(ADDRESS, list.size(), MemorySegment.NULL);
+        // Pointers written as longs: the ADDRESS layout's accessors are forms of their own to spin.
+        MemorySegment array = arena.allocate(JAVA_LONG, list.size() + 1L);
+        for (int i = 0; i < list.size(); i++) array.setAtIndex(JAVA_LONG, i, arena.allocateFrom(list.get(i)).address());
+        array.setAtIndex(JAVA_LONG, list.size(), 0L);
         return array;
     }
 

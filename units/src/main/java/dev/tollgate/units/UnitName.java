@@ -32,6 +32,18 @@ public record UnitName(String id) implements Comparable<UnitName> {
         }
     }
 
+    // Written out, as a record's would be: the generated ones are method handles the JVM spins at
+    // first use, on the daemon's start-up path (the boot's first map of units).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof UnitName u && id.equals(u.id);
+    }
+
+    @Override
+    public int hashCode() {
+        return id.hashCode();
+    }
+
     /** The name, if {@code id} is a valid unit name (plain, template or instance). */
     public static Optional<UnitName> parse(String id) {
         return isValid(id) ? Optional.of(new UnitName(id)) : Optional.empty();

@@ -146,4 +146,16 @@ public record IpPrefix(IpFamily family, long high, long low, int length) impleme
             v >>>= 8;
         }
     }
+
+    // Written out, as a record's would be: the generated ones are method handles the JVM spins at
+    // first use, on the daemon's start-up path (address lists are reduced while unit files load).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof IpPrefix p && family == p.family && high == p.high && low == p.low && length == p.length;
+    }
+
+    @Override
+    public int hashCode() {
+        return ((family.hashCode() * 31 + Long.hashCode(high)) * 31 + Long.hashCode(low)) * 31 + length;
+    }
 }
