@@ -42,6 +42,8 @@ public final class Accounting implements AutoCloseable {
     /** Units' state where programs are shared; also opened (not made) when per-unit, for units an earlier daemon started shared. */
     private final CgroupStorage storage;
     private final SharedPrograms sharedPrograms;
+    /** Units' policy tries, one per distinct address list. */
+    private final SharedTries sharedTries;
 
     /**
      * Whether units of one program shape share one loaded program (their state in
@@ -83,6 +85,7 @@ public final class Accounting implements AutoCloseable {
             this.storage = CgroupStorage.openPinned(pins.root()).orElse(null);
         }
         this.sharedPrograms = new SharedPrograms(pins.programs());
+        this.sharedTries = new SharedTries();
         BpfMap ring = null;
         String why = null;
         CapabilityCheck ringbuf = Capabilities.kernel().check(KernelCapability.RINGBUF);
@@ -153,6 +156,11 @@ public final class Accounting implements AutoCloseable {
         return sharing;
     }
 
+    /** Distinct policy tries the units hold now, one per address list (for tests). */
+    int policyTries() {
+        return sharedTries.size();
+    }
+
     /** Units holding each shared program, by its pin name. */
     public Map<String, Integer> sharedProgramUsers() {
         return sharedPrograms.users();
@@ -207,7 +215,8 @@ public final class Accounting implements AutoCloseable {
         UnitDatapath[] joined = {null};
         UnitDatapath d;
         try {
-            d = UnitDatapath.create(p, mode, pins, dropRing, sharing == ProgramSharing.SHARED ? storage : null, sharedPrograms, x -> {
+            d = UnitDatapath.create(p, mode, pins, dropRing, sharing == ProgramSharing.SHARED ? storage : null, sharedPrograms,
+                    sharedTries, x -> {
                 joined[0] = x;
                 for (SliceCounters s : accounted) s.join(x.state(), CounterSums.ZERO);
                 // Named before its programs can report anything.
@@ -307,7 +316,7 @@ public final class Accounting implements AutoCloseable {
     /** Takes over a running unit's pinned datapath after a restart; empty if nothing is pinned for it. */
     public synchronized Optional<UnitDatapath> adopt(UnitPolicy p) {
         refuseIfNeeded(p);
-        Optional<UnitDatapath> d = UnitDatapath.adopt(p, mode, pins, dropRing, storage, sharedPrograms);
+        Optional<UnitDatapath> d = UnitDatapath.adopt(p, mode, pins, dropRing, storage, sharedPrograms, sharedTries);
         d.ifPresent(x -> {
             units.put(p.unit(), x);
             synchronized (eventUnits) {
@@ -444,6 +453,7 @@ public final class Accounting implements AutoCloseable {
             lifetimes.writeLock().unlock();
         }
         sharedPrograms.close();
+        sharedTries.close();
         if (storage != null) storage.close();
         Pins.removeTree(pins.root());
         if (dropRing != null) dropRing.close();
@@ -462,6 +472,7 @@ public final class Accounting implements AutoCloseable {
             lifetimes.writeLock().unlock();
         }
         sharedPrograms.close();
+        sharedTries.close();
         if (storage != null) storage.close();
         if (dropRing != null) dropRing.close();
     }

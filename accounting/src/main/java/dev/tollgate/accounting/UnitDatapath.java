@@ -67,6 +67,9 @@ public final class UnitDatapath implements AutoCloseable {
     private final SharedPrograms shared; // the daemon's shared programs; used where the state is in cgroup storage
     private final BpfMap ring; // the daemon's drop event ring, not ours to close; null where the kernel has none
     private boolean policyPinned; // the current LPM trie, when the unit has address lists, pinned at POLICY
+    private final SharedTries tries; // the daemon's tries, one per distinct address list
+    private List<PolicyTrie.Entry> heldTrie; // the list whose shared trie this unit holds, if any
+    private boolean noForeignPins; // its directory is known to hold no foreign_ pin (made empty, or swept)
     private final EnumMap<Direction, Attachment> skb = new EnumMap<>(Direction.class);
     /** The shared program each direction's attachment holds, by key: released when it is swapped out or detached. */
     private final EnumMap<Direction, String> leases = new EnumMap<>(Direction.class);
@@ -74,38 +77,45 @@ public final class UnitDatapath implements AutoCloseable {
     private final List<Attachment> foreign = new ArrayList<>();
     private UnitPolicy applied;
 
-    private UnitDatapath(UnitPolicy p, AttachMechanism mode, Path pinDir, UnitState state, SharedPrograms shared, BpfMap ring) {
+    private UnitDatapath(UnitPolicy p, AttachMechanism mode, Path pinDir, UnitState state, SharedPrograms shared, SharedTries tries,
+                         BpfMap ring) {
         this.unit = p.unit();
         this.cgroup = p.cgroup();
         this.mode = mode;
         this.pinDir = pinDir;
         this.state = state;
         this.shared = shared;
+        this.tries = tries;
         this.ring = ring;
     }
 
-    /** The trie a program load references, open for one reconcile: new, or opened from its pin when a load first needs it; closed after. */
+    /**
+     * The trie a program load references, for one reconcile: the shared one of a new list, or
+     * opened from the unit's pin when a load first needs it (closed after).
+     */
     private final class LoadMaps implements AutoCloseable {
         private BpfMap trie;
+        private boolean opened; // from the pin, ours to close; a shared trie is not
 
         BpfMap trie() {
-            if (trie == null) trie = BpfMap.fromPin(pinDir.resolve(PinLayout.POLICY));
+            if (trie == null) {
+                trie = BpfMap.fromPin(pinDir.resolve(PinLayout.POLICY));
+                opened = true;
+            }
             return trie;
         }
 
-        /** A new trie replaces the one the pin holds, for the loads that follow. */
-        void newTrie(BpfMap t) {
-            if (trie != null) trie.close();
-            trie = t;
-        }
-
-        void dropTrie() {
-            newTrie(null);
+        /** The shared trie of a new list replaces the one the pin holds, for the loads that follow. */
+        void newTrie(BpfMap shared) {
+            close();
+            trie = shared;
+            opened = false;
         }
 
         @Override
         public void close() {
-            if (trie != null) trie.close();
+            if (trie != null && opened) trie.close();
+            trie = null;
         }
     }
 
@@ -130,7 +140,7 @@ public final class UnitDatapath implements AutoCloseable {
      * if it fails.
      */
     static UnitDatapath create(UnitPolicy p, AttachMechanism mode, PinLayout pins, BpfMap ring, CgroupStorage storage,
-                               SharedPrograms shared, java.util.function.Consumer<UnitDatapath> beforeAttach) {
+                               SharedPrograms shared, SharedTries tries, java.util.function.Consumer<UnitDatapath> beforeAttach) {
         Path dir = pins.unit(p.unit());
         Pins.removeTree(dir);
         Pins.ensureDirectory(dir);
@@ -157,7 +167,8 @@ public final class UnitDatapath implements AutoCloseable {
             }
             state = new UnitState.OwnMaps(counters, events);
         }
-        UnitDatapath d = new UnitDatapath(p, mode, dir, state, shared, ring);
+        UnitDatapath d = new UnitDatapath(p, mode, dir, state, shared, tries, ring);
+        d.noForeignPins = true; // its directory was just made
         try (LoadMaps maps = d.new LoadMaps()) {
             if (state instanceof UnitState.OwnMaps own) {
                 own.countersMap().pin(dir.resolve(PinLayout.COUNTERS));
@@ -178,7 +189,7 @@ public final class UnitDatapath implements AutoCloseable {
      * programs up to date with atomic swaps. Empty if there is nothing pinned for it.
      */
     static java.util.Optional<UnitDatapath> adopt(UnitPolicy p, AttachMechanism mode, PinLayout pins, BpfMap ring,
-                                                  CgroupStorage storage, SharedPrograms shared) {
+                                                  CgroupStorage storage, SharedPrograms shared, SharedTries tries) {
         Path dir = pins.unit(p.unit());
         Path counterPin = dir.resolve(PinLayout.COUNTERS);
         java.util.OptionalLong storageId = storageMarker(dir);
@@ -217,7 +228,7 @@ public final class UnitDatapath implements AutoCloseable {
         } else {
             return java.util.Optional.empty();
         }
-        UnitDatapath d = new UnitDatapath(p, mode, dir, state, shared, ring);
+        UnitDatapath d = new UnitDatapath(p, mode, dir, state, shared, tries, ring);
         try (LoadMaps maps = d.new LoadMaps(); CgroupHandle cg = CgroupHandle.open(p.cgroup())) {
             // A process killed inside Pins.pinReplacing leaves its temporary policy pin; the
             // policy is rebuilt below anyway.
@@ -348,20 +359,28 @@ public final class UnitDatapath implements AutoCloseable {
         try (CgroupHandle cg = CgroupHandle.open(cgroup)) {
             boolean listsChanged = before == null || !before.addressRules().equals(next.addressRules());
             boolean newTrie = next.firewall() && (listsChanged || !policyPinned);
-            if (newTrie) maps.newTrie(PolicyTrie.create(ObjectName.sanitize("tgp_" + unit), next.addressRules()));
+            if (newTrie) maps.newTrie(tries.acquire(next.addressRules(), ObjectName.sanitize("tgp_" + unit)));
             try {
                 for (Direction d : Direction.values()) reconcileSkb(cg, d, before, next, newTrie, maps);
+                // The programs now reference the new trie (or none); the old one goes with the old programs.
+                // Replaced in one step where a reader may find the pin; else just pinned (a start).
+                if (newTrie && policyPinned) Pins.pinReplacing(maps.trie().fd(), pinDir.resolve(PinLayout.POLICY));
+                else if (newTrie) Pins.pin(maps.trie().fd(), pinDir.resolve(PinLayout.POLICY));
             } catch (RuntimeException e) {
-                if (newTrie) maps.dropTrie();
+                if (newTrie) {
+                    maps.close();
+                    tries.release(next.addressRules());
+                }
                 throw e;
             }
-            // The programs now reference the new trie (or none); the old one goes with the old programs.
             if (newTrie) {
-                Pins.pinReplacing(maps.trie().fd(), pinDir.resolve(PinLayout.POLICY));
                 policyPinned = true;
+                releaseTrie();
+                heldTrie = next.addressRules();
             } else if (!next.firewall() && policyPinned) {
                 Pins.unpin(pinDir.resolve(PinLayout.POLICY));
                 policyPinned = false;
+                releaseTrie();
             }
             // Storage made by an attach just now: its events carry the unit's id before any process runs.
             if (state instanceof UnitState.InCgroupStorage st && !skb.isEmpty())
@@ -402,6 +421,11 @@ public final class UnitDatapath implements AutoCloseable {
         release(d);
         if (program.lease() != null) leases.put(d, program.lease().key());
         else program.close();
+    }
+
+    private void releaseTrie() {
+        if (heldTrie != null) tries.release(heldTrie);
+        heldTrie = null;
     }
 
     private void release(Direction d) {
@@ -473,6 +497,8 @@ public final class UnitDatapath implements AutoCloseable {
 
     /** Attaches the wanted programs of others before detaching unwanted ones, so no filter lapses. */
     private void reconcileForeign(CgroupHandle cg, UnitPolicy next) {
+        // Most units have none: nothing to attach, and no pin to list the directory for.
+        if (foreign.isEmpty() && next.foreignPrograms().isEmpty() && noForeignPins) return;
         List<Attachment> keep = new ArrayList<>();
         List<Attachment> added = new ArrayList<>();
         for (UnitPolicy.ForeignAttachment f : next.foreignPrograms()) {
@@ -511,6 +537,7 @@ public final class UnitDatapath implements AutoCloseable {
         for (Attachment a : foreign) if (a.pinnedAt() != null) held.add(a.pinnedAt());
         for (Path pin : foreignPins(pinDir)) if (!held.contains(pin)) Pins.unpin(pin);
         for (Attachment a : foreign) if (!wanted.get(a).equals(a.pinnedAt())) a.pin(wanted.get(a));
+        noForeignPins = foreign.isEmpty();
     }
 
     /** Above any unit's count of foreign programs: the numbers of pins on their way to a new one. */
@@ -562,6 +589,7 @@ public final class UnitDatapath implements AutoCloseable {
     /** Lets go of our file descriptors; pinned objects and attachments stay (daemon exit for upgrade). */
     @Override
     public synchronized void close() {
+        releaseTrie();
         for (Attachment a : foreign) a.close();
         for (Attachment a : bind.values()) a.close();
         for (Attachment a : skb.values()) a.close();

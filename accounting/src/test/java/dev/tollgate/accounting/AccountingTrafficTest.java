@@ -365,6 +365,56 @@ class AccountingTrafficTest {
         assertThat(c.ingressPackets()).isEqualTo(allowed.get());
     }
 
+    /** A list longer than {@link SkbProgram#COMPILED_MAX}, so the programs look addresses up in the trie. */
+    private static List<String> longList(int thirdOctet) {
+        List<String> deny = new ArrayList<>();
+        for (int i = 0; i <= SkbProgram.COMPILED_MAX; i++) deny.add("10." + thirdOctet + "." + i + ".0/24");
+        deny.add("127.0.0.2");
+        return deny;
+    }
+
+    private int pinnedTrieId(String unit) {
+        try (dev.tollgate.bpf.BpfMap m = dev.tollgate.bpf.BpfMap.fromPin(new PinLayout(bpffs).unit(unit).resolve(PinLayout.POLICY))) {
+            return m.id();
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("modesAndSharing")
+    void unitsOfOneAddressListShareOneTrieUntilTheLastLetsGo(AttachMechanism mode, Accounting.ProgramSharing sharing) throws Exception {
+        setUp(mode, sharing);
+        UnitDatapath a = start(policy("a.service", true, List.of(), longList(1)));
+        UnitDatapath b = start(policy("b.service", true, List.of(), longList(1)));
+        start(policy("c.service", true, List.of(), longList(2)));
+        assertThat(a.applied().shape(Direction.EGRESS).usesTrie()).as("a trie program").isTrue();
+        assertThat(pinnedTrieId("a.service")).isEqualTo(pinnedTrieId("b.service")).isNotEqualTo(pinnedTrieId("c.service"));
+        assertThat(acc.policyTries()).isEqualTo(2);
+
+        // The first unit's stop leaves the trie to the other, whose firewall still decides by it.
+        acc.stop("a.service");
+        assertThat(acc.policyTries()).isEqualTo(2);
+        UdpFlow f = flowIn("b.service", "127.0.0.1");
+        exchange(f, 2, 10);
+        assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 1, 10)).isZero();
+        assertThat(b.counters().egressDroppedPackets()).isEqualTo(1);
+
+        // b takes c's list: it moves to c's trie, and its old one, held by nobody, is let go.
+        int before = pinnedTrieId("b.service");
+        acc.update(policy("b.service", true, List.of(), longList(2)));
+        ourPrograms.addAll(b.programIds().values());
+        assertThat(pinnedTrieId("b.service")).isEqualTo(pinnedTrieId("c.service")).isNotEqualTo(before);
+        assertThat(acc.policyTries()).isEqualTo(1);
+        // Freed once the swapped-out program is (the kernel puts a program's maps after an RCU grace period).
+        Await.until("the old trie freed", () -> !ObjectIds.maps().contains(before));
+        assertThat(f.sendTo(new InetSocketAddress("127.0.0.2", 9), 1, 10)).isZero();
+        exchange(f, 1, 10);
+        assertThat(b.counters().egressDroppedPackets()).isEqualTo(2);
+
+        acc.stop("b.service");
+        acc.stop("c.service");
+        assertThat(acc.policyTries()).isZero();
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("modesAndSharing")
     void structureChangesSwapProgramsAndKeepCounters(AttachMechanism mode, Accounting.ProgramSharing sharing) throws Exception {
