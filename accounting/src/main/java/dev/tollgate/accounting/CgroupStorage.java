@@ -1,12 +1,10 @@
 package dev.tollgate.accounting;
 
-import dev.tollgate.bpf.BpfException;
 import dev.tollgate.bpf.BpfMap;
 import dev.tollgate.bpf.Bytes;
 import dev.tollgate.bpf.MapSpec;
 import dev.tollgate.bpf.MapType;
 import dev.tollgate.bpf.Pins;
-import dev.tollgate.libc.Errno;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -125,14 +123,9 @@ public final class CgroupStorage implements AutoCloseable {
         return overwrite(events, cgroupId, v);
     }
 
+    /** False when the cgroup has no entry: the kernel makes entries at attach only. */
     private static boolean overwrite(BpfMap map, long cgroupId, byte[] value) {
-        try {
-            map.update(key(cgroupId), value, BpfMap.BPF_EXIST);
-            return true;
-        } catch (BpfException e) {
-            if (e.errno() == Errno.ENOENT) return false; // the kernel makes entries at attach only
-            throw e;
-        }
+        return map.overwrite(key(cgroupId), value);
     }
 
     /** Unpins both maps (the daemon removes everything of its own). */

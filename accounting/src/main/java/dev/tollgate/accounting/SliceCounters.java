@@ -236,8 +236,8 @@ public final class SliceCounters implements AutoCloseable {
         if (members.containsKey(key)) return;
         CounterSums b = passed(base);
         if (lastFolded() == key) writeRetired(totals(retiredValue()), 0); // it left before: forget that
-        String counts = f("%s_%s_%s_%s", Long.toUnsignedString(b.ingressPackets()), Long.toUnsignedString(b.ingressBytes()),
-                Long.toUnsignedString(b.egressPackets()), Long.toUnsignedString(b.egressBytes()));
+        String counts = Long.toUnsignedString(b.ingressPackets()) + "_" + Long.toUnsignedString(b.ingressBytes()) + "_"
+                + Long.toUnsignedString(b.egressPackets()) + "_" + Long.toUnsignedString(b.egressBytes());
         Path pin;
         switch (unit) {
             case UnitState.InCgroupStorage st -> {
@@ -254,10 +254,6 @@ public final class SliceCounters implements AutoCloseable {
             }
         }
         members.put(key, new Member(key, b, pin));
-    }
-
-    private static String f(String format, Object... args) {
-        return String.format(java.util.Locale.ROOT, format, args);
     }
 
     /**

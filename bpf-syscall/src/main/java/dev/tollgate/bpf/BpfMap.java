@@ -96,12 +96,28 @@ public final class BpfMap implements AutoCloseable {
     }
 
     public void update(byte[] key, byte[] value, long flags) {
+        long r = updateRaw(key, value, flags);
+        if (r < 0) throw new BpfException(BpfCommand.BPF_MAP_UPDATE_ELEM, Errno.of((int) -r), describe());
+    }
+
+    /**
+     * Overwrites the value of a key that is there (BPF_EXIST); false, without an exception, if
+     * the key is not (a cgroup storage entry the kernel has not made: most starts of a unit).
+     */
+    public boolean overwrite(byte[] key, byte[] value) {
+        long r = updateRaw(key, value, BPF_EXIST);
+        if (r == -Errno.ENOENT.number()) return false;
+        if (r < 0) throw new BpfException(BpfCommand.BPF_MAP_UPDATE_ELEM, Errno.of((int) -r), describe());
+        return true;
+    }
+
+    private long updateRaw(byte[] key, byte[] value, long flags) {
         checkKey(key);
         if (value.length != userValueSize())
             throw new IllegalArgumentException(describe() + ": value is " + value.length + " bytes, expected " + userValueSize());
         try (Attr.MapElem a = new Attr.MapElem(BpfCommand.BPF_MAP_UPDATE_ELEM, fd())) {
             a.key(a.buffer(key)).value(a.buffer(value)).flags(flags);
-            a.call(describe());
+            return a.callRaw();
         }
     }
 
