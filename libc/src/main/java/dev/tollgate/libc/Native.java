@@ -41,95 +41,56 @@ final class Native {
     }
 
     /*
-     * Calls by address, one downcall handle per number of arguments. Each distinct function
-     * descriptor costs the JDK a stub class and its method-handle forms, generated at run time
-     * (~2-3 ms each, no AOT cache holds them, most on the daemon's start-up path); one handle per
-     * function made ~30 of them. Every argument is passed as a 64-bit value (an int sign-extended,
-     * a pointer as its address), which the LP64 Linux ABIs accept where C takes an int or a short
-     * of the same value; a C result narrower than 64 bits is read from the low bits of the long
-     * ((int) r). Not for variadic functions (open): they need their own descriptor.
+     * Calls by address, all through one downcall handle of six 64-bit arguments. Each distinct
+     * function descriptor costs the JDK a stub class and its method-handle forms, generated at
+     * run time (no AOT cache holds them), most of it on the daemon's start-up path: one handle per
+     * function made ~30 of them, one per arity 7 (~130 classes), one in all a single set.
+     * Every argument is passed as a 64-bit value (an int sign-extended, a pointer as its address),
+     * which the LP64 Linux ABIs accept where C takes an int or a short of the same value; a C
+     * result narrower than 64 bits is read from the low bits of the long ((int) r). A function of
+     * fewer arguments gets zeros for the rest, which it never reads: on x86-64, aarch64, riscv64
+     * and ppc64le all six are in registers, on s390x the sixth is in the caller's own parameter
+     * area, and the caller removes what it passed. Not for variadic functions that take their
+     * variable arguments from memory (open's mode on ppc64le): they need a descriptor of their own.
      * errno is captured into {@code state} ({@link #callState}) after every call.
      */
+    @SuppressWarnings("restricted")
+    private static final MethodHandle CALL = LINKER.downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG), CAPTURE_ERRNO);
 
     /** fn() with errno captured in {@code state}. */
     static long call(MemorySegment fn, MemorySegment state) {
-        try {
-            return (long) Call0.H.invokeExact(fn, state);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call(fn, state, 0, 0, 0, 0, 0, 0);
     }
 
     static long call(MemorySegment fn, MemorySegment state, long a) {
-        try {
-            return (long) Call1.H.invokeExact(fn, state, a);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call(fn, state, a, 0, 0, 0, 0, 0);
     }
 
     static long call(MemorySegment fn, MemorySegment state, long a, long b) {
-        try {
-            return (long) Call2.H.invokeExact(fn, state, a, b);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call(fn, state, a, b, 0, 0, 0, 0);
     }
 
     static long call(MemorySegment fn, MemorySegment state, long a, long b, long c) {
-        try {
-            return (long) Call3.H.invokeExact(fn, state, a, b, c);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call(fn, state, a, b, c, 0, 0, 0);
     }
 
     static long call(MemorySegment fn, MemorySegment state, long a, long b, long c, long d) {
-        try {
-            return (long) Call4.H.invokeExact(fn, state, a, b, c, d);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call(fn, state, a, b, c, d, 0, 0);
     }
 
     static long call(MemorySegment fn, MemorySegment state, long a, long b, long c, long d, long e) {
-        try {
-            return (long) Call5.H.invokeExact(fn, state, a, b, c, d, e);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call(fn, state, a, b, c, d, e, 0);
     }
 
     static long call(MemorySegment fn, MemorySegment state, long a, long b, long c, long d, long e, long f) {
         try {
-            return (long) Call6.H.invokeExact(fn, state, a, b, c, d, e, f);
+            return (long) CALL.invokeExact(fn, state, a, b, c, d, e, f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
-
-    /** The handle for functions of {@code arity} 64-bit arguments returning 64 bits: (address, state, args...). */
-    @SuppressWarnings("restricted")
-    private static MethodHandle byAddress(int arity) {
-        MemoryLayout[] args = new MemoryLayout[arity];
-        java.util.Arrays.fill(args, ValueLayout.JAVA_LONG);
-        return LINKER.downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_LONG, args), CAPTURE_ERRNO);
-    }
-
-    // Made on first use of each arity (class initialization is lazy and happens once).
-    private static final class Call0 { static final MethodHandle H = byAddress(0); }
-
-    private static final class Call1 { static final MethodHandle H = byAddress(1); }
-
-    private static final class Call2 { static final MethodHandle H = byAddress(2); }
-
-    private static final class Call3 { static final MethodHandle H = byAddress(3); }
-
-    private static final class Call4 { static final MethodHandle H = byAddress(4); }
-
-    private static final class Call5 { static final MethodHandle H = byAddress(5); }
-
-    private static final class Call6 { static final MethodHandle H = byAddress(6); }
 
     /** Room for the errno of one call. */
     static MemorySegment callState(Arena arena) {

@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * syscall(2), for the system calls the C library has no wrapper for (bpf(2)), with errno
- * captured. It goes through the downcall handle every other libc call of as many arguments uses
+ * captured. It goes through the one downcall handle every other libc call uses
  * ({@link Native#call}): a handle of its own would be one more stub and set of method-handle
  * forms spun at start-up. syscall is variadic in C, but glibc's is assembly that takes the
  * number and the arguments from the registers the non-variadic convention puts them in, on
