@@ -1,11 +1,11 @@
 package dev.tollgate.daemon;
 
-import java.lang.reflect.Field;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,11 +17,10 @@ import picocli.CommandLine.Option;
                 + "and IP firewall eBPF programs on their cgroups.",
                 "Settings come from the config file (the same keys without dashes), the command line wins."})
 public final class Tollgated implements Callable<Integer> {
-    /** What picocli's {@link Option#defaultValue()} is when an option names none. */
-    private static final String NO_DEFAULT = "__no_default_value__";
+    static final String DEFAULT_CONFIG = "/etc/tollgate/tollgated.conf";
 
     @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: ${DEFAULT-VALUE}).",
-            defaultValue = "/etc/tollgate/tollgated.conf")
+            defaultValue = DEFAULT_CONFIG)
     Path configFile;
     @Option(names = "--units-path", paramLabel = "DIR[:DIR...]", description = "Unit search path, highest priority first.")
     String unitsPath;
@@ -68,44 +67,52 @@ public final class Tollgated implements Callable<Integer> {
     }
 
     /**
-     * Sets the {@link Option} fields from a command line made only of settings, each named as
-     * its annotation names it, and the defaults of those not given. False, with nothing set
-     * that matters (picocli starts from a new instance), for anything else.
+     * The options {@link #parseSettings} reads, as the {@link Option} annotations name them
+     * (TollgatedCommandLineTest checks that these are all of them and read as picocli reads them).
+     * Written out rather than read from the annotations: picocli's annotation classes cannot be
+     * in the AOT cache (their class files are of Java 5), and loading them with their proxies
+     * took ~15 ms of the daemon's start-up.
+     */
+    static final Set<String> SETTINGS = Set.of("--config", "--units-path", "--socket", "--cgroup-root", "--bpffs-dir",
+            "--state-dir", "--attach-mode", "--metrics-listen", "--log-level", "--admin-group", "--on-exit",
+            "--firewall-unavailable", "--programs");
+
+    /**
+     * Sets the {@link Option} fields from a command line made only of settings
+     * ({@code --name VALUE} or {@code --name=VALUE}, each at most once), and the defaults of those
+     * not given. False, with nothing set that matters (picocli starts from a new instance), for
+     * anything else.
      */
     boolean parseSettings(String[] args) {
-        Map<String, Field> byName = new HashMap<>();
-        for (Field f : Tollgated.class.getDeclaredFields()) {
-            Option o = f.getAnnotation(Option.class);
-            if (o == null) continue;
-            if (f.getType() != String.class && f.getType() != Path.class) return false;
-            for (String n : o.names()) byName.put(n, f);
-        }
-        Map<Field, String> given = new HashMap<>();
+        Map<String, String> given = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             int eq = a.indexOf('=');
             String name = eq > 0 ? a.substring(0, eq) : a;
-            Field f = byName.get(name);
-            if (f == null || !name.startsWith("--")) return false;
+            if (!SETTINGS.contains(name)) return false;
             String value;
             if (eq > 0) value = a.substring(eq + 1);
             else if (i + 1 < args.length && !args[i + 1].startsWith("-")) value = args[++i];
             else return false;
-            if (given.put(f, value) != null) return false; // picocli says what is wrong with a repeat
+            if (given.put(name, value) != null) return false; // picocli says what is wrong with a repeat
         }
         try {
-            for (Field f : byName.values()) {
-                String v = given.get(f);
-                if (v == null) {
-                    String d = f.getAnnotation(Option.class).defaultValue();
-                    if (d.contains("${")) return false; // a default picocli interpolates
-                    v = d.equals(NO_DEFAULT) || d.equals(Option.NULL_VALUE) ? null : d;
-                }
-                f.set(this, v == null ? null : f.getType() == Path.class ? Path.of(v) : v);
-            }
-        } catch (IllegalAccessException | InvalidPathException e) {
+            configFile = Path.of(given.getOrDefault("--config", DEFAULT_CONFIG));
+        } catch (InvalidPathException e) {
             return false;
         }
+        unitsPath = given.get("--units-path");
+        socket = given.get("--socket");
+        cgroupRoot = given.get("--cgroup-root");
+        bpffsDir = given.get("--bpffs-dir");
+        stateDir = given.get("--state-dir");
+        attachMode = given.get("--attach-mode");
+        metricsListen = given.get("--metrics-listen");
+        logLevel = given.get("--log-level");
+        adminGroup = given.get("--admin-group");
+        onExit = given.get("--on-exit");
+        firewallUnavailable = given.get("--firewall-unavailable");
+        programs = given.get("--programs");
         return true;
     }
 

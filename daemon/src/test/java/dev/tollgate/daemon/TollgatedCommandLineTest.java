@@ -29,7 +29,7 @@ class TollgatedCommandLineTest {
                 new String[] {"--config=/dev/null", "--cgroup-root=/t.slice", "--bpffs-dir", "/sys/fs/bpf/t", "--log-level", "debug"},
                 new String[] {"--state-dir", "/run/t", "--attach-mode=single", "--metrics-listen", "127.0.0.1:9", "--on-exit", "keep",
                         "--admin-group", "wheel", "--firewall-unavailable", "run"},
-                new String[] {"--units-path=", "--socket", "/s"});
+                new String[] {"--units-path=", "--socket", "/s", "--programs", "per-unit"});
         for (String[] args : lines) {
             Tollgated ours = new Tollgated();
             assertThat(ours.parseSettings(args)).as(String.join(" ", args)).isTrue();
@@ -41,6 +41,30 @@ class TollgatedCommandLineTest {
         Tollgated t = new Tollgated();
         t.parseSettings(new String[] {"--socket", "/s"});
         assertThat(fields(t)).containsEntry("socket", "/s").containsEntry("configFile", java.nio.file.Path.of("/etc/tollgate/tollgated.conf"));
+    }
+
+    @Test
+    void everyOptionIsASettingTheDaemonReadsItself() {
+        // A new option the fast path does not know would send every command line with it to picocli.
+        java.util.Set<String> options = new java.util.HashSet<>();
+        for (Field f : Tollgated.class.getDeclaredFields()) {
+            CommandLine.Option o = f.getAnnotation(CommandLine.Option.class);
+            if (o != null) options.addAll(List.of(o.names()));
+        }
+        assertThat(Tollgated.SETTINGS).containsExactlyInAnyOrderElementsOf(options);
+        // And each is set from its own name (the field picocli sets for it).
+        for (String name : options) {
+            Tollgated ours = new Tollgated();
+            Tollgated picocli = new Tollgated();
+            String[] args = {name, name.equals("--config") ? "/x" : "x"};
+            assertThat(ours.parseSettings(args)).as(name).isTrue();
+            new CommandLine(picocli).parseArgs(args);
+            try {
+                assertThat(fields(ours)).as(name).isEqualTo(fields(picocli));
+            } catch (IllegalAccessException e) {
+                throw new AssertionError(e);
+            }
+        }
     }
 
     @Test
