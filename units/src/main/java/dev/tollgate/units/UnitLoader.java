@@ -267,8 +267,8 @@ public final class UnitLoader {
         return List.copyOf(out);
     }
 
-    /** A unit file found for a name: where, and whether it masks the unit. */
-    private record Found(Path path, UnitName fileName, boolean masked) {}
+    /** A unit file found for a name: where, whether it masks the unit, and whether the path is a symlink. */
+    private record Found(Path path, UnitName fileName, boolean masked, boolean link) {}
 
     /** The first file for {@code name} in the search path; for an instance, else its template's. */
     private Optional<Found> locate(UnitName name) {
@@ -279,15 +279,34 @@ public final class UnitLoader {
         return f;
     }
 
+    /**
+     * One lstat for a plain file (it was five stats: exists, isDirectory, the mask's attributes,
+     * isSymbolicLink and the read's own), a second stat only for a symlink; the attributes are
+     * read without an exception for a name a directory does not have.
+     */
     private Optional<Found> locateExact(UnitName name) {
         for (Path dir : searchPath) {
             Path p = dir.resolve(name.id());
-            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(p)) {
+            BasicFileAttributes own = attributesIfExists(p, LinkOption.NOFOLLOW_LINKS);
+            if (own == null) {
                 continue;
             }
-            return Optional.of(new Found(p, name, isMask(p)));
+            // What the path leads to: null for a dangling link (found: reading it fails and says why).
+            BasicFileAttributes target = own.isSymbolicLink() ? attributesIfExists(p) : own;
+            if (target != null && target.isDirectory()) {
+                continue;
+            }
+            return Optional.of(new Found(p, name, target != null && isMask(target), own.isSymbolicLink()));
         }
         return Optional.empty();
+    }
+
+    private static BasicFileAttributes attributesIfExists(Path p, LinkOption... options) {
+        try {
+            return p.getFileSystem().provider().readAttributesIfExists(p, BasicFileAttributes.class, options);
+        } catch (IOException | RuntimeException e) {
+            return null; // unreadable as missing: the next directory is looked at, as systemd does
+        }
     }
 
     /**
@@ -296,11 +315,14 @@ public final class UnitLoader {
      */
     static boolean isMask(Path p) {
         try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            return (a.isRegularFile() && a.size() == 0) || a.isOther();
+            return isMask(Files.readAttributes(p, BasicFileAttributes.class));
         } catch (IOException | RuntimeException e) {
             return false; // dangling: reading it will fail and say why
         }
+    }
+
+    private static boolean isMask(BasicFileAttributes a) {
+        return (a.isRegularFile() && a.size() == 0) || a.isOther();
     }
 
     /**
@@ -309,7 +331,7 @@ public final class UnitLoader {
      * template's instance of the same name).
      */
     private Optional<UnitName> aliasTarget(Found f, UnitName id) {
-        if (!Files.isSymbolicLink(f.path())) {
+        if (!f.link()) {
             return Optional.empty();
         }
         Path real;
