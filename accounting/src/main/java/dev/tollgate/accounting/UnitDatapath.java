@@ -143,7 +143,7 @@ public final class UnitDatapath implements AutoCloseable {
                                SharedPrograms shared, SharedTries tries, java.util.function.Consumer<UnitDatapath> beforeAttach) {
         Path dir = pins.unit(p.unit());
         Pins.removeTree(dir);
-        Pins.ensureDirectory(dir);
+        Pins.makeDirectory(dir);
         UnitState state;
         if (storage != null) {
             long id;
@@ -152,7 +152,7 @@ public final class UnitDatapath implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the cgroup id of " + p.cgroup(), e);
             }
-            Pins.ensureDirectory(UnitState.InCgroupStorage.marker(dir, id));
+            Pins.makeDirectory(UnitState.InCgroupStorage.marker(dir, id));
             // A cgroup that outlived the unit's last run still has its entries: a start resets them.
             storage.reset(id);
             state = new UnitState.InCgroupStorage(storage, id);

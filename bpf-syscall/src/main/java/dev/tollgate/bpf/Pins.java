@@ -111,6 +111,22 @@ public final class Pins {
     }
 
     /**
+     * Makes {@code dir} in a directory already on bpffs (a unit's, under a pin root that
+     * {@link #ensureDirectory} made): one mkdir, where ensureDirectory first asks statfs and looks
+     * for the nearest existing ancestor (~8 % of a unit start's CPU on our side, twice per start).
+     * A directory there already is fine; a missing parent takes ensureDirectory's way.
+     */
+    public static void makeDirectory(Path dir) {
+        int errno = Libc.mkdir(dir, 0777);
+        if (errno == 0 || (errno == Errno.EEXIST.number() && Files.isDirectory(dir))) return;
+        if (errno == Errno.ENOENT.number()) {
+            ensureDirectory(dir);
+            return;
+        }
+        throw failure("cannot create " + dir, errno);
+    }
+
+    /**
      * Whether {@code path}, or the directory it would be created in, is on bpffs: statfs of
      * the path or of its nearest existing ancestor.
      */

@@ -29,6 +29,29 @@ class PinsDirectoryTest {
     }
 
     @Test
+    void makeDirectoryMakesOneInABpffsDirectoryAndTakesEnsureDirectorysWayWithoutItsParent() throws Exception {
+        Path root = Pins.DEFAULT_BPFFS.resolve("tollgate-test-" + UUID.randomUUID().toString().substring(0, 8));
+        try {
+            Path deep = root.resolve("units/a");
+            Pins.makeDirectory(deep); // no parent yet: made the way ensureDirectory makes it
+            assertThat(Files.isDirectory(deep)).isTrue();
+            Pins.makeDirectory(deep); // there already: fine
+            Path next = root.resolve("units/b");
+            Pins.makeDirectory(next);
+            assertThat(Files.isDirectory(next)).isTrue();
+            Path pin = root.resolve("units/c");
+            try (BpfMap m = BpfMap.create(MapSpec.of(MapType.ARRAY, "tg_test_md", 4, 4, 1))) {
+                m.pin(pin);
+            }
+            // A pin where the directory should be is not taken for one.
+            assertThatThrownBy(() -> Pins.makeDirectory(pin)).isInstanceOf(java.io.UncheckedIOException.class)
+                    .hasMessageContaining("EEXIST");
+        } finally {
+            Pins.removeTree(root);
+        }
+    }
+
+    @Test
     void aDirectoryOnAnotherFileSystemIsRefusedWithWhatStatfsSays(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("pins");
         assertThat(Pins.isOnBpffs(dir)).isFalse();
