@@ -20,6 +20,18 @@ public record DropEventRate(long perSecond, long burst) {
                     + (perSecond == 0 ? " (or 0 with the rate off)" : ""));
     }
 
+    // Written out, as a record's would be: the generated ones are method handles spun at first
+    // use by every thread that gets there meanwhile (a boot's job threads, each unit start).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DropEventRate r && perSecond == r.perSecond && burst == r.burst;
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(perSecond) * 31 + Long.hashCode(burst);
+    }
+
     public boolean enabled() {
         return perSecond > 0;
     }

@@ -46,6 +46,18 @@ public record Cgroup(Path mountPoint, CgroupPath path) {
 
     public static final Duration DEFAULT_KILL_TIMEOUT = Duration.ofSeconds(5);
 
+    // Written out, as a record's would be: the generated ones are method handles spun at first
+    // use by every thread that gets there meanwhile (a boot's job threads, each unit start).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Cgroup c && mountPoint.equals(c.mountPoint) && java.util.Objects.equals(path, c.path);
+    }
+
+    @Override
+    public int hashCode() {
+        return mountPoint.hashCode() * 31 + java.util.Objects.hashCode(path);
+    }
+
     /** How long {@link #remove()} waits for a cgroup whose last processes are still exiting. */
     private static final Duration REMOVE_BUSY_GRACE = Duration.ofSeconds(2);
 

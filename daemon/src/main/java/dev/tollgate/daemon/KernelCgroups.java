@@ -43,7 +43,19 @@ final class KernelCgroups implements CgroupOps {
      * A unit's cgroup by its name and slice, worked out once: a start, a stop and every query
      * ask for it several times, and resolving it spells, checks and joins its slice path.
      */
-    private record Placement(String unit, String slice) {}
+    private record Placement(String unit, String slice) {
+        // Written out, as a record's would be: the generated ones are method handles spun at first
+        // use by every thread that gets there meanwhile (a boot's job threads, each unit start).
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Placement p && unit.equals(p.unit) && java.util.Objects.equals(slice, p.slice);
+        }
+
+        @Override
+        public int hashCode() {
+            return unit.hashCode() * 31 + java.util.Objects.hashCode(slice);
+        }
+    }
 
     private static final int MAX_PLACED = 1 << 16;
     private final Map<Placement, Cgroup> placed = new ConcurrentHashMap<>();

@@ -151,11 +151,12 @@ public final class Spawner {
         return executable;
     }
 
+    /** instanceof, not a pattern switch (see SpawnerLauncher.launch); Inherit adds nothing. */
     private static void output(List<Posix.FileAction> actions, int fd, Output o) {
-        switch (o) {
-            case Output.Inherit i -> { }
-            case Output.Null n -> actions.add(new Posix.FileAction.Open(fd, "/dev/null", Posix.O_WRONLY, 0));
-            case Output.ToFile f -> actions.add(new Posix.FileAction.Open(fd, f.path().toString(),
+        if (o instanceof Output.Null) {
+            actions.add(new Posix.FileAction.Open(fd, "/dev/null", Posix.O_WRONLY, 0));
+        } else if (o instanceof Output.ToFile f) {
+            actions.add(new Posix.FileAction.Open(fd, f.path().toString(),
                     Posix.O_WRONLY | Posix.O_CREAT | (f.append() ? Posix.O_APPEND : Posix.O_TRUNC), 0644));
         }
     }

@@ -10,10 +10,12 @@ import java.util.concurrent.CompletableFuture;
 final class SpawnerLauncher implements ProcessLauncher {
     @Override
     public Launch launch(Spawner.Request request) throws IOException {
-        return switch (Spawner.spawn(request)) {
-            case Spawner.Spawned.Started s -> new Launch.Started(ours(s.child()));
-            case Spawner.Spawned.Failed f -> new Launch.Failed(f.exitStatus(), f.why(), f.pid());
-        };
+        // instanceof, not a pattern switch: a switch's bootstrap spins a class at its first use
+        // by every thread that gets there meanwhile (ten, as a boot's job threads start).
+        Spawner.Spawned s = Spawner.spawn(request);
+        if (s instanceof Spawner.Spawned.Started started) return new Launch.Started(ours(started.child()));
+        Spawner.Spawned.Failed f = (Spawner.Spawned.Failed) s;
+        return new Launch.Failed(f.exitStatus(), f.why(), f.pid());
     }
 
     private static Process ours(Child c) {

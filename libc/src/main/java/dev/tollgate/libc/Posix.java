@@ -139,15 +139,20 @@ public final class Posix {
         check("posix_spawnattr_setsigmask", (int) Native.call(ATTR_SETSIGMASK, scratch, attr.address(), none.address()));
         MemorySegment fa = arena.allocate(FILE_ACTIONS_SIZE, 16);
         check("posix_spawn_file_actions_init", (int) Native.call(FA_INIT, scratch, fa.address()));
+        // instanceof, not a pattern switch: a switch's bootstrap spins a class at its first use by
+        // every thread that gets there meanwhile (a dozen spawn threads at the start of a boot).
         for (FileAction a : actions) {
-            switch (a) {
-                case FileAction.Open o -> check("posix_spawn_file_actions_addopen",
+            if (a instanceof FileAction.Open o) {
+                check("posix_spawn_file_actions_addopen",
                         (int) Native.call(FA_ADDOPEN, scratch, fa.address(), o.fd(), arena.allocateFrom(o.path()).address(), o.flags(), o.mode()));
-                case FileAction.Dup d -> check("posix_spawn_file_actions_adddup2", (int) Native.call(FA_ADDDUP2, scratch, fa.address(), d.from(), d.to()));
-                case FileAction.Chdir c -> check("posix_spawn_file_actions_addchdir_np",
+            } else if (a instanceof FileAction.Dup d) {
+                check("posix_spawn_file_actions_adddup2", (int) Native.call(FA_ADDDUP2, scratch, fa.address(), d.from(), d.to()));
+            } else if (a instanceof FileAction.Chdir c) {
+                check("posix_spawn_file_actions_addchdir_np",
                         (int) Native.call(FA_ADDCHDIR, scratch, fa.address(), arena.allocateFrom(c.path()).address()));
-                case FileAction.CloseFrom c -> check("posix_spawn_file_actions_addclosefrom_np",
-                        (int) Native.call(FA_ADDCLOSEFROM, scratch, fa.address(), c.fd()));
+            } else {
+                check("posix_spawn_file_actions_addclosefrom_np",
+                        (int) Native.call(FA_ADDCLOSEFROM, scratch, fa.address(), ((FileAction.CloseFrom) a).fd()));
             }
         }
         return new Prepared(arena.allocateFrom(path), fa, attr, strings(arena, argv),
