@@ -34,15 +34,16 @@ import java.util.stream.Stream;
  * <p>Its counters and drop event state ({@link UnitState}) are in the daemon's cgroup storage
  * under its cgroup's id where the kernel has storage keyed so (5.9+): its programs then name
  * no map of its own and are the {@link SharedPrograms} of their shape, loaded once for every
- * unit of that shape (only a trie program, which names the unit's trie, is its own). Elsewhere
+ * unit of that shape (only a trie program, which names its list's trie, is its own). Elsewhere
  * they are in maps of its own, which its own programs name.
  *
  * <p>Changes are applied without a gap: a new address list is a new program (the list
  * compiled into it, or a new trie it references) swapped in on the live attachment (link
  * update, BPF_F_REPLACE or a single-mode re-attach), so every packet sees the whole old
- * policy or the whole new one. The trie is made and pinned for every list, also one compiled
- * into the program: it is the policy's record in bpffs, for inspection and for programs of
- * an earlier version that a restarted daemon takes over.
+ * policy or the whole new one. A trie is pinned for every list, also one compiled into the
+ * program: it is the policy's record in bpffs, for inspection and for programs of an earlier
+ * version that a restarted daemon takes over. Units of one list share one trie
+ * ({@link SharedTries}: made and filled once, never written after).
  * The trie is referenced by the program rather than swapped in a map-in-map slot: a
  * map-in-map update from user space waits for an RCU grace period (synchronize_rcu), about
  * 14 ms each here, which would make a reload of a thousand units take many seconds. The
