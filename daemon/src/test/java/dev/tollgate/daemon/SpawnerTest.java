@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class SpawnerTest {
     private ScratchCgroup scratch;
-    private final List<Child> started = new ArrayList<>();
+    /** Added to by the callers of concurrentSpawnsEachLandInTheirOwnCgroup at once. */
+    private final List<Child> started = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() {
