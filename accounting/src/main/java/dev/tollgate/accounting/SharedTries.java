@@ -16,6 +16,7 @@ import java.util.Map;
  */
 final class SharedTries implements AutoCloseable {
     private final Map<List<PolicyTrie.Entry>, Entry> tries = new HashMap<>();
+    private boolean closed; // the daemon let go of its descriptors: a unit closing after it has nothing to release
 
     private static final class Entry {
         final BpfMap trie;
@@ -31,6 +32,7 @@ final class SharedTries implements AutoCloseable {
      * {@link #release}d. The caller must not close it.
      */
     synchronized BpfMap acquire(List<PolicyTrie.Entry> rules, String name) {
+        if (closed) throw new IllegalStateException("the daemon's policy tries are closed");
         Entry e = tries.get(rules);
         if (e == null) {
             e = new Entry(PolicyTrie.create(name, rules));
@@ -42,6 +44,7 @@ final class SharedTries implements AutoCloseable {
 
     /** Lets go of one hold on the trie of {@code rules}. */
     synchronized void release(List<PolicyTrie.Entry> rules) {
+        if (closed) return;
         Entry e = tries.get(rules);
         if (e == null) throw new IllegalStateException("no unit holds a trie of " + rules);
         if (--e.users == 0) {
@@ -59,5 +62,6 @@ final class SharedTries implements AutoCloseable {
     public synchronized void close() {
         for (Entry e : tries.values()) e.trie.close();
         tries.clear();
+        closed = true;
     }
 }
